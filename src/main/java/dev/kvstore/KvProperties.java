@@ -1,0 +1,85 @@
+package dev.kvstore;
+
+import dev.kvstore.store.StoreObserver;
+import dev.kvstore.store.StoreOptions;
+import dev.kvstore.store.SyncMode;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * All of the store's configuration, under {@code kv.*} (environment: {@code KV_DATA_DIR}, {@code KV_WAL_SYNC}, ...).
+ *
+ * @param dataDir directory of {@code kvstore.log}; created when missing
+ */
+@Validated
+@ConfigurationProperties("kv")
+public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
+                           @Valid @DefaultValue Wal wal,
+                           @Valid @DefaultValue Limits limits,
+                           @Valid @DefaultValue Recovery recovery) {
+
+    /**
+     * @param sync         {@code always} (acknowledge after force), {@code interval} or {@code none}
+     * @param syncInterval how often {@code interval} forces the log
+     * @param magic        magic byte of every frame; {@code 0xAA} like the reference
+     * @param version      version byte of every frame
+     */
+    public record Wal(@NotNull @DefaultValue("always") SyncMode sync,
+                      @NotNull @DefaultValue("1s") Duration syncInterval,
+                      @Min(0) @Max(255) @DefaultValue("0xAA") int magic,
+                      @Min(0) @Max(255) @DefaultValue("1") int version) {
+
+        @AssertTrue(message = "kv.wal.sync-interval must be at least 1ms")
+        public boolean isSyncIntervalPositive() {
+            return syncInterval == null || syncInterval.toMillis() >= 1;
+        }
+    }
+
+    /**
+     * @param maxKeyBytes    longest key in UTF-8 bytes
+     * @param maxValueSize   largest value (UTF-8 bytes of a string); at most 1 GB
+     * @param maxRequestSize largest request body; when unset, twice the value limit plus 64 KB, which leaves room
+     *                       for JSON escapes
+     */
+    public record Limits(@Min(1) @Max(65535) @DefaultValue("1024") int maxKeyBytes,
+                         @NotNull @DefaultValue("4MB") DataSize maxValueSize,
+                         DataSize maxRequestSize) {
+
+        private static final long MAX_VALUE_LIMIT = 1L << 30;
+
+        @AssertTrue(message = "kv.limits.max-value-size must be between 0 and 1GB")
+        public boolean isMaxValueSizeInRange() {
+            return maxValueSize == null || (maxValueSize.toBytes() >= 0 && maxValueSize.toBytes() <= MAX_VALUE_LIMIT);
+        }
+
+        @AssertTrue(message = "kv.limits.max-request-size must be positive")
+        public boolean isMaxRequestSizePositive() {
+            return maxRequestSize == null || maxRequestSize.toBytes() > 0;
+        }
+
+        public long maxRequestBytes() {
+            return maxRequestSize != null ? maxRequestSize.toBytes() : 2 * maxValueSize.toBytes() + 64 * 1024;
+        }
+    }
+
+    /**
+     * @param repair on damage in the middle of the log, copy the original aside and keep the valid prefix, instead
+     *               of refusing to start; meant for one start, then to be switched off again
+     */
+    public record Recovery(@DefaultValue("false") boolean repair) {
+    }
+
+    StoreOptions toStoreOptions(StoreObserver observer) {
+        return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), (byte) wal.magic(), (byte) wal.version(),
+                limits.maxKeyBytes(), Math.toIntExact(limits.maxValueSize().toBytes()), recovery.repair(), observer);
+    }
+}

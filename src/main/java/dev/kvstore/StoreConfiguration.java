@@ -1,0 +1,44 @@
+package dev.kvstore;
+
+import dev.kvstore.ops.StoreMetrics;
+import dev.kvstore.store.RecoveryReport;
+import dev.kvstore.store.WalKeyValueStore;
+import java.io.IOException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires the engine: the one {@link WalKeyValueStore}, opened (and so recovered) while the context starts, before
+ * the web server starts or readiness goes UP.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(KvProperties.class)
+class StoreConfiguration {
+
+    private static final Log LOG = LogFactory.getLog(WalKeyValueStore.class);
+
+    @Bean(destroyMethod = "close")
+    WalKeyValueStore walKeyValueStore(KvProperties properties, StoreMetrics metrics) throws IOException {
+        WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
+        logRecovery(store.lastRecovery(), store.size(), properties);
+        return store;
+    }
+
+    private static void logRecovery(RecoveryReport r, int keys, KvProperties properties) {
+        LOG.info(String.format("Recovered %s: %d frames, %d bytes, %d live keys in %d ms (sync=%s)%s", r.log(),
+                r.framesReplayed(), r.validBytes(), keys, r.duration().toMillis(),
+                properties.wal().sync().name().toLowerCase(java.util.Locale.ROOT), r.created() ? "; created a new, empty log" : ""));
+        if (r.repaired()) {
+            LOG.warn(String.format("REPAIRED %s under kv.recovery.repair: cut %d bytes from offset %d on (%s). The"
+                    + " original is at %s. Remove kv.recovery.repair now.", r.log(), r.bytesCut(), r.validBytes(),
+                    r.cutReason().description(), r.setAside()));
+        } else if (r.bytesCut() > 0) {
+            LOG.warn(String.format("Cut a torn tail of %d bytes at offset %d from %s (%s), the trace of a crash"
+                    + " during a write that was never acknowledged. The cut bytes were saved to %s.", r.bytesCut(),
+                    r.validBytes(), r.log(), r.cutReason().description(), r.setAside()));
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.kvstore.api;
+
+import dev.kvstore.store.InvalidEntryException;
+import dev.kvstore.store.StoreUnavailableException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every refusal into an RFC 9457 {@code application/problem+json} response: the API's own problems, the
+ * engine's refusals, and Spring MVC's (unknown route 404, 405, 415, ...) via the base class.
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+    private static final Log LOG = LogFactory.getLog(ApiExceptionHandler.class);
+
+    @ExceptionHandler(ApiProblem.class)
+    ResponseEntity<ProblemDetail> apiProblem(ApiProblem e, HttpServletRequest request) {
+        return respond(e.toProblemDetail(), request);
+    }
+
+    @ExceptionHandler(InvalidEntryException.class)
+    ResponseEntity<ProblemDetail> invalidEntry(InvalidEntryException e, HttpServletRequest request) {
+        ApiProblem.Type type = switch (e.reason()) {
+            case EMPTY_KEY, KEY_TOO_LONG -> ApiProblem.Type.INVALID_KEY;
+            case VALUE_TOO_LARGE -> ApiProblem.Type.TOO_LARGE;
+            case NOT_UNICODE, NOT_FINITE -> ApiProblem.Type.INVALID_VALUE;
+        };
+        String detail = Character.toUpperCase(e.getMessage().charAt(0)) + e.getMessage().substring(1) + ".";
+        return respond(ApiProblem.problem(type, detail), request);
+    }
+
+    @ExceptionHandler(StoreUnavailableException.class)
+    ResponseEntity<ProblemDetail> unavailable(StoreUnavailableException e, HttpServletRequest request) {
+        LOG.warn("Refused a write: " + e.getMessage());
+        return respond(ApiProblem.problem(ApiProblem.Type.STORE_UNAVAILABLE,
+                Character.toUpperCase(e.getMessage().charAt(0)) + e.getMessage().substring(1) + "."), request);
+    }
+
+    private static ResponseEntity<ProblemDetail> respond(ProblemDetail problem, HttpServletRequest request) {
+        problem.setInstance(URI.create(request.getRequestURI()));
+        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
+                                                          WebRequest request) {
+        if (body instanceof ProblemDetail problem && problem.getInstance() == null
+                && request instanceof ServletWebRequest servlet) {
+            problem.setInstance(URI.create(servlet.getRequest().getRequestURI()));
+        }
+        return super.createResponseEntity(body, headers, status, request);
+    }
+}

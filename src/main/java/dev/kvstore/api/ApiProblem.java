@@ -1,0 +1,51 @@
+package dev.kvstore.api;
+
+import java.net.URI;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+
+/** A request the API refuses, with everything its RFC 9457 problem needs. */
+final class ApiProblem extends RuntimeException {
+
+    /** Problem types: {@code urn:kv-store:problem:<slug>}, documented in the README. */
+    enum Type {
+        INVALID_KEY(HttpStatus.BAD_REQUEST, "Invalid key"),
+        KEY_NOT_FOUND(HttpStatus.NOT_FOUND, "Key not found"),
+        MALFORMED_JSON(HttpStatus.BAD_REQUEST, "Malformed JSON"),
+        INVALID_VALUE(HttpStatus.BAD_REQUEST, "Invalid value"),
+        TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Content too large"),
+        STORE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Store unavailable");
+
+        final HttpStatus status;
+        final String title;
+        final URI uri;
+
+        Type(HttpStatus status, String title) {
+            this.status = status;
+            this.title = title;
+            this.uri = URI.create("urn:kv-store:problem:" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        }
+    }
+
+    private final Type type;
+
+    ApiProblem(Type type, String detail) {
+        super(detail, null, false, false);
+        this.type = type;
+    }
+
+    Type type() {
+        return type;
+    }
+
+    ProblemDetail toProblemDetail() {
+        return problem(type, getMessage());
+    }
+
+    static ProblemDetail problem(Type type, String detail) {
+        ProblemDetail pd = ProblemDetail.forStatusAndDetail(type.status, detail);
+        pd.setType(type.uri);
+        pd.setTitle(type.title);
+        return pd;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.kvstore.api;
+
+import dev.kvstore.store.Utf8;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.ByteArrayOutputStream;
+
+/**
+ * The key of a {@code /keys/{key}} request: the rest of the raw path, percent-decoded exactly once as UTF-8.
+ * It is read from the undecoded request URI, because the container's decoded path has already lost the
+ * difference between {@code /} and {@code %2F} and may have normalized segments away.
+ */
+final class KeyPath {
+
+    static final String PREFIX = "/keys/";
+
+    private KeyPath() {
+    }
+
+    static String keyOf(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String prefix = request.getContextPath() + PREFIX;
+        String raw = uri.startsWith(prefix) ? uri.substring(prefix.length()) : "";
+        if (raw.isEmpty()) {
+            throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The key is empty: use /keys/{key}.");
+        }
+        return decode(raw);
+    }
+
+    static String decode(String raw) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
+                int lo = hi >= 0 ? Character.digit(raw.charAt(i + 2), 16) : -1;
+                if (lo < 0) {
+                    throw new ApiProblem(ApiProblem.Type.INVALID_KEY, String.format(
+                            "Invalid percent-encoding at character %d of the key: '%%' must be followed by two hex digits.", i));
+                }
+                bytes.write(hi << 4 | lo);
+                i += 2;
+            } else if (c > 0xFF) {
+                throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The path holds a character that is not a byte.");
+            } else {
+                bytes.write(c);
+            }
+        }
+        byte[] b = bytes.toByteArray();
+        String key = Utf8.decode(b, 0, b.length);
+        if (key == null) {
+            throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The key is not valid UTF-8 once percent-decoded.");
+        }
+        return key;
+    }
+
+    /** The path of {@code key}, percent-encoding everything but unreserved characters and {@code /}. */
+    static String encode(String contextPath, String key) {
+        StringBuilder sb = new StringBuilder(contextPath).append(PREFIX);
+        for (byte b : Utf8.encode(key)) {
+            int c = b & 0xFF;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,348 @@
+package dev.kvstore.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Appends frames for many threads with group commit. One writer thread takes every write that queued up while the
+ * previous group was being written and forced, so the group size follows the load with no sleeping. For each
+ * group it asks the {@link Sequencer} which writes go into the log (in queue order, which becomes log order),
+ * writes their frames in one go, forces once under {@link SyncMode#ALWAYS}, has the sequencer apply the group to
+ * the index, and only then acknowledges the callers. So under {@code ALWAYS} no reader sees a write before it is
+ * durable, and the index changes in log order.
+ *
+ * <p>When a write or force fails, the group's callers get the failure, nothing of the group is applied, and the
+ * writer refuses every later write: after a failed {@code fsync} the state of the page cache is unknown, so the
+ * force is never retried on this file. A failed write is cut back off the file on a best-effort basis; recovery
+ * cuts anything that remains as a torn tail.
+ *
+ * <p>Only the writer thread (and, under {@code INTERVAL}, one timer thread) touch the channel, never a caller:
+ * an interrupted caller inside {@code FileChannel} I/O would close the channel for everyone.
+ */
+final class LogWriter {
+
+    private static final int MAX_GROUP = 4096;
+    private static final int BUFFER_BYTES = 1 << 20;
+
+    /** One write waiting for its turn. What the writer thread sets is published to the caller by {@code done}. */
+    static final class Pending {
+        final String key;
+        /** The new value, or {@code null} for a delete. */
+        final Value value;
+        final byte[] frame;
+        WriteOutcome outcome;
+        Throwable failure;
+        private final Thread waiter;
+        private volatile boolean done;
+
+        Pending(String key, Value value, byte[] frame) {
+            this.key = key;
+            this.value = value;
+            this.frame = frame;
+            this.waiter = Thread.currentThread();
+        }
+
+        /** Waits, without giving up on interrupts, since the write may still become durable. */
+        void await() {
+            boolean interrupted = false;
+            while (!done) {
+                LockSupport.park(this);
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        boolean isDone() {
+            return done;
+        }
+
+        private void complete(Throwable failure) {
+            this.failure = failure;
+            done = true;
+            LockSupport.unpark(waiter);
+        }
+    }
+
+    /** The store's side of a group: decide each write against the state before it, then apply. */
+    interface Sequencer {
+        /** In log order, before the group is written: sets {@code w.outcome}; returns whether its frame is logged. */
+        boolean admit(Pending w);
+
+        /** The group is as durable as the mode promises: apply it to the index, in log order. */
+        void apply(List<Pending> group);
+
+        /** The group failed: forget what {@link #admit} assumed. */
+        void discard();
+    }
+
+    private static final Pending CLOSE = new Pending("", null, new byte[0]);
+
+    private final LogChannel channel;
+    private final SyncMode mode;
+    private final Sequencer sequencer;
+    private final StoreObserver observer;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final Thread thread;
+    private final ScheduledExecutorService intervalForcer;
+    private volatile long position;
+    private volatile long forcedPosition;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+
+    LogWriter(LogChannel channel, long position, SyncMode mode, Duration interval, Sequencer sequencer,
+              StoreObserver observer) {
+        this.channel = channel;
+        this.position = position;
+        this.forcedPosition = position;
+        this.mode = mode;
+        this.sequencer = sequencer;
+        this.observer = observer;
+        this.thread = new Thread(this::run, "kv-wal-writer");
+        thread.setDaemon(true);
+        thread.start();
+        if (mode == SyncMode.INTERVAL) {
+            intervalForcer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kv-wal-interval-force");
+                t.setDaemon(true);
+                return t;
+            });
+            long millis = Math.max(1, interval.toMillis());
+            intervalForcer.scheduleWithFixedDelay(this::forceIfBehind, millis, millis, TimeUnit.MILLISECONDS);
+        } else {
+            intervalForcer = null;
+        }
+    }
+
+    /** Queues {@code w}; the caller then {@link Pending#await}s it. */
+    void submit(Pending w) {
+        checkWritable();
+        queue.add(w);
+        // The writer sets closed before its last drain, so a write queued after that drain is taken back here.
+        if ((closed || failure != null) && queue.remove(w)) {
+            checkWritable();
+        }
+    }
+
+    void checkWritable() {
+        Throwable f = failure;
+        if (f != null) {
+            throw new StoreUnavailableException(failureMessage(f), f);
+        }
+        if (closed) {
+            throw new StoreUnavailableException("the store is closed", null);
+        }
+    }
+
+    /** End of the last frame written. */
+    long position() {
+        return position;
+    }
+
+    /** Why the log stopped taking writes, or {@code null}. */
+    Throwable failure() {
+        return failure;
+    }
+
+    /** Writes what is queued, forces unless a force already failed, stops the writer thread; does not close the channel. */
+    void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        queue.add(CLOSE);
+        joinUninterruptibly();
+        if (intervalForcer != null) {
+            // Not shutdownNow: interrupting a thread inside FileChannel.force closes the channel.
+            intervalForcer.shutdown();
+            awaitUninterruptibly(intervalForcer);
+        }
+        if (failure == null) {
+            channel.force(true);
+        }
+    }
+
+    private void run() {
+        List<Pending> group = new ArrayList<>();
+        boolean stop = false;
+        while (!stop) {
+            group.add(takeUninterruptibly());
+            queue.drainTo(group, MAX_GROUP - 1);
+            int closeAt = group.indexOf(CLOSE);
+            if (closeAt >= 0) {
+                stop = true;
+                group.subList(closeAt, group.size()).clear();
+            }
+            if (!group.isEmpty()) {
+                commit(group);
+            }
+            group.clear();
+        }
+        closed = true;
+        for (Pending w; (w = queue.poll()) != null; ) {
+            if (w != CLOSE) {
+                w.complete(new IllegalStateException("the store is closed"));
+            }
+        }
+    }
+
+    private void commit(List<Pending> group) {
+        Throwable failed = failure;
+        if (failed != null) {
+            completeAll(group, failed);
+            return;
+        }
+        long start = position;
+        int logged = 0;
+        int bytes = 0;
+        try {
+            buffer.clear();
+            for (Pending w : group) {
+                if (sequencer.admit(w)) {
+                    logged++;
+                    bytes += w.frame.length;
+                    append(w.frame);
+                }
+            }
+            flush();
+        } catch (IOException | RuntimeException e) {
+            truncateQuietly(start);
+            fail(e, group);
+            return;
+        }
+        if (logged > 0) {
+            observer.onBatch(logged, bytes);
+            if (mode == SyncMode.ALWAYS && !force()) {
+                fail(failure, group);
+                return;
+            }
+        }
+        sequencer.apply(group);
+        completeAll(group, null);
+    }
+
+    private void append(byte[] frame) throws IOException {
+        if (frame.length > buffer.remaining()) {
+            flush();
+        }
+        if (frame.length > buffer.capacity()) {
+            write(ByteBuffer.wrap(frame));
+        } else {
+            buffer.put(frame);
+        }
+    }
+
+    private void flush() throws IOException {
+        buffer.flip();
+        write(buffer);
+        buffer.clear();
+    }
+
+    private void write(ByteBuffer src) throws IOException {
+        int n = src.remaining();
+        if (n > 0) {
+            channel.writeFully(src, position);
+            position += n;
+        }
+    }
+
+    /** Forces the log once; on failure marks the writer failed and returns false. */
+    private boolean force() {
+        long target = position;
+        long t0 = System.nanoTime();
+        try {
+            channel.force(false);
+            observer.onForce(System.nanoTime() - t0, true);
+            forcedPosition = target;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            observer.onForce(System.nanoTime() - t0, false);
+            failure = e;
+            return false;
+        }
+    }
+
+    /** The periodic force of {@link SyncMode#INTERVAL}; it runs beside the writer thread, which FileChannel allows. */
+    private void forceIfBehind() {
+        if (failure == null && !closed && position != forcedPosition) {
+            force();
+        }
+    }
+
+    private void truncateQuietly(long size) {
+        try {
+            channel.truncate(size);
+        } catch (IOException | RuntimeException e) {
+            // Recovery cuts whatever is left as a torn tail: nothing is written after it in this process.
+        }
+    }
+
+    private void fail(Throwable cause, List<Pending> group) {
+        if (failure == null) {
+            failure = cause;
+        }
+        sequencer.discard();
+        completeAll(group, failure);
+    }
+
+    private static void completeAll(List<Pending> group, Throwable failure) {
+        for (Pending w : group) {
+            w.complete(failure);
+        }
+    }
+
+    static String failureMessage(Throwable f) {
+        return "the write-ahead log failed (" + describe(f) + "); the store is read-only until it is restarted";
+    }
+
+    private static String describe(Throwable f) {
+        return f.getMessage() == null ? f.getClass().getSimpleName() : f.getClass().getSimpleName() + ": " + f.getMessage();
+    }
+
+    private Pending takeUninterruptibly() {
+        while (true) {
+            try {
+                return queue.take();
+            } catch (InterruptedException e) {
+                // Only close() stops the writer: dropping queued writes would leave callers waiting forever.
+            }
+        }
+    }
+
+    private static void awaitUninterruptibly(ScheduledExecutorService executor) {
+        boolean interrupted = false;
+        while (!executor.isTerminated()) {
+            try {
+                executor.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void joinUninterruptibly() {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.kvstore.store;
+
+/** Hooks for metrics. Called on hot paths: implementations must be fast and must not throw. */
+public interface StoreObserver {
+
+    StoreObserver NONE = new StoreObserver() {
+    };
+
+    enum Operation { GET, SET, DELETE }
+
+    /** An operation finished; {@code outcome} is e.g. {@code hit}, {@code miss}, {@code created}, {@code failed}. */
+    default void onOperation(Operation operation, String outcome) {
+    }
+
+    /** A group of writes went to the log in one write call. */
+    default void onBatch(int writes, int bytes) {
+    }
+
+    /** A {@code force} of the log finished (successfully or not) after {@code nanos}. */
+    default void onForce(long nanos, boolean succeeded) {
+    }
+}

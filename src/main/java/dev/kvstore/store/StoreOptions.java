@@ -1,0 +1,73 @@
+package dev.kvstore.store;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to open a store.
+ *
+ * @param dataDir       directory holding {@code kvstore.log}; created when missing
+ * @param sync          when the log is forced
+ * @param syncInterval  force period under {@link SyncMode#INTERVAL}
+ * @param magic         magic byte written to and expected in every frame
+ * @param version       version byte written to and expected in every frame
+ * @param maxKeyBytes   longest key, in UTF-8 bytes
+ * @param maxValueBytes largest value, in bytes (UTF-8 bytes for strings)
+ * @param repair        on mid-log damage, keep the valid prefix (after copying the original aside) instead of refusing
+ */
+public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, byte magic, byte version,
+                           int maxKeyBytes, int maxValueBytes, boolean repair, StoreObserver observer) {
+
+    public static final String LOG_FILE_NAME = "kvstore.log";
+
+    public StoreOptions {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(sync, "sync");
+        Objects.requireNonNull(observer, "observer");
+        if (sync == SyncMode.INTERVAL && (syncInterval == null || syncInterval.isNegative() || syncInterval.isZero())) {
+            throw new IllegalArgumentException("syncInterval must be positive under INTERVAL");
+        }
+        if (maxKeyBytes < 1 || maxValueBytes < 0) {
+            throw new IllegalArgumentException("maxKeyBytes must be at least 1 and maxValueBytes at least 0");
+        }
+    }
+
+    /** The defaults: sync always, magic 0xAA, version 1, keys up to 1 KiB, values up to 4 MiB, no repair. */
+    public static StoreOptions defaults(Path dataDir) {
+        return new StoreOptions(dataDir, SyncMode.ALWAYS, Duration.ofSeconds(1), (byte) 0xAA, (byte) 0x01,
+                1024, 4 * 1024 * 1024, false, StoreObserver.NONE);
+    }
+
+    public StoreOptions withSync(SyncMode mode, Duration interval) {
+        return new StoreOptions(dataDir, mode, interval, magic, version, maxKeyBytes, maxValueBytes, repair, observer);
+    }
+
+    public StoreOptions withFormat(byte magic, byte version) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
+                observer);
+    }
+
+    public StoreOptions withLimits(int maxKeyBytes, int maxValueBytes) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
+                observer);
+    }
+
+    public StoreOptions withRepair(boolean repair) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
+                observer);
+    }
+
+    public StoreOptions withObserver(StoreObserver observer) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
+                observer);
+    }
+
+    public Path logFile() {
+        return dataDir.resolve(LOG_FILE_NAME);
+    }
+
+    LogFormat format() {
+        return new LogFormat(magic, version, maxKeyBytes, maxValueBytes);
+    }
+}

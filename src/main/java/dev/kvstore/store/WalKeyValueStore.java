@@ -1,0 +1,249 @@
+package dev.kvstore.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A typed key-value store: an in-memory index in front of a write-ahead log in the seed frame format.
+ *
+ * <p>{@link #open} recovers the log ({@link LogRecovery}) and rebuilds the index from it. Reads go straight to the
+ * index and never wait. Writes go through the {@link LogWriter}, which orders them, appends their frames with
+ * group commit and applies them to the index once they are as durable as the {@link SyncMode} promises. After a
+ * failed append or force the store refuses writes until it is reopened, and keeps serving reads.
+ *
+ * <p>Safe for any number of threads.
+ */
+public final class WalKeyValueStore implements AutoCloseable {
+
+    private final StoreOptions options;
+    private final LogFormat format;
+    private final LogChannel channel;
+    private final ConcurrentHashMap<String, Value> index;
+    private final RecoveryReport recovery;
+    private final LogWriter writer;
+    private final StoreObserver observer;
+
+    private WalKeyValueStore(StoreOptions options, LogChannel channel, ConcurrentHashMap<String, Value> index,
+                             RecoveryReport recovery) {
+        this.options = options;
+        this.format = options.format();
+        this.channel = channel;
+        this.index = index;
+        this.recovery = recovery;
+        this.observer = options.observer();
+        this.writer = new LogWriter(channel, recovery.validBytes(), options.sync(), options.syncInterval(),
+                new IndexSequencer(), observer);
+    }
+
+    /**
+     * Opens the store in {@code options.dataDir()}, creating the directory and an empty log when missing.
+     *
+     * @throws LogCorruptedException     on damage followed by sound frames (unless {@code repair}); file untouched
+     * @throws IncompatibleLogException  on a log of another magic or version; file untouched
+     */
+    public static WalKeyValueStore open(StoreOptions options) throws IOException {
+        return open(options, LogStorage.files(), Clock.systemUTC());
+    }
+
+    static WalKeyValueStore open(StoreOptions options, LogStorage storage, Clock clock) throws IOException {
+        Path dir = options.dataDir().toAbsolutePath();
+        Path log = options.logFile().toAbsolutePath();
+        boolean created = !storage.exists(log);
+        if (created) {
+            storage.createDirectories(dir);
+        }
+        LogChannel channel = storage.open(log, true);
+        try {
+            if (created) {
+                // The new, empty log must survive a power cut before anything is acknowledged in it.
+                channel.force(true);
+                storage.forceDirectory(dir);
+            }
+            ConcurrentHashMap<String, Value> index = new ConcurrentHashMap<>();
+            LogRecovery recovery = new LogRecovery(storage, log, options.format(), options.repair(), clock);
+            RecoveryReport report = recovery.recover(channel, created, record -> replay(index, record));
+            return new WalKeyValueStore(options, channel, index, report);
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(channel, e);
+            throw e;
+        }
+    }
+
+    private static void replay(Map<String, Value> index, LogRecord record) {
+        if (record.isDelete()) {
+            index.remove(record.key());
+        } else {
+            index.put(record.key(), record.value());
+        }
+    }
+
+    /** The value of {@code key}, or {@code null} when it has none. */
+    public Value get(String key) {
+        Value v = index.get(key);
+        observer.onOperation(StoreObserver.Operation.GET, v == null ? "miss" : "hit");
+        return v;
+    }
+
+    /** Sets {@code key} to {@code value}; returns once the write is acknowledged under the sync mode. */
+    public WriteOutcome set(String key, Value value) {
+        byte[] keyBytes = checkKey(key);
+        byte[] valueBytes = checkValue(value);
+        return write(StoreObserver.Operation.SET, new LogWriter.Pending(key, value,
+                Frame.encode(format, Frame.OP_SET, value.type().encoding(), keyBytes, valueBytes)));
+    }
+
+    /** Deletes {@code key}; returns {@link WriteOutcome#NOT_FOUND}, writing nothing, when it has no value. */
+    public WriteOutcome delete(String key) {
+        byte[] keyBytes = checkKey(key);
+        return write(StoreObserver.Operation.DELETE, new LogWriter.Pending(key, null,
+                Frame.encodeDelete(format, keyBytes)));
+    }
+
+    private WriteOutcome write(StoreObserver.Operation operation, LogWriter.Pending pending) {
+        try {
+            writer.submit(pending);
+        } catch (StoreUnavailableException e) {
+            observer.onOperation(operation, "failed");
+            throw e;
+        }
+        pending.await();
+        if (pending.failure != null) {
+            observer.onOperation(operation, "failed");
+            Throwable f = pending.failure;
+            throw new StoreUnavailableException(f instanceof IllegalStateException
+                    ? f.getMessage() : LogWriter.failureMessage(f), f);
+        }
+        observer.onOperation(operation, pending.outcome.name().toLowerCase(java.util.Locale.ROOT));
+        return pending.outcome;
+    }
+
+    /**
+     * Checks that {@code key} is one the store takes (1 to {@code maxKeyBytes} UTF-8 bytes, valid Unicode).
+     *
+     * @throws InvalidEntryException when it is not
+     */
+    public void validateKey(String key) {
+        checkKey(key);
+    }
+
+    private byte[] checkKey(String key) {
+        if (key == null || key.isEmpty()) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.EMPTY_KEY, "the key is empty");
+        }
+        byte[] bytes;
+        try {
+            bytes = Utf8.encode(key);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.NOT_UNICODE, "the key is " + e.getMessage());
+        }
+        if (bytes.length > options.maxKeyBytes()) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.KEY_TOO_LONG, String.format(
+                    "the key is %d UTF-8 bytes; the limit is %d", bytes.length, options.maxKeyBytes()));
+        }
+        return bytes;
+    }
+
+    private byte[] checkValue(Value value) {
+        if (value instanceof Value.Float f && !Double.isFinite(f.value())) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.NOT_FINITE,
+                    "a float value must be finite, not " + f.value());
+        }
+        byte[] bytes;
+        try {
+            bytes = Frame.valueBytes(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.NOT_UNICODE, "the value is " + e.getMessage());
+        }
+        if (bytes.length > options.maxValueBytes()) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.VALUE_TOO_LARGE, String.format(
+                    "the value is %d UTF-8 bytes; the limit is %d", bytes.length, options.maxValueBytes()));
+        }
+        return bytes;
+    }
+
+    /** A copy of every live entry; for tests and tools, not for serving. */
+    Map<String, Value> entries() {
+        return new HashMap<>(index);
+    }
+
+    /** Number of live keys. */
+    public int size() {
+        return index.size();
+    }
+
+    public RecoveryReport lastRecovery() {
+        return recovery;
+    }
+
+    public StoreStatus status() {
+        Throwable f = writer.failure();
+        return new StoreStatus(options.logFile().toAbsolutePath(), writer.position(), index.size(), options.sync(),
+                f == null, f == null ? null : LogWriter.failureMessage(f), recovery);
+    }
+
+    public StoreOptions options() {
+        return options;
+    }
+
+    /** Finishes queued writes, forces the log (unless a force already failed) and closes it. */
+    @Override
+    public void close() throws IOException {
+        try {
+            writer.close();
+        } finally {
+            channel.close();
+        }
+    }
+
+    private static void closeQuietly(LogChannel channel, Throwable primary) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            primary.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Decides each write against the index plus the earlier writes of its group. Runs on the writer thread only,
+     * which is also the only thread that changes the index after recovery.
+     */
+    private final class IndexSequencer implements LogWriter.Sequencer {
+        private static final Object DELETED = new Object();
+        private final Map<String, Object> group = new HashMap<>();
+
+        @Override
+        public boolean admit(LogWriter.Pending w) {
+            Object pending = group.get(w.key);
+            boolean exists = pending != null ? pending != DELETED : index.containsKey(w.key);
+            if (w.value == null && !exists) {
+                w.outcome = WriteOutcome.NOT_FOUND;
+                return false;
+            }
+            w.outcome = w.value == null ? WriteOutcome.DELETED : exists ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
+            group.put(w.key, w.value == null ? DELETED : w.value);
+            return true;
+        }
+
+        @Override
+        public void apply(List<LogWriter.Pending> writes) {
+            for (LogWriter.Pending w : writes) {
+                if (w.outcome == WriteOutcome.DELETED) {
+                    index.remove(w.key);
+                } else if (w.outcome != WriteOutcome.NOT_FOUND) {
+                    index.put(w.key, w.value);
+                }
+            }
+            group.clear();
+        }
+
+        @Override
+        public void discard() {
+            group.clear();
+        }
+    }
+}

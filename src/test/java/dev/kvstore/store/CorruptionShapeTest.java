@@ -1,0 +1,201 @@
+package dev.kvstore.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One named test per shape of damage, at the end of the log (where a crash leaves it: cut back) and in the
+ * middle (where only damage puts it: refused, file untouched).
+ */
+class CorruptionShapeTest {
+
+    private static final LogFormat FORMAT = new LogFormat((byte) 0xAA, (byte) 0x01, 1024, 4 << 20);
+    private static final byte[] BASIC = GoldenLogs.bytes("basic.log");
+    private static final byte[] NEXT = Frame.encodeSet(FORMAT, Utf8.encode("next"), Value.of("a full frame"));
+
+    @TempDir
+    Path dir;
+
+    // ---- torn tails: recovered, cut back to the end of basic.log ----
+
+    @Test
+    void shortLength() throws IOException {
+        assertTornTailCut(Arrays.copyOf(NEXT, 3), FrameDefect.SHORT_LENGTH);
+    }
+
+    @Test
+    void shortBody() throws IOException {
+        assertTornTailCut(Arrays.copyOf(NEXT, NEXT.length - 5), FrameDefect.SHORT_BODY);
+    }
+
+    @Test
+    void badCrc() throws IOException {
+        byte[] tail = NEXT.clone();
+        tail[tail.length - 2] ^= 0x40;
+        assertTornTailCut(tail, FrameDefect.BAD_CRC);
+    }
+
+    @Test
+    void absurdTotalLength() throws IOException {
+        byte[] tail = NEXT.clone();
+        tail[0] = (byte) 0xF0;
+        tail[1] = tail[2] = tail[3] = (byte) 0xFF;
+        // 0xFFFFFFF0 claims 4 GiB: recovery must not try to allocate it.
+        assertTornTailCut(tail, FrameDefect.LENGTH_TOO_LARGE);
+    }
+
+    @Test
+    void zeroFill() throws IOException {
+        assertTornTailCut(new byte[4096], FrameDefect.LENGTH_TOO_SMALL);
+    }
+
+    @Test
+    void flippedLengthField() throws IOException {
+        byte[] tail = NEXT.clone();
+        tail[Frame.KEY_LEN_OFFSET] += 1;
+        assertTornTailCut(tail, FrameDefect.LENGTH_MISMATCH);
+    }
+
+    // ---- damage followed by data: refused, untouched ----
+
+    @Test
+    void badCrcInTheMiddle() throws IOException {
+        byte[] log = concat(BASIC, NEXT);
+        log[95] ^= 0x01; // inside the value of the third frame ("pi", a float), which starts at 75
+        assertRefusedAsCorrupt(log, 75, FrameDefect.BAD_CRC, 105);
+    }
+
+    @Test
+    void absurdTotalLengthInTheMiddle() throws IOException {
+        byte[] log = concat(BASIC, NEXT);
+        log[75] = (byte) 0xF0;
+        log[76] = log[77] = log[78] = (byte) 0xFF;
+        assertRefusedAsCorrupt(log, 75, FrameDefect.LENGTH_TOO_LARGE, 105);
+    }
+
+    @Test
+    void zeroFilledBlockInTheMiddle() throws IOException {
+        byte[] log = concat(Arrays.copyOf(BASIC, 75), new byte[512], Arrays.copyOfRange(BASIC, 75, BASIC.length));
+        assertRefusedAsCorrupt(log, 75, FrameDefect.LENGTH_TOO_SMALL, 75 + 512);
+    }
+
+    @Test
+    void wrongMagic() throws IOException {
+        byte[] log = Frame.encodeSet(new LogFormat((byte) 0xBB, (byte) 0x01, 1024, 1024), Utf8.encode("k"),
+                Value.of(1L));
+        Path file = install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir)))
+                .isInstanceOfSatisfying(IncompatibleLogException.class, e -> {
+                    assertThat(e.offset()).isZero();
+                    assertThat(e.foundMagic()).isEqualTo(0xBB);
+                    assertThat(e.getMessage()).contains("magic 0xBB").contains("0xAA");
+                });
+        assertThat(Files.readAllBytes(file)).isEqualTo(log);
+    }
+
+    @Test
+    void wrongVersionAfterValidFrames() throws IOException {
+        byte[] v2 = Frame.encodeSet(new LogFormat((byte) 0xAA, (byte) 0x02, 1024, 1024), Utf8.encode("k"),
+                Value.of(1L));
+        byte[] log = concat(BASIC, v2);
+        install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir)))
+                .isInstanceOfSatisfying(IncompatibleLogException.class, e -> {
+                    assertThat(e.offset()).isEqualTo(BASIC.length);
+                    assertThat(e.foundVersion()).isEqualTo(2);
+                });
+    }
+
+    @Test
+    void foreignFrameAfterDamageIsIncompatibleNotTorn() throws IOException {
+        byte[] foreign = Frame.encodeSet(new LogFormat((byte) 0xBB, (byte) 0x01, 1024, 1024), Utf8.encode("k"),
+                Value.of(1L));
+        byte[] log = concat(BASIC, new byte[] {1, 2, 3}, foreign);
+        install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir))).isInstanceOf(IncompatibleLogException.class);
+    }
+
+    @Test
+    void checksummedButUnreadableFrameAtTheEndIsNotTakenForATornOne() throws IOException {
+        byte[] unknownOp = Frame.encode(FORMAT, (byte) 7, Frame.ENCODING_UTF8, Utf8.encode("k"), new byte[0]);
+        byte[] log = concat(BASIC, unknownOp);
+        install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir)))
+                .isInstanceOfSatisfying(LogCorruptedException.class, e -> {
+                    assertThat(e.offset()).isEqualTo(BASIC.length);
+                    assertThat(e.defect()).isEqualTo(FrameDefect.UNKNOWN_OP);
+                    assertThat(e.nextFrameOffset()).isEqualTo(-1);
+                });
+    }
+
+    @Test
+    void frameWrittenUnderLargerLimitsIsRefusedNotCut() throws IOException {
+        byte[] big = Frame.encodeSet(FORMAT, Utf8.encode("big"), Value.of("x".repeat(5000)));
+        byte[] log = concat(BASIC, big);
+        install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir).withLimits(1024, 4096)))
+                .isInstanceOfSatisfying(LogCorruptedException.class, e -> {
+                    assertThat(e.defect()).isEqualTo(FrameDefect.OVER_LIMIT);
+                    assertThat(e.getMessage()).contains("kv.limits.max-value-size");
+                });
+        try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
+            assertThat(store.get("big")).isEqualTo(Value.of("x".repeat(5000)));
+        }
+    }
+
+    private void assertTornTailCut(byte[] tail, FrameDefect expectedDefect) throws IOException {
+        Path file = install(concat(BASIC, tail));
+
+        try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
+            RecoveryReport r = store.lastRecovery();
+            assertThat(r.cutReason()).isEqualTo(expectedDefect);
+            assertThat(r.validBytes()).isEqualTo(BASIC.length);
+            assertThat(r.bytesCut()).isEqualTo(tail.length);
+            assertThat(Files.readAllBytes(r.setAside())).isEqualTo(tail);
+            assertThat(store.entries()).isEqualTo(GoldenLogs.state("basic.log"));
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(BASIC);
+    }
+
+    private void assertRefusedAsCorrupt(byte[] log, long offset, FrameDefect defect, long next) throws IOException {
+        Path file = install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir)))
+                .isInstanceOfSatisfying(LogCorruptedException.class, e -> {
+                    assertThat(e.offset()).isEqualTo(offset);
+                    assertThat(e.defect()).isEqualTo(defect);
+                    assertThat(e.nextFrameOffset()).isEqualTo(next);
+                    assertThat(e.getMessage()).contains(file.toAbsolutePath().toString()).contains("offset " + offset);
+                });
+        assertThat(Files.readAllBytes(file)).isEqualTo(log);
+    }
+
+    private Path install(byte[] log) throws IOException {
+        return Files.write(dir.resolve(StoreOptions.LOG_FILE_NAME), log);
+    }
+
+    private static WalKeyValueStore open(StoreOptions options) throws IOException {
+        return WalKeyValueStore.open(options);
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+}

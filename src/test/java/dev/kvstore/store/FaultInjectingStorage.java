@@ -1,0 +1,137 @@
+package dev.kvstore.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real file system behind the engine's I/O seam, with faults a test can switch on: a force held back until
+ * released, a failing force, a failing write that may first write a prefix of its bytes (a short write, as when
+ * the disk fills up), a failing truncate. Counts forces and writes.
+ */
+final class FaultInjectingStorage implements LogStorage {
+
+    private final LogStorage real = LogStorage.files();
+    final AtomicInteger forces = new AtomicInteger();
+    final AtomicInteger writes = new AtomicInteger();
+    final AtomicInteger forceCallsAfterFailure = new AtomicInteger();
+    volatile CountDownLatch forceGate;
+    volatile CountDownLatch forceEntered;
+    volatile IOException failForce;
+    volatile IOException failWrite;
+    /** With {@link #failWrite}: how many bytes of the failing write reach the file first. */
+    volatile int bytesBeforeWriteFailure;
+    volatile IOException failTruncate;
+    private volatile boolean forceFailed;
+
+    /** From now on, forces wait until {@link #releaseForces()}. */
+    void holdForces() {
+        forceEntered = new CountDownLatch(1);
+        forceGate = new CountDownLatch(1);
+    }
+
+    void releaseForces() {
+        CountDownLatch gate = forceGate;
+        forceGate = null;
+        if (gate != null) {
+            gate.countDown();
+        }
+    }
+
+    @Override
+    public LogChannel open(Path file, boolean create) throws IOException {
+        return new Channel(real.open(file, create));
+    }
+
+    @Override
+    public boolean exists(Path path) {
+        return real.exists(path);
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+        real.createDirectories(dir);
+    }
+
+    @Override
+    public void forceDirectory(Path dir) throws IOException {
+        real.forceDirectory(dir);
+    }
+
+    private final class Channel implements LogChannel {
+        private final LogChannel ch;
+
+        Channel(LogChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return ch.read(dst, position);
+        }
+
+        @Override
+        public void writeFully(ByteBuffer src, long position) throws IOException {
+            writes.incrementAndGet();
+            IOException fail = failWrite;
+            if (fail != null) {
+                int n = Math.min(bytesBeforeWriteFailure, src.remaining());
+                if (n > 0) {
+                    ByteBuffer prefix = src.duplicate();
+                    prefix.limit(prefix.position() + n);
+                    ch.writeFully(prefix, position);
+                }
+                throw fail;
+            }
+            ch.writeFully(src, position);
+        }
+
+        @Override
+        public void force(boolean metadata) throws IOException {
+            if (forceFailed) {
+                forceCallsAfterFailure.incrementAndGet();
+            }
+            CountDownLatch entered = forceEntered;
+            if (entered != null) {
+                entered.countDown();
+            }
+            CountDownLatch gate = forceGate;
+            if (gate != null) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while held", e);
+                }
+            }
+            IOException fail = failForce;
+            if (fail != null) {
+                forceFailed = true;
+                throw fail;
+            }
+            forces.incrementAndGet();
+            ch.force(metadata);
+        }
+
+        @Override
+        public long size() throws IOException {
+            return ch.size();
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            IOException fail = failTruncate;
+            if (fail != null) {
+                throw fail;
+            }
+            ch.truncate(size);
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
+    }
+}
