@@ -78,7 +78,7 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     public record Recovery(@DefaultValue("false") boolean repair) {
     }
 
-    StoreOptions toStoreOptions(StoreObserver observer) {
+    public StoreOptions toStoreOptions(StoreObserver observer) {
         return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), (byte) wal.magic(), (byte) wal.version(),
                 limits.maxKeyBytes(), Math.toIntExact(limits.maxValueSize().toBytes()), recovery.repair(), observer);
     }

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * released, a failing force, a failing write that may first write a prefix of its bytes (a short write, as when
  * the disk fills up), a failing truncate. Counts forces and writes.
  */
-final class FaultInjectingStorage implements LogStorage {
+public final class FaultInjectingStorage implements LogStorage {
 
     private final LogStorage real = LogStorage.files();
     final AtomicInteger forces = new AtomicInteger();
@@ -25,6 +25,21 @@ final class FaultInjectingStorage implements LogStorage {
     volatile int bytesBeforeWriteFailure;
     volatile IOException failTruncate;
     private volatile boolean forceFailed;
+
+    /** Opens a store whose log I/O goes through this disk. */
+    public WalKeyValueStore openStore(StoreOptions options) throws IOException {
+        return WalKeyValueStore.open(options, this, java.time.Clock.systemUTC());
+    }
+
+    /** Every later write fails with {@code message}, as a full disk or an I/O error makes it. */
+    public void failWrites(String message) {
+        failWrite = new IOException(message);
+    }
+
+    /** Every later force fails with {@code message}. */
+    public void failForces(String message) {
+        failForce = new IOException(message);
+    }
 
     /** From now on, forces wait until {@link #releaseForces()}. */
     void holdForces() {
