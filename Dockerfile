@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: the Maven wrapper builds the jar (tests run in CI, not in the image build) ----
+FROM eclipse-temurin:17-jdk AS build
+WORKDIR /src
+COPY .mvn/ .mvn/
+COPY mvnw pom.xml ./
+RUN ./mvnw -B -q dependency:go-offline
+COPY src/ src/
+RUN ./mvnw -B -q package -DskipTests && cp target/kv-store.jar /kv-store.jar
+
+# ---- runtime: a JRE, a non-root user, the log on a volume ----
+FROM eclipse-temurin:17-jre
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system kv \
+    && useradd --system --gid kv --home-dir /app --no-create-home --shell /usr/sbin/nologin kv \
+    && mkdir -p /app /data \
+    && chown kv:kv /data
+COPY --from=build /kv-store.jar /app/kv-store.jar
+
+# The same names as in the README. The JVM sizes its heap from the container's memory limit
+# (MaxRAMPercentage) instead of the host's, and exits on OutOfMemoryError so the orchestrator restarts it.
+ENV KV_DATA_DIR=/data \
+    KV_WAL_SYNC=always \
+    SERVER_PORT=8080 \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+
+USER kv
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+    CMD curl -fsS http://localhost:8080/actuator/health/readiness || exit 1
+ENTRYPOINT ["java", "-jar", "/app/kv-store.jar"]

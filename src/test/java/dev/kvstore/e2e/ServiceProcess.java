@@ -1,0 +1,124 @@
+package dev.kvstore.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged jar running as a child process, started the way the Dockerfile starts it. */
+final class ServiceProcess implements AutoCloseable {
+
+    static final String IMAGE_JAR = "/app/kv-store.jar";
+
+    private final Process process;
+    private final Path output;
+    final int port;
+    final String healthPath;
+
+    private ServiceProcess(Process process, Path output, int port, String healthPath) {
+        this.process = process;
+        this.output = output;
+        this.port = port;
+        this.healthPath = healthPath;
+    }
+
+    /**
+     * Starts the jar with the Dockerfile's ENTRYPOINT and ENV. Only two things differ from the container, as a
+     * volume and a port mapping would make them: the data directory and the port.
+     */
+    static ServiceProcess start(DockerfileSpec spec, Path jar, Path dataDir, Path output) throws IOException {
+        int port = freePort();
+        List<String> command = new ArrayList<>();
+        for (String arg : spec.entrypoint()) {
+            command.add(arg.equals(IMAGE_JAR) ? jar.toString() : arg);
+        }
+        if (!command.contains(jar.toString())) {
+            throw new IllegalStateException("ENTRYPOINT does not run " + IMAGE_JAR + ": " + spec.entrypoint());
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        Map<String, String> env = pb.environment();
+        env.putAll(spec.env());
+        env.put("KV_DATA_DIR", dataDir.toString());
+        env.put("SERVER_PORT", Integer.toString(port));
+        return new ServiceProcess(pb.start(), output, port, spec.healthPath());
+    }
+
+    /** Waits until the Dockerfile's HEALTHCHECK URL answers 200. */
+    void awaitReady(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the service exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                if (get(healthPath).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("not ready after " + timeout + ":\n" + log());
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path)).GET().build());
+    }
+
+    HttpResponse<String> put(String path, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    HttpResponse<String> delete(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE().build());
+    }
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+
+    /** Sends SIGTERM, as {@code docker stop} does, and waits for the process to exit. */
+    int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("still running " + timeout + " after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    String log() throws IOException {
+        return Files.readString(output);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
