@@ -221,7 +221,9 @@ final class LogWriter {
         }
         if (logged > 0) {
             observer.onBatch(logged, bytes);
-            if (mode == SyncMode.ALWAYS && !force()) {
+            // Under INTERVAL the periodic force may have failed meanwhile: then nothing more is acknowledged.
+            boolean durable = mode == SyncMode.ALWAYS ? force() : failure == null;
+            if (!durable) {
                 fail(failure, group);
                 return;
             }
@@ -281,6 +283,7 @@ final class LogWriter {
     private void truncateQuietly(long size) {
         try {
             channel.truncate(size);
+            position = size;
         } catch (IOException | RuntimeException e) {
             // Recovery cuts whatever is left as a torn tail: nothing is written after it in this process.
         }

@@ -54,8 +54,10 @@ public final class WalKeyValueStore implements AutoCloseable {
         Path dir = options.dataDir().toAbsolutePath();
         Path log = options.logFile().toAbsolutePath();
         boolean created = !storage.exists(log);
-        if (created) {
+        if (!storage.exists(dir)) {
             storage.createDirectories(dir);
+            // The new directory's own entry must be durable too, or a power cut can lose the whole log.
+            storage.forceDirectory(dir.getParent());
         }
         LogChannel channel = storage.open(log, true);
         try {
