@@ -178,19 +178,28 @@ final class LogWriter {
             group.add(takeUninterruptibly());
             queue.drainTo(group, MAX_GROUP - 1);
             int closeAt = group.indexOf(CLOSE);
+            List<Pending> late = List.of();
             if (closeAt >= 0) {
                 stop = true;
+                late = new ArrayList<>(group.subList(closeAt + 1, group.size()));
                 group.subList(closeAt, group.size()).clear();
             }
             if (!group.isEmpty()) {
                 commit(group);
             }
+            refuseClosed(late);
             group.clear();
         }
         closed = true;
-        for (Pending w; (w = queue.poll()) != null; ) {
+        List<Pending> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        refuseClosed(rest);
+    }
+
+    private static void refuseClosed(List<Pending> writes) {
+        for (Pending w : writes) {
             if (w != CLOSE) {
-                w.complete(new IllegalStateException("the store is closed"));
+                w.complete(new StoreUnavailableException("the store is closed", null));
             }
         }
     }

@@ -117,7 +117,7 @@ public final class WalKeyValueStore implements AutoCloseable {
         if (pending.failure != null) {
             observer.onOperation(operation, "failed");
             Throwable f = pending.failure;
-            throw new StoreUnavailableException(f instanceof IllegalStateException
+            throw new StoreUnavailableException(f instanceof StoreUnavailableException
                     ? f.getMessage() : LogWriter.failureMessage(f), f);
         }
         observer.onOperation(operation, pending.outcome.name().toLowerCase(java.util.Locale.ROOT));
