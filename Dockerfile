@@ -31,5 +31,5 @@ USER kv
 VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-    CMD curl -fsS http://localhost:8080/actuator/health/readiness || exit 1
+    CMD curl -fsS "http://localhost:${SERVER_PORT:-8080}/actuator/health/readiness" || exit 1
 ENTRYPOINT ["java", "-jar", "/app/kv-store.jar"]

@@ -21,14 +21,27 @@ interface KeyApi {
     String PROBLEM = "application/problem+json";
 
     @Schema(name = "Problem", description = "RFC 9457 problem details")
-    record Problem(@Schema(format = "uri", example = "urn:kv-store:problem:invalid-value",
-                           description = "The kind of problem; absent means about:blank") String type,
-                   @Schema(example = "Invalid value") String title,
-                   @Schema(example = "400") int status,
-                   @Schema(example = "Unknown type \"bool\": it must be \"string\", \"integer\" or \"float\".")
-                   String detail,
-                   @Schema(format = "uri-reference", example = "/keys/greeting") String instance) {
+    record Problem(@Schema(format = "uri", description = "The kind of problem; absent means about:blank") String type,
+                   @Schema(description = "Short summary of the kind of problem") String title,
+                   @Schema(description = "The HTTP status") int status,
+                   @Schema(description = "What went wrong with this request, and how to fix it") String detail,
+                   @Schema(format = "uri-reference", description = "The request path") String instance) {
     }
+
+    String INVALID_KEY = "{\"type\":\"urn:kv-store:problem:invalid-key\",\"title\":\"Invalid key\",\"status\":400,"
+            + "\"detail\":\"The key is 1025 UTF-8 bytes; the limit is 1024.\",\"instance\":\"/keys/kkk...\"}";
+    String INVALID_VALUE = "{\"type\":\"urn:kv-store:problem:invalid-value\",\"title\":\"Invalid value\","
+            + "\"status\":400,\"detail\":\"A value of this type must be a JSON integer, not a number with a fraction"
+            + " or exponent.\",\"instance\":\"/keys/answer\"}";
+    String NOT_FOUND = "{\"type\":\"urn:kv-store:problem:key-not-found\",\"title\":\"Key not found\",\"status\":404,"
+            + "\"detail\":\"No value is stored under the key \\\"greeting\\\".\",\"instance\":\"/keys/greeting\"}";
+    String TOO_LARGE = "{\"type\":\"urn:kv-store:problem:too-large\",\"title\":\"Content too large\",\"status\":413,"
+            + "\"detail\":\"The value is 4194305 UTF-8 bytes; the limit is 4194304.\",\"instance\":\"/keys/big\"}";
+    String UNSUPPORTED = "{\"title\":\"Unsupported Media Type\",\"status\":415,"
+            + "\"detail\":\"Content-Type 'text/plain' is not supported.\",\"instance\":\"/keys/greeting\"}";
+    String UNAVAILABLE = "{\"type\":\"urn:kv-store:problem:store-unavailable\",\"title\":\"Store unavailable\","
+            + "\"status\":503,\"detail\":\"The write-ahead log failed (IOException: No space left on device); the"
+            + " store is read-only until it is restarted.\",\"instance\":\"/keys/greeting\"}";
 
     @Schema(name = "StringValue")
     record StringValue(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "string") String type,
@@ -63,9 +76,11 @@ interface KeyApi {
                     @ExampleObject(name = "integer", value = "{\"key\":\"answer\",\"type\":\"integer\",\"value\":42}"),
                     @ExampleObject(name = "float", value = "{\"key\":\"pi\",\"type\":\"float\",\"value\":3.5}")}))
     @ApiResponse(responseCode = "400", description = "Invalid key (empty, too long, bad percent-encoding or UTF-8)",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = INVALID_KEY)))
     @ApiResponse(responseCode = "404", description = "No value under this key",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = NOT_FOUND)))
     EntryView get(@Parameter(hidden = true) HttpServletRequest request);
 
     @Operation(summary = "Store a typed value under a key",
@@ -82,23 +97,30 @@ interface KeyApi {
             content = @Content(schema = @Schema(implementation = EntryView.class)))
     @ApiResponse(responseCode = "400", description = "Invalid key, malformed JSON, unknown type, missing member,"
             + " integer out of range, value not matching its type, NaN or Infinity",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = INVALID_VALUE)))
     @ApiResponse(responseCode = "413", description = "Body or value larger than the configured limit",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = TOO_LARGE)))
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = UNSUPPORTED)))
     @ApiResponse(responseCode = "503", description = "The log failed (disk full, I/O error); the store is"
             + " read-only until restarted, and nothing of this write was applied",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = UNAVAILABLE)))
     ResponseEntity<EntryView> put(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
 
     @Operation(summary = "Delete a key", description = "Removes the key. When it has no value, nothing is written.")
     @ApiResponse(responseCode = "204", description = "Deleted")
     @ApiResponse(responseCode = "400", description = "Invalid key",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = INVALID_KEY)))
     @ApiResponse(responseCode = "404", description = "No value under this key; nothing was written",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = NOT_FOUND)))
     @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = UNAVAILABLE)))
     ResponseEntity<Void> delete(@Parameter(hidden = true) HttpServletRequest request);
 }

@@ -58,6 +58,29 @@ class OpenApiTest {
     }
 
     @Test
+    void everyErrorResponseHasAProblemExampleOfItsOwnStatus() {
+        JsonPath doc = doc();
+        int checked = 0;
+        for (String op : List.of("get", "put", "delete")) {
+            Map<String, Map<String, Object>> responses = doc.getMap("paths.'/keys/{key}'." + op + ".responses");
+            for (String code : responses.keySet()) {
+                if (code.startsWith("2")) {
+                    continue;
+                }
+                String content = "paths.'/keys/{key}'." + op + ".responses.'" + code + "'.content.'application/problem+json'";
+                assertThat(doc.getString(content + ".schema.$ref")).isEqualTo("#/components/schemas/Problem");
+                // One unnamed example is rendered as "example".
+                Map<String, Object> example = doc.getMap(content + ".example");
+                assertThat(example).as(op + " " + code).isNotNull();
+                assertThat(example.get("status")).as(op + " " + code).isEqualTo(Integer.parseInt(code));
+                assertThat((String) example.get("detail")).as(op + " " + code).isNotBlank();
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(9);
+    }
+
+    @Test
     void theBodySchemaIsTypedWithAnExamplePerType() {
         JsonPath doc = doc();
         String put = "paths.'/keys/{key}'.put.requestBody.content.'application/json'";

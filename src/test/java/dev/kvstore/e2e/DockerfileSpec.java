@@ -15,7 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
  * What the Dockerfile's runtime stage runs: its ENTRYPOINT, its ENV and the URL of its HEALTHCHECK. End-to-end
  * tests start the packaged jar with exactly these, so the image's command is tested without a container engine.
  */
-record DockerfileSpec(List<String> entrypoint, Map<String, String> env, String healthPath, int port) {
+record DockerfileSpec(List<String> entrypoint, Map<String, String> env, String healthPath, int port,
+                      boolean healthFollowsServerPort) {
 
     static DockerfileSpec read(Path dockerfile) throws IOException {
         List<String> instructions = instructions(Files.readAllLines(dockerfile));
@@ -40,11 +41,15 @@ record DockerfileSpec(List<String> entrypoint, Map<String, String> env, String h
         if (entrypoint == null || health == null) {
             throw new IllegalStateException("the Dockerfile's last stage needs ENTRYPOINT and HEALTHCHECK");
         }
-        Matcher m = Pattern.compile("http://localhost:(\\d+)(/\\S*)").matcher(health);
+        // The port is literal or ${SERVER_PORT:-8080}, so that the probe follows a changed SERVER_PORT.
+        Matcher m = Pattern.compile("http://localhost:(\\$\\{SERVER_PORT:-(\\d+)}|(\\d+))(/[^\"\\s]*)")
+                .matcher(health);
         if (!m.find()) {
             throw new IllegalStateException("HEALTHCHECK does not probe a localhost URL: " + health);
         }
-        return new DockerfileSpec(entrypoint, env, m.group(2), Integer.parseInt(m.group(1)));
+        boolean followsServerPort = m.group(2) != null;
+        int port = Integer.parseInt(followsServerPort ? m.group(2) : m.group(3));
+        return new DockerfileSpec(entrypoint, env, m.group(4), port, followsServerPort);
     }
 
     /** Joins continuation lines and drops comments. */

@@ -33,6 +33,8 @@ class PackagedJarIT {
     void theDockerfileCommandServesAndKeepsDataAcrossARestart() throws Exception {
         assertThat(spec.env()).containsEntry("KV_DATA_DIR", "/data").containsKey("JAVA_TOOL_OPTIONS");
         assertThat(spec.healthPath()).isEqualTo("/actuator/health/readiness");
+        assertThat(spec.healthFollowsServerPort()).as("HEALTHCHECK uses ${SERVER_PORT}").isTrue();
+        assertThat(spec.port()).isEqualTo(Integer.parseInt(spec.env().get("SERVER_PORT")));
         Path output = Files.createDirectories(Path.of("target", "e2e")).resolve("packaged-jar.log");
         Files.deleteIfExists(output);
 
