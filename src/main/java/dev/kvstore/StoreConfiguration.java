@@ -35,10 +35,15 @@ class StoreConfiguration {
             LOG.warn(String.format("REPAIRED %s under kv.recovery.repair: cut %d bytes from offset %d on (%s). The"
                     + " original is at %s. Remove kv.recovery.repair now.", r.log(), r.bytesCut(), r.validBytes(),
                     r.cutReason().description(), r.setAside()));
-        } else if (r.bytesCut() > 0) {
+        } else if (r.cut() == RecoveryReport.Cut.TORN_TAIL) {
             LOG.warn(String.format("Cut a torn tail of %d bytes at offset %d from %s (%s), the trace of a crash"
-                    + " during a write that was never acknowledged. The cut bytes were saved to %s.", r.bytesCut(),
-                    r.validBytes(), r.log(), r.cutReason().description(), r.setAside()));
+                    + " during a write. The cut bytes were saved to %s.", r.bytesCut(), r.validBytes(), r.log(),
+                    r.cutReason().description(), r.setAside()));
+        } else if (r.cut() == RecoveryReport.Cut.LOST_WRITE) {
+            LOG.warn(String.format("Cut %d bytes at offset %d from %s: a write there never reached the disk (%s,"
+                    + " then zeros) while a later unforced one did, the trace of a power cut. The cut bytes were"
+                    + " saved to %s.", r.bytesCut(), r.validBytes(), r.log(), r.cutReason().description(),
+                    r.setAside()));
         }
     }
 }

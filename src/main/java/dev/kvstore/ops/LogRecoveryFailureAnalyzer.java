@@ -12,17 +12,20 @@ class LogRecoveryFailureAnalyzer extends AbstractFailureAnalyzer<LogException> {
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, LogException cause) {
         String action;
+        String tool = String.format("Inspect it offline with `java -jar kv-store.jar verify %s` (or `dump`).",
+                cause.file());
         if (cause instanceof LogCorruptedException c) {
-            action = String.format("The log has damage at byte offset %d with sound frames after it, so cutting it"
-                    + " would lose acknowledged writes. Keep a copy of %s and inspect it. To start with the %d bytes"
-                    + " before the damage, restart once with kv.recovery.repair=true (env KV_RECOVERY_REPAIR=true):"
-                    + " the whole original is first copied to %s.corrupt-<time> beside it. Then remove the setting.",
-                    c.offset(), c.file(), c.offset(), c.file().getFileName());
+            action = String.format("%s The log has damage at byte offset %d that no crash leaves, so cutting it"
+                    + " would lose acknowledged writes. To keep the %d bytes before the damage, either run"
+                    + " `java -jar kv-store.jar repair %s` (add --dry-run to see what it would drop; it copies the"
+                    + " original aside first), or restart once with kv.recovery.repair=true (env"
+                    + " KV_RECOVERY_REPAIR=true), which copies the original to %s.corrupt-<time>, and then remove"
+                    + " that setting.", tool, c.offset(), c.offset(), c.file(), c.file().getFileName());
         } else {
             IncompatibleLogException i = (IncompatibleLogException) cause;
-            action = String.format("Point kv.data-dir at this store's own data directory, or, if this log really is"
-                    + " the one to serve, set kv.wal.magic=0x%02X and kv.wal.version=0x%02X to match it.",
-                    i.foundMagic(), i.foundVersion());
+            action = String.format("%s Point kv.data-dir at this store's own data directory, or, if this log"
+                    + " really is the one to serve, set kv.wal.magic=0x%02X and kv.wal.version=0x%02X to match it.",
+                    tool, i.foundMagic(), i.foundVersion());
         }
         return new FailureAnalysis(cause.getMessage(), action, cause);
     }

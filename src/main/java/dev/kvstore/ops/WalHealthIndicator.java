@@ -42,6 +42,7 @@ class WalHealthIndicator implements HealthIndicator {
         m.put("framesReplayed", r.framesReplayed());
         m.put("validBytes", r.validBytes());
         m.put("bytesCut", r.bytesCut());
+        m.put("cut", r.cut().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         if (r.cutReason() != null) {
             m.put("cutReason", r.cutReason().description());
         }

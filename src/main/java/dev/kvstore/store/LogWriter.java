@@ -13,10 +13,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Appends frames for many threads with group commit. One writer thread takes every write that queued up while the
- * previous group was being written and forced, so the group size follows the load with no sleeping. For each
- * group it asks the {@link Sequencer} which writes go into the log (in queue order, which becomes log order),
- * writes their frames in one go, forces once under {@link SyncMode#ALWAYS}, has the sequencer apply the group to
- * the index, and only then acknowledges the callers. So under {@code ALWAYS} no reader sees a write before it is
+ * previous group was being written and forced (up to {@link #GROUP_BYTES}), so the group size follows the load
+ * with no sleeping. For each group it asks the {@link Sequencer} which writes go into the log (in queue order,
+ * which becomes log order), writes their frames in one write call, forces once under {@link SyncMode#ALWAYS},
+ * has the sequencer apply the group to the index, and only then acknowledges the callers. So under
+ * {@code ALWAYS} at most one write call is ever unforced, which bounds what a power cut can damage. So under {@code ALWAYS} no reader sees a write before it is
  * durable, and the index changes in log order.
  *
  * <p>When a write or force fails, the group's callers get the failure, nothing of the group is applied, and the
@@ -30,7 +31,10 @@ import java.util.concurrent.locks.LockSupport;
 final class LogWriter {
 
     private static final int MAX_GROUP = 4096;
-    private static final int BUFFER_BYTES = 1 << 20;
+    /** How often the forced mark catches up with the forced position: it may lag, it must never lead. */
+    private static final long MARK_MILLIS = 1000;
+    /** A group's frames, all written in one call; a single larger frame is a group of its own. */
+    static final int GROUP_BYTES = 1 << 20;
 
     /** One write waiting for its turn. What the writer thread sets is published to the caller by {@code done}. */
     static final class Pending {
@@ -88,40 +92,44 @@ final class LogWriter {
     private static final Pending CLOSE = new Pending("", null, new byte[0]);
 
     private final LogChannel channel;
+    private final LogChannel markFile;
     private final SyncMode mode;
     private final Sequencer sequencer;
     private final StoreObserver observer;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(GROUP_BYTES);
     private final Thread thread;
-    private final ScheduledExecutorService intervalForcer;
+    private final ScheduledExecutorService timer;
     private volatile long position;
     private volatile long forcedPosition;
+    private long markedPosition;
+    private boolean markFailed;
     private volatile boolean closed;
     private volatile Throwable failure;
 
-    LogWriter(LogChannel channel, long position, SyncMode mode, Duration interval, Sequencer sequencer,
-              StoreObserver observer) {
+    LogWriter(LogChannel channel, LogChannel markFile, long position, SyncMode mode, Duration interval,
+              Sequencer sequencer, StoreObserver observer) {
         this.channel = channel;
+        this.markFile = markFile;
         this.position = position;
         this.forcedPosition = position;
+        this.markedPosition = position;
         this.mode = mode;
         this.sequencer = sequencer;
         this.observer = observer;
         this.thread = new Thread(this::run, "kv-wal-writer");
         thread.setDaemon(true);
         thread.start();
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kv-wal-timer");
+            t.setDaemon(true);
+            return t;
+        });
         if (mode == SyncMode.INTERVAL) {
-            intervalForcer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "kv-wal-interval-force");
-                t.setDaemon(true);
-                return t;
-            });
             long millis = Math.max(1, interval.toMillis());
-            intervalForcer.scheduleWithFixedDelay(this::forceIfBehind, millis, millis, TimeUnit.MILLISECONDS);
-        } else {
-            intervalForcer = null;
+            timer.scheduleWithFixedDelay(this::forceIfBehind, millis, millis, TimeUnit.MILLISECONDS);
         }
+        timer.scheduleWithFixedDelay(this::updateMark, MARK_MILLIS, MARK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Queues {@code w}; the caller then {@link Pending#await}s it. */
@@ -154,46 +162,82 @@ final class LogWriter {
         return failure;
     }
 
-    /** Writes what is queued, forces unless a force already failed, stops the writer thread; does not close the channel. */
+    /**
+     * Writes what is queued, forces and marks the log forced (unless a force already failed), and stops the writer
+     * thread; does not close the files.
+     */
     void close() throws IOException {
         if (closed) {
             return;
         }
         queue.add(CLOSE);
         joinUninterruptibly();
-        if (intervalForcer != null) {
-            // Not shutdownNow: interrupting a thread inside FileChannel.force closes the channel.
-            intervalForcer.shutdown();
-            awaitUninterruptibly(intervalForcer);
-        }
+        // Not shutdownNow: interrupting a thread inside FileChannel.force closes the channel.
+        timer.shutdown();
+        awaitUninterruptibly(timer);
         if (failure == null) {
             channel.force(true);
+            forcedPosition = position;
+            ForcedMark.of(channel, position).write(markFile);
+        }
+    }
+
+    /** Records the forced position beside the log, for recovery; runs on the timer, off the write path. */
+    private synchronized void updateMark() {
+        long forced = forcedPosition;
+        if (markFailed || failure != null || forced == markedPosition) {
+            return;
+        }
+        try {
+            ForcedMark.of(channel, forced).write(markFile);
+            markedPosition = forced;
+        } catch (IOException | RuntimeException e) {
+            // A mark that stops moving only lags, which is safe; the log itself reports failures of the disk.
+            markFailed = true;
         }
     }
 
     private void run() {
         List<Pending> group = new ArrayList<>();
-        boolean stop = false;
-        while (!stop) {
-            group.add(takeUninterruptibly());
-            queue.drainTo(group, MAX_GROUP - 1);
-            int closeAt = group.indexOf(CLOSE);
-            List<Pending> late = List.of();
-            if (closeAt >= 0) {
-                stop = true;
-                late = new ArrayList<>(group.subList(closeAt + 1, group.size()));
-                group.subList(closeAt, group.size()).clear();
+        Pending next = null;
+        while (true) {
+            Pending first = next != null ? next : takeUninterruptibly();
+            next = null;
+            if (first == CLOSE) {
+                break;
             }
-            if (!group.isEmpty()) {
-                commit(group);
-            }
-            refuseClosed(late);
+            group.add(first);
+            next = fill(group, first.frame.length);
+            commit(group);
             group.clear();
+            if (next == CLOSE) {
+                break;
+            }
         }
         closed = true;
         List<Pending> rest = new ArrayList<>();
         queue.drainTo(rest);
         refuseClosed(rest);
+    }
+
+    /**
+     * Adds queued writes to {@code group} while their frames fit in the buffer with the ones already in it, so that
+     * the group goes out in one write call. Returns the write that did not fit (or {@code CLOSE}), if any, which
+     * starts the next group.
+     */
+    private Pending fill(List<Pending> group, int bytes) {
+        while (group.size() < MAX_GROUP) {
+            Pending w = queue.peek();
+            if (w == null) {
+                return null;
+            }
+            if (w == CLOSE || bytes + w.frame.length > buffer.capacity()) {
+                return queue.poll();
+            }
+            group.add(queue.poll());
+            bytes += w.frame.length;
+        }
+        return null;
     }
 
     private static void refuseClosed(List<Pending> writes) {
@@ -212,24 +256,17 @@ final class LogWriter {
         }
         long start = position;
         int logged = 0;
-        int bytes = 0;
         try {
-            buffer.clear();
-            for (Pending w : group) {
-                if (sequencer.admit(w)) {
-                    logged++;
-                    bytes += w.frame.length;
-                    append(w.frame);
-                }
-            }
-            flush();
+            ByteBuffer out = encode(group);
+            logged = out.remaining() == 0 ? 0 : countLogged(group);
+            write(out);
         } catch (IOException | RuntimeException e) {
             truncateQuietly(start);
             fail(e, group);
             return;
         }
         if (logged > 0) {
-            observer.onBatch(logged, bytes);
+            observer.onBatch(logged, (int) (position - start));
             // Under INTERVAL the periodic force may have failed meanwhile: then nothing more is acknowledged.
             boolean durable = mode == SyncMode.ALWAYS ? force() : failure == null;
             if (!durable) {
@@ -241,23 +278,32 @@ final class LogWriter {
         completeAll(group, null);
     }
 
-    private void append(byte[] frame) throws IOException {
-        if (frame.length > buffer.remaining()) {
-            flush();
+    /** The frames of the group's admitted writes, in order, as one buffer: the group is one write call. */
+    private ByteBuffer encode(List<Pending> group) {
+        if (group.size() == 1 && group.get(0).frame.length > buffer.capacity()) {
+            Pending only = group.get(0);
+            return sequencer.admit(only) ? ByteBuffer.wrap(only.frame) : ByteBuffer.allocate(0);
         }
-        if (frame.length > buffer.capacity()) {
-            write(ByteBuffer.wrap(frame));
-        } else {
-            buffer.put(frame);
-        }
-    }
-
-    private void flush() throws IOException {
-        buffer.flip();
-        write(buffer);
         buffer.clear();
+        for (Pending w : group) {
+            if (sequencer.admit(w)) {
+                buffer.put(w.frame);
+            }
+        }
+        return buffer.flip();
     }
 
+    private static int countLogged(List<Pending> group) {
+        int n = 0;
+        for (Pending w : group) {
+            if (w.outcome != WriteOutcome.NOT_FOUND) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Writes {@code src} at the end of the log in one call. */
     private void write(ByteBuffer src) throws IOException {
         int n = src.remaining();
         if (n > 0) {

@@ -23,20 +23,22 @@ public final class WalKeyValueStore implements AutoCloseable {
     private final StoreOptions options;
     private final LogFormat format;
     private final LogChannel channel;
+    private final LogChannel markFile;
     private final ConcurrentHashMap<String, Value> index;
     private final RecoveryReport recovery;
     private final LogWriter writer;
     private final StoreObserver observer;
 
-    private WalKeyValueStore(StoreOptions options, LogChannel channel, ConcurrentHashMap<String, Value> index,
-                             RecoveryReport recovery) {
+    private WalKeyValueStore(StoreOptions options, LogChannel channel, LogChannel markFile,
+                             ConcurrentHashMap<String, Value> index, RecoveryReport recovery) {
         this.options = options;
         this.format = options.format();
         this.channel = channel;
+        this.markFile = markFile;
         this.index = index;
         this.recovery = recovery;
         this.observer = options.observer();
-        this.writer = new LogWriter(channel, recovery.validBytes(), options.sync(), options.syncInterval(),
+        this.writer = new LogWriter(channel, markFile, recovery.validBytes(), options.sync(), options.syncInterval(),
                 new IndexSequencer(), observer);
     }
 
@@ -60,19 +62,43 @@ public final class WalKeyValueStore implements AutoCloseable {
             storage.forceDirectory(dir.getParent());
         }
         LogChannel channel = storage.open(log, true);
+        LogChannel markFile = null;
         try {
             if (created) {
                 // The new, empty log must survive a power cut before anything is acknowledged in it.
                 channel.force(true);
                 storage.forceDirectory(dir);
             }
+            Path markPath = log.resolveSibling(log.getFileName() + ForcedMark.SUFFIX);
             ConcurrentHashMap<String, Value> index = new ConcurrentHashMap<>();
             LogRecovery recovery = new LogRecovery(storage, log, options.format(), options.repair(), clock);
-            RecoveryReport report = recovery.recover(channel, created, record -> replay(index, record));
-            return new WalKeyValueStore(options, channel, index, report);
+            RecoveryReport report = recovery.recover(channel, readMark(storage, markPath), created,
+                    record -> replay(index, record));
+            boolean newMark = !storage.exists(markPath);
+            markFile = storage.open(markPath, true);
+            // What recovery read may still sit unforced in the page cache after a process crash: force it, then
+            // mark it forced.
+            channel.force(true);
+            ForcedMark.of(channel, report.validBytes()).write(markFile);
+            if (newMark) {
+                storage.forceDirectory(dir);
+            }
+            return new WalKeyValueStore(options, channel, markFile, index, report);
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(channel, e);
+            if (markFile != null) {
+                closeQuietly(markFile, e);
+            }
             throw e;
+        }
+    }
+
+    private static ForcedMark readMark(LogStorage storage, Path markPath) throws IOException {
+        if (!storage.exists(markPath)) {
+            return null;
+        }
+        try (LogChannel m = storage.open(markPath, false)) {
+            return ForcedMark.read(m);
         }
     }
 
@@ -198,7 +224,11 @@ public final class WalKeyValueStore implements AutoCloseable {
         try {
             writer.close();
         } finally {
-            channel.close();
+            try {
+                channel.close();
+            } finally {
+                markFile.close();
+            }
         }
     }
 

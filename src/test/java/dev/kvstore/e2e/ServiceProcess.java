@@ -36,6 +36,12 @@ final class ServiceProcess implements AutoCloseable {
      * volume and a port mapping would make them: the data directory and the port.
      */
     static ServiceProcess start(DockerfileSpec spec, Path jar, Path dataDir, Path output) throws IOException {
+        return start(spec, jar, dataDir, output, "");
+    }
+
+    /** As {@link #start(DockerfileSpec, Path, Path, Path)}, with JVM options added to the image's. */
+    static ServiceProcess start(DockerfileSpec spec, Path jar, Path dataDir, Path output, String jvmOptions)
+            throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>();
         for (String arg : spec.entrypoint()) {
@@ -48,6 +54,9 @@ final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         Map<String, String> env = pb.environment();
         env.putAll(spec.env());
+        if (!jvmOptions.isEmpty()) {
+            env.merge("JAVA_TOOL_OPTIONS", jvmOptions, (image, extra) -> image + " " + extra);
+        }
         env.put("KV_DATA_DIR", dataDir.toString());
         env.put("SERVER_PORT", Integer.toString(port));
         return new ServiceProcess(pb.start(), output, port, spec.healthPath());
@@ -103,6 +112,11 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException("still running " + timeout + " after SIGTERM");
         }
         return process.exitValue();
+    }
+
+    /** Sends SIGKILL: no shutdown hook runs, nothing is flushed or forced. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 
     String log() throws IOException {

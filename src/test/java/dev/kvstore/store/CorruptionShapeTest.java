@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One named test per shape of damage, at the end of the log (where a crash leaves it: cut back) and in the
- * middle (where only damage puts it: refused, file untouched).
+ * One named test per shape of damage: at the end of the log (where a crash leaves it: cut back), as a lost write
+ * before later frames (a power cut with unforced writes: cut back), and in the middle (where only damage puts it:
+ * refused, file untouched).
  */
 class CorruptionShapeTest {
 
@@ -82,9 +83,50 @@ class CorruptionShapeTest {
     }
 
     @Test
-    void zeroFilledBlockInTheMiddle() throws IOException {
-        byte[] log = concat(Arrays.copyOf(BASIC, 75), new byte[512], Arrays.copyOfRange(BASIC, 75, BASIC.length));
-        assertRefusedAsCorrupt(log, 75, FrameDefect.LENGTH_TOO_SMALL, 75 + 512);
+    void nonZeroGarbageBeforeSoundFramesIsDamage() throws IOException {
+        byte[] garbage = new byte[64];
+        java.util.Arrays.fill(garbage, (byte) 0x5A);
+        byte[] log = concat(BASIC, garbage, NEXT);
+        assertRefusedAsCorrupt(log, BASIC.length, FrameDefect.LENGTH_TOO_LARGE, BASIC.length + 64);
+    }
+
+    @Test
+    void frameWithItsLastCrcByteZeroedButWrongCrcIsDamage() throws IOException {
+        byte[] bad = NEXT.clone();
+        bad[Frame.KEY_OFFSET + 1] ^= 0x10; // damage the key, so the CRC no longer matches
+        bad[bad.length - 1] = 0;           // and a zero right before the next frame
+        byte[] log = concat(BASIC, bad, NEXT);
+        assertRefusedAsCorrupt(log, BASIC.length, FrameDefect.BAD_CRC, BASIC.length + NEXT.length);
+    }
+
+    // ---- lost writes: a later unforced write reached the disk, an earlier one did not ----
+
+    @Test
+    void zerosBeforeSoundFramesAreALostWrite() throws IOException {
+        byte[] hole = new byte[512];
+        assertLostWriteCut(hole, FrameDefect.LENGTH_TOO_SMALL);
+    }
+
+    @Test
+    void frameCutShortThenZerosBeforeSoundFramesIsALostWrite() throws IOException {
+        byte[] torn = new byte[NEXT.length + 100];
+        System.arraycopy(NEXT, 0, torn, 0, 25); // header and part of the key survived
+        assertLostWriteCut(torn, FrameDefect.BAD_CRC);
+    }
+
+    @Test
+    void lengthFieldCutShortThenZerosIsALostWrite() throws IOException {
+        byte[] torn = new byte[300];
+        System.arraycopy(NEXT, 0, torn, 0, 2);
+        assertLostWriteCut(torn, FrameDefect.LENGTH_MISMATCH);
+    }
+
+    @Test
+    void frameCutInsideItsCrcIsALostWriteOnlyIfTheKeptCrcBytesMatch() throws IOException {
+        byte[] torn = NEXT.clone();
+        torn[torn.length - 1] = 0; // the last CRC byte never reached the disk; the first three did
+        assertThat(NEXT[NEXT.length - 1]).isNotZero();
+        assertLostWriteCut(concat(torn, new byte[40]), FrameDefect.BAD_CRC);
     }
 
     @Test
@@ -161,9 +203,26 @@ class CorruptionShapeTest {
 
         try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
             RecoveryReport r = store.lastRecovery();
+            assertThat(r.cut()).isEqualTo(RecoveryReport.Cut.TORN_TAIL);
             assertThat(r.cutReason()).isEqualTo(expectedDefect);
             assertThat(r.validBytes()).isEqualTo(BASIC.length);
             assertThat(r.bytesCut()).isEqualTo(tail.length);
+            assertThat(Files.readAllBytes(r.setAside())).isEqualTo(tail);
+            assertThat(store.entries()).isEqualTo(GoldenLogs.state("basic.log"));
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(BASIC);
+    }
+
+    /** {@code hole} sits between basic.log and a sound frame: recovery cuts from the hole on, bytes set aside. */
+    private void assertLostWriteCut(byte[] hole, FrameDefect expectedDefect) throws IOException {
+        byte[] tail = concat(hole, NEXT);
+        Path file = install(concat(BASIC, tail));
+
+        try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
+            RecoveryReport r = store.lastRecovery();
+            assertThat(r.cut()).isEqualTo(RecoveryReport.Cut.LOST_WRITE);
+            assertThat(r.cutReason()).isEqualTo(expectedDefect);
+            assertThat(r.validBytes()).isEqualTo(BASIC.length);
             assertThat(Files.readAllBytes(r.setAside())).isEqualTo(tail);
             assertThat(store.entries()).isEqualTo(GoldenLogs.state("basic.log"));
         }

@@ -7,13 +7,22 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The real file system behind the engine's I/O seam, with faults a test can switch on: a force held back until
- * released, a failing force, a failing write that may first write a prefix of its bytes (a short write, as when
- * the disk fills up), a failing truncate. Counts forces and writes.
+ * A disk (the real file system by default, or a {@link SimulatedDisk}) behind the engine's I/O seam, with faults a
+ * test can switch on: a force held back until released, a failing force, a failing write that may first write a
+ * prefix of its bytes (a short write, as when the disk fills up: ENOSPC, or EIO), a failing truncate. Counts forces
+ * and writes.
  */
 public final class FaultInjectingStorage implements LogStorage {
 
-    private final LogStorage real = LogStorage.files();
+    private final LogStorage real;
+
+    public FaultInjectingStorage() {
+        this(LogStorage.files());
+    }
+
+    FaultInjectingStorage(LogStorage disk) {
+        this.real = disk;
+    }
     final AtomicInteger forces = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
     final AtomicInteger forceCallsAfterFailure = new AtomicInteger();
@@ -55,9 +64,11 @@ public final class FaultInjectingStorage implements LogStorage {
         }
     }
 
+    /** Faults and counts apply to the log itself; its forced mark and set-aside copies go straight through. */
     @Override
     public LogChannel open(Path file, boolean create) throws IOException {
-        return new Channel(real.open(file, create));
+        LogChannel ch = real.open(file, create);
+        return file.getFileName().toString().equals(StoreOptions.LOG_FILE_NAME) ? new Channel(ch) : ch;
     }
 
     @Override

@@ -1,0 +1,134 @@
+package dev.kvstore.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Offline inspection and repair of a log file, for operators: the same codec and the same classification of
+ * damage that the server recovers with ({@link LogRecovery#examine}). Reading never changes the file.
+ */
+public final class LogInspector {
+
+    /** What the first bad frame of a log is, as the server would judge it. */
+    public enum Kind {
+        /** No bad frame. */
+        SOUND,
+        /** A torn write at the end: the server cuts it on start. */
+        TORN_TAIL,
+        /** A lost write with later unforced writes after it: the server cuts it on start. */
+        LOST_WRITE,
+        /** Damage that no crash leaves: the server refuses to start. */
+        DAMAGE,
+        /** A frame of another magic or version: the server refuses to start. */
+        INCOMPATIBLE
+    }
+
+    /**
+     * @param validBytes end of the last sound frame before the first bad one (the file size when sound)
+     * @param nextFrame  offset of the first frame after the bad one whose CRC checks out, or -1
+     * @param forced     bytes the forced mark beside the log vouches for, or -1 when there is no matching mark
+     */
+    public record Report(Path log, long size, Kind kind, long frames, int liveKeys, long validBytes,
+                         FrameDefect defect, long nextFrame, long forced, long foreignOffset, int foundMagic,
+                         int foundVersion) {
+    }
+
+    /** One sound frame. {@code value} is {@code null} for a DELETE. */
+    public record FrameInfo(long offset, int length, String key, Value value) {
+    }
+
+    /** What {@link #repair} did, or would do under {@code dryRun}. */
+    public record Repair(Report before, long bytesDropped, List<FrameInfo> droppedFrames, Path original) {
+    }
+
+    private final LogStorage storage;
+    private final LogFormat format;
+
+    /** An inspector for logs of this magic, version and limits (the server's {@code kv.wal.*} and {@code kv.limits.*}). */
+    public LogInspector(byte magic, byte version, int maxKeyBytes, int maxValueBytes) {
+        this(LogStorage.files(), new LogFormat(magic, version, maxKeyBytes, maxValueBytes));
+    }
+
+    LogInspector(LogStorage storage, LogFormat format) {
+        this.storage = storage;
+        this.format = format;
+    }
+
+    public Report verify(Path log) throws IOException {
+        return dump(log, f -> { });
+    }
+
+    /** Calls {@code each} for every sound frame from the start, in order; returns the verdict on what follows. */
+    public Report dump(Path log, Consumer<FrameInfo> each) throws IOException {
+        Map<String, Boolean> keys = new HashMap<>();
+        try (LogChannel ch = storage.open(log, false)) {
+            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, readMark(log), (offset, length, r) -> {
+                each.accept(new FrameInfo(offset, length, r.key(), r.value()));
+                keys.compute(r.key(), (k, v) -> r.isDelete() ? null : Boolean.TRUE);
+            });
+            return report(log, d, keys.size());
+        }
+    }
+
+    /**
+     * Cuts the log back to its valid prefix after copying the whole original to {@code <log>.orig-<time>}, and
+     * lists the sound frames found in what was cut. Under {@code dryRun} it only says so. An incompatible log is
+     * never cut: it is not damaged, it belongs to another store.
+     */
+    public Repair repair(Path log, boolean dryRun) throws IOException {
+        try (LogChannel ch = storage.open(log, false)) {
+            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, readMark(log), (o, l, r) -> { });
+            Report before = report(log, d, -1);
+            if (d.kind() == LogRecovery.Diagnosis.Kind.SOUND || d.kind() == LogRecovery.Diagnosis.Kind.INCOMPATIBLE) {
+                return new Repair(before, 0, List.of(), null);
+            }
+            List<FrameInfo> dropped = framesIn(ch, d);
+            Path original = dryRun ? null
+                    : new LogRecovery(storage, log, format, true, Clock.systemUTC()).cutKeepingOriginal(ch, d);
+            return new Repair(before, d.size() - d.validBytes(), dropped, original);
+        }
+    }
+
+    /** The sound frames in the part a repair drops, each found by searching on past bad bytes. */
+    private List<FrameInfo> framesIn(LogChannel ch, LogRecovery.Diagnosis d) throws IOException {
+        List<FrameInfo> frames = new ArrayList<>();
+        LogScanner scanner = new LogScanner(ch, format, d.size());
+        long pos = d.validBytes();
+        while (pos < d.size()) {
+            LogScanner.Sound s = pos == d.validBytes() ? null : scanner.soundAt(pos);
+            if (s != null) {
+                frames.add(new FrameInfo(pos, s.length(), s.record().key(), s.record().value()));
+                pos += s.length();
+                continue;
+            }
+            LogScanner.Result next = scanner.findFrameAfter(pos);
+            if (next == null) {
+                break;
+            }
+            pos = next.validBytes();
+        }
+        return frames;
+    }
+
+    private ForcedMark readMark(Path log) throws IOException {
+        Path mark = log.resolveSibling(log.getFileName() + ForcedMark.SUFFIX);
+        if (!storage.exists(mark)) {
+            return null;
+        }
+        try (LogChannel m = storage.open(mark, false)) {
+            return ForcedMark.read(m);
+        }
+    }
+
+    private static Report report(Path log, LogRecovery.Diagnosis d, int liveKeys) {
+        Kind kind = Kind.valueOf(d.kind().name());
+        return new Report(log, d.size(), kind, d.frames(), liveKeys, d.validBytes(), d.defect(), d.nextFrame(),
+                d.forced(), d.foreignOffset(), d.foundMagic() & 0xFF, d.foundVersion() & 0xFF);
+    }
+}

@@ -1,0 +1,278 @@
+package dev.kvstore.tool;
+
+import dev.kvstore.store.FrameDefect;
+import dev.kvstore.store.LogInspector;
+import dev.kvstore.store.Value;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.StringWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.springframework.util.unit.DataSize;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The offline tool, run from the service's jar without starting the service, like {@code redis-check-aof}:
+ * <pre>
+ * java -jar kv-store.jar verify &lt;log&gt; [options]             report frames, keys, valid prefix, first bad offset
+ * java -jar kv-store.jar dump &lt;log&gt; [options]               one JSON line per frame
+ * java -jar kv-store.jar repair &lt;log&gt; [--dry-run] [options] keep the original aside, cut to the valid prefix
+ * options: --magic 0xAA --version 1 --max-key-bytes 1024 --max-value-size 4MB (as kv.wal.* and kv.limits.*)
+ * </pre>
+ * Exit status: 0 sound (or repaired), 1 a crash trace the server cuts on start, 2 damage the server refuses,
+ * 3 a log of another magic or version, 64 bad usage, 74 an I/O error.
+ */
+public final class LogTool {
+
+    static final int SOUND = 0;
+    static final int CRASH_TRACE = 1;
+    static final int DAMAGE = 2;
+    static final int INCOMPATIBLE = 3;
+    static final int USAGE = 64;
+    static final int IO_ERROR = 74;
+
+    private static final Set<String> COMMANDS = Set.of("verify", "dump", "repair");
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    LogTool(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Whether {@code args} ask for the tool rather than the service. */
+    public static boolean isCommand(String[] args) {
+        return args.length > 0 && COMMANDS.contains(args[0]);
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return new LogTool(out, err).run(args);
+    }
+
+    int run(String[] args) {
+        Args a;
+        try {
+            a = Args.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("kv-store: " + e.getMessage());
+            err.println(usage());
+            return USAGE;
+        }
+        try {
+            return switch (a.command()) {
+                case "verify" -> verify(a);
+                case "dump" -> dump(a);
+                default -> repair(a);
+            };
+        } catch (NoSuchFileException e) {
+            err.println("kv-store: no such file: " + e.getFile());
+            return IO_ERROR;
+        } catch (IOException e) {
+            err.println("kv-store: " + e);
+            return IO_ERROR;
+        }
+    }
+
+    private int verify(Args a) throws IOException {
+        LogInspector.Report r = a.inspector().verify(a.log());
+        out.printf("log:           %s%n", r.log());
+        out.printf("size:          %d bytes%n", r.size());
+        out.printf("frames:        %d sound%n", r.frames());
+        out.printf("keys:          %d live%n", r.liveKeys());
+        out.printf("valid prefix:  %d bytes%n", r.validBytes());
+        out.printf("forced mark:   %s%n", r.forced() < 0 ? "none" : r.forced() + " bytes");
+        out.printf("status:        %s%n", status(r));
+        if (r.kind() != LogInspector.Kind.SOUND) {
+            out.printf("first bad:     offset %d: %s%n", r.validBytes(), describe(r.defect()));
+            if (r.nextFrame() >= 0) {
+                out.printf("next frame:    offset %d checks out%n", r.nextFrame());
+            }
+            out.printf("verdict:       %s%n", verdict(r));
+        }
+        return exitCode(r);
+    }
+
+    private int dump(Args a) throws IOException {
+        LogInspector.Report r = a.inspector().dump(a.log(), f -> out.println(json(f)));
+        if (r.kind() != LogInspector.Kind.SOUND) {
+            out.println(json(r));
+        }
+        return exitCode(r);
+    }
+
+    private int repair(Args a) throws IOException {
+        LogInspector.Repair repair = a.inspector().repair(a.log(), a.dryRun());
+        LogInspector.Report r = repair.before();
+        if (r.kind() == LogInspector.Kind.SOUND) {
+            out.printf("%s is sound (%d frames, %d bytes): nothing to repair.%n", r.log(), r.frames(), r.size());
+            return SOUND;
+        }
+        if (r.kind() == LogInspector.Kind.INCOMPATIBLE) {
+            out.printf("%s is not damaged but incompatible: %s. Not repaired; use the matching --magic and"
+                    + " --version.%n", r.log(), status(r));
+            return INCOMPATIBLE;
+        }
+        out.printf("%s: %s at offset %d (%s).%n", r.log(), status(r), r.validBytes(), describe(r.defect()));
+        out.printf("%s %d bytes, from offset %d to the end (%d), keeping the %d sound frames before it.%n",
+                a.dryRun() ? "Would drop" : "Dropped", repair.bytesDropped(), r.validBytes(), r.size(), r.frames());
+        out.printf("Frames that check out in the dropped part: %d%n", repair.droppedFrames().size());
+        for (LogInspector.FrameInfo f : repair.droppedFrames()) {
+            out.println("  " + json(f));
+        }
+        if (a.dryRun()) {
+            out.println("Dry run: nothing was changed.");
+        } else {
+            out.printf("The original is kept at %s.%n", repair.original());
+        }
+        return SOUND;
+    }
+
+    private static String status(LogInspector.Report r) {
+        return switch (r.kind()) {
+            case SOUND -> "sound";
+            case TORN_TAIL -> "torn tail (the trace of a crash during a write)";
+            case LOST_WRITE -> "lost write (zeros or damage past what was forced, the trace of a power cut)";
+            case DAMAGE -> "damage (mid-log corruption: not a crash trace)";
+            case INCOMPATIBLE -> String.format("incompatible (a frame at offset %d has magic 0x%02X and version"
+                    + " 0x%02X)", r.foreignOffset(), r.foundMagic(), r.foundVersion());
+        };
+    }
+
+    private static String verdict(LogInspector.Report r) {
+        return switch (r.kind()) {
+            case TORN_TAIL, LOST_WRITE -> "the server cuts this on start, keeping the first " + r.validBytes()
+                    + " bytes and saving the rest beside the log";
+            case DAMAGE -> "the server refuses to start; `repair` keeps the first " + r.validBytes()
+                    + " bytes after setting the original aside";
+            default -> "the server refuses to start: start it with the log's magic and version";
+        };
+    }
+
+    private static String describe(FrameDefect d) {
+        return d == null ? "-" : d.description();
+    }
+
+    private static int exitCode(LogInspector.Report r) {
+        return switch (r.kind()) {
+            case SOUND -> SOUND;
+            case TORN_TAIL, LOST_WRITE -> CRASH_TRACE;
+            case DAMAGE -> DAMAGE;
+            case INCOMPATIBLE -> INCOMPATIBLE;
+        };
+    }
+
+    static String json(LogInspector.FrameInfo f) {
+        return write(g -> {
+            g.writeNumberProperty("offset", f.offset());
+            g.writeNumberProperty("length", f.length());
+            g.writeStringProperty("op", f.value() == null ? "delete" : "set");
+            g.writeStringProperty("key", f.key());
+            if (f.value() != null) {
+                g.writeStringProperty("type", f.value().type().jsonName());
+                g.writeName("value");
+                if (f.value() instanceof Value.Text t) {
+                    g.writeString(t.value());
+                } else if (f.value() instanceof Value.Int i) {
+                    g.writeNumber(i.value());
+                } else {
+                    g.writeNumber(((Value.Float) f.value()).value());
+                }
+            }
+        });
+    }
+
+    static String json(LogInspector.Report r) {
+        return write(g -> {
+            g.writeNumberProperty("offset", r.validBytes());
+            g.writeStringProperty("bad", r.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            g.writeStringProperty("defect", describe(r.defect()));
+            if (r.nextFrame() >= 0) {
+                g.writeNumberProperty("nextFrame", r.nextFrame());
+            }
+            g.writeNumberProperty("size", r.size());
+        });
+    }
+
+    private interface Fields {
+        void write(JsonGenerator g);
+    }
+
+    private static String write(Fields fields) {
+        StringWriter s = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), s)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        }
+        return s.toString();
+    }
+
+    static String usage() {
+        return """
+                usage: java -jar kv-store.jar verify <log> [options]
+                       java -jar kv-store.jar dump <log> [options]
+                       java -jar kv-store.jar repair <log> [--dry-run] [options]
+                options: --magic 0xAA  --version 1  --max-key-bytes 1024  --max-value-size 4MB""";
+    }
+
+    /** The command line. */
+    record Args(String command, Path log, boolean dryRun, int magic, int version, int maxKeyBytes,
+                long maxValueBytes) {
+
+        LogInspector inspector() {
+            return new LogInspector((byte) magic, (byte) version, maxKeyBytes, Math.toIntExact(maxValueBytes));
+        }
+
+        static Args parse(String[] args) {
+            if (args.length < 2 || !COMMANDS.contains(args[0])) {
+                throw new IllegalArgumentException("expected a command and a log file");
+            }
+            List<String> rest = new ArrayList<>(List.of(args).subList(2, args.length));
+            boolean dryRun = rest.remove("--dry-run");
+            if (dryRun && !args[0].equals("repair")) {
+                throw new IllegalArgumentException("--dry-run is an option of repair");
+            }
+            int magic = 0xAA;
+            int version = 1;
+            int maxKey = 1024;
+            long maxValue = 4L << 20;
+            for (int i = 0; i < rest.size(); i += 2) {
+                String name = rest.get(i);
+                if (i + 1 >= rest.size()) {
+                    throw new IllegalArgumentException(name + " needs a value");
+                }
+                String v = rest.get(i + 1);
+                try {
+                    switch (name) {
+                        case "--magic" -> magic = byteValue(name, Integer.decode(v));
+                        case "--version" -> version = byteValue(name, Integer.decode(v));
+                        case "--max-key-bytes" -> maxKey = Integer.parseInt(v);
+                        case "--max-value-size" -> maxValue = DataSize.parse(v).toBytes();
+                        default -> throw new IllegalArgumentException("unknown option " + name);
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(name + ": not a number: " + v);
+                }
+            }
+            if (maxKey < 1 || maxValue < 0 || maxValue > 1L << 30) {
+                throw new IllegalArgumentException("limits out of range");
+            }
+            return new Args(args[0], Path.of(args[1]), dryRun, magic, version, maxKey, maxValue);
+        }
+
+        private static int byteValue(String name, int v) {
+            if (v < 0 || v > 255) {
+                throw new IllegalArgumentException(name + " must be 0..255");
+            }
+            return v;
+        }
+    }
+}

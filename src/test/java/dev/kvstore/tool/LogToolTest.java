@@ -1,0 +1,145 @@
+package dev.kvstore.tool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+class LogToolTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        out.reset();
+        err.reset();
+        return LogTool.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path golden(String name) throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/seed-format/" + name)) {
+            return Files.write(dir.resolve(name), in.readAllBytes());
+        }
+    }
+
+    @Test
+    void verifyReportsASoundLog() throws IOException {
+        Path log = golden("basic.log");
+        assertThat(run("verify", log.toString())).isEqualTo(LogTool.SOUND);
+        assertThat(out()).contains("frames:        16 sound").contains("keys:          11 live")
+                .contains("valid prefix:  577 bytes").contains("status:        sound");
+    }
+
+    @Test
+    void verifyReportsATornTailAndExitsNonZero() throws IOException {
+        Path log = golden("torn-huge-length.log");
+        byte[] before = Files.readAllBytes(log);
+        assertThat(run("verify", log.toString())).isEqualTo(LogTool.CRASH_TRACE);
+        assertThat(out()).contains("valid prefix:  577 bytes").contains("torn tail")
+                .contains("first bad:     offset 577: total_len exceeds");
+        assertThat(Files.readAllBytes(log)).isEqualTo(before);
+    }
+
+    @Test
+    void verifyReportsMidLogCorruptionWithItsOffsetAndKind() throws IOException {
+        Path log = golden("mid-log-corruption.log");
+        assertThat(run("verify", log.toString())).isEqualTo(LogTool.DAMAGE);
+        assertThat(out()).contains("valid prefix:  75 bytes").contains("damage (mid-log corruption")
+                .contains("first bad:     offset 75: CRC-32 mismatch").contains("next frame:    offset 105");
+    }
+
+    @Test
+    void verifyReportsAnIncompatibleLog() throws IOException {
+        Path log = golden("wrong-magic.log");
+        assertThat(run("verify", log.toString())).isEqualTo(LogTool.INCOMPATIBLE);
+        assertThat(out()).contains("magic 0xBB");
+        assertThat(run("verify", log.toString(), "--magic", "0xBB")).isEqualTo(LogTool.SOUND);
+    }
+
+    @Test
+    void dumpPrintsOneJsonLinePerFrameThenTheBadOne() throws IOException {
+        Path log = golden("torn-bad-crc.log");
+        assertThat(run("dump", log.toString())).isEqualTo(LogTool.CRASH_TRACE);
+        List<JsonNode> lines = out().lines().map(l -> JsonMapper.builder().build().readTree(l)).toList();
+        assertThat(lines).hasSize(17);
+        assertThat(lines.get(0).toString())
+                .isEqualTo("{\"offset\":0,\"length\":41,\"op\":\"set\",\"key\":\"greeting\",\"type\":\"string\","
+                        + "\"value\":\"Hello, World!\"}");
+        assertThat(lines.get(5).get("op").asString()).isEqualTo("delete");
+        assertThat(lines.get(11).get("key").asString()).isEqualTo("negzero");
+        assertThat(lines.get(11).get("value").doubleValue()).isEqualTo(-0.0);
+        assertThat(Double.doubleToRawLongBits(lines.get(11).get("value").doubleValue()))
+                .isEqualTo(Double.doubleToRawLongBits(-0.0));
+        assertThat(lines.get(16).toString()).isEqualTo(
+                "{\"offset\":577,\"bad\":\"torn-tail\",\"defect\":\"CRC-32 mismatch\",\"size\":632}");
+    }
+
+    @Test
+    void repairDryRunSaysWhatWouldBeDroppedAndChangesNothing() throws IOException {
+        Path log = golden("mid-log-corruption.log");
+        byte[] before = Files.readAllBytes(log);
+        assertThat(run("repair", log.toString(), "--dry-run")).isEqualTo(LogTool.SOUND);
+        assertThat(out()).contains("Would drop 557 bytes, from offset 75").contains("Frames that check out in the"
+                + " dropped part: 14").contains("\"key\":\"late\"").contains("Dry run: nothing was changed.");
+        assertThat(Files.readAllBytes(log)).isEqualTo(before);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void repairKeepsTheOriginalAsideAndCutsToTheValidPrefix() throws IOException {
+        Path log = golden("mid-log-corruption.log");
+        byte[] before = Files.readAllBytes(log);
+        assertThat(run("repair", log.toString())).isEqualTo(LogTool.SOUND);
+        assertThat(out()).contains("Dropped 557 bytes").contains("The original is kept at");
+        assertThat(Files.size(log)).isEqualTo(75);
+        Path original;
+        try (Stream<Path> files = Files.list(dir)) {
+            original = files.filter(p -> p.getFileName().toString().startsWith("mid-log-corruption.log.orig-"))
+                    .findFirst().orElseThrow();
+        }
+        assertThat(Files.readAllBytes(original)).isEqualTo(before);
+        assertThat(run("verify", log.toString())).isEqualTo(LogTool.SOUND);
+        assertThat(run("verify", original.toString())).isEqualTo(LogTool.DAMAGE);
+    }
+
+    @Test
+    void repairLeavesAnIncompatibleLogAlone() throws IOException {
+        Path log = golden("wrong-magic.log");
+        byte[] before = Files.readAllBytes(log);
+        assertThat(run("repair", log.toString())).isEqualTo(LogTool.INCOMPATIBLE);
+        assertThat(Files.readAllBytes(log)).isEqualTo(before);
+    }
+
+    @Test
+    void badUsageAndMissingFilesGetClearErrors() {
+        assertThat(run("verify")).isEqualTo(LogTool.USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage:");
+        assertThat(run("verify", "x.log", "--magic", "300")).isEqualTo(LogTool.USAGE);
+        assertThat(run("dump", "x.log", "--dry-run")).isEqualTo(LogTool.USAGE);
+        assertThat(run("verify", dir.resolve("missing.log").toString())).isEqualTo(LogTool.IO_ERROR);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no such file");
+        assertThat(LogTool.isCommand(new String[] {"--server.port=0"})).isFalse();
+        assertThat(LogTool.isCommand(new String[] {})).isFalse();
+    }
+}
