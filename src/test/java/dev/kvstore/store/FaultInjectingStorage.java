@@ -126,7 +126,8 @@ public final class FaultInjectingStorage implements LogStorage {
             CountDownLatch gate = forceGate;
             if (gate != null) {
                 try {
-                    gate.await();
+                    // Bounded, so that a test that fails while holding forces back cannot hang on close.
+                    gate.await(20, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted while held", e);
