@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +55,8 @@ class PackagedJarIT {
             assertThat(exit).as("exit status after SIGTERM").isIn(0, 143);
         }
         assertThat(dataDir.resolve("kvstore.log")).exists();
+        assertThat(dataDir.resolve("kvstore.log.forced")).exists();
+        verifyWithTheOfflineTool();
 
         try (ServiceProcess service = ServiceProcess.start(spec, jar, dataDir, output)) {
             service.awaitReady(START);
@@ -60,5 +65,16 @@ class PackagedJarIT {
             assertThat(service.get("/keys/e2e/gone").statusCode()).isEqualTo(404);
             service.terminate(Duration.ofSeconds(30));
         }
+    }
+
+    /** The offline tool runs from the same jar, without starting the service. */
+    private void verifyWithTheOfflineTool() throws Exception {
+        Process tool = new ProcessBuilder(List.of("java", "-jar", jar.toString(), "verify",
+                dataDir.resolve("kvstore.log").toString())).redirectErrorStream(true).start();
+        String out = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(tool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(tool.exitValue()).as(out).isZero();
+        assertThat(out).contains("frames:        3 sound").contains("keys:          1 live")
+                .contains("status:        sound").doesNotContain("Spring");
     }
 }

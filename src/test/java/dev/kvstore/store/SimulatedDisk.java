@@ -245,6 +245,25 @@ final class SimulatedDisk implements LogStorage {
         ops++;
     }
 
+    /** Puts {@code bytes} at {@code file} as if written, forced and made durable in its directory long ago. */
+    synchronized void install(Path file, byte[] bytes) {
+        for (Path d = file.getParent(); d != null; d = d.getParent()) {
+            dirs.add(d);
+            durableDirs.add(d);
+        }
+        SimFile f = new SimFile();
+        f.write(0, bytes);
+        f.force();
+        files.put(file, f);
+        durableFiles.add(file);
+    }
+
+    /** Names of the files in {@code dir}, as the process sees them. */
+    synchronized java.util.List<String> list(Path dir) {
+        return files.keySet().stream().filter(p -> dir.equals(p.getParent()))
+                .map(p -> p.getFileName().toString()).sorted().toList();
+    }
+
     // ---- LogStorage ----
 
     @Override
