@@ -68,7 +68,7 @@ final class LogScanner {
     /**
      * The first frame after {@code offset} whose lengths and CRC check out, whatever else is wrong with it, or
      * {@code null} when there is none. Its {@code validBytes} is its offset, and its defect is {@code null} for a
-     * sound frame. A hit means a bad frame is followed by data: damage, not a torn write.
+     * sound frame. A hit means a bad frame is followed by data: damage or a lost write, not a torn tail.
      */
     Result findFrameAfter(long offset) throws IOException {
         for (long p = offset + 1; p + Frame.OVERHEAD <= size; p++) {

@@ -17,16 +17,17 @@ import java.util.concurrent.locks.LockSupport;
  * with no sleeping. For each group it asks the {@link Sequencer} which writes go into the log (in queue order,
  * which becomes log order), writes their frames in one write call, forces once under {@link SyncMode#ALWAYS},
  * has the sequencer apply the group to the index, and only then acknowledges the callers. So under
- * {@code ALWAYS} at most one write call is ever unforced, which bounds what a power cut can damage. So under {@code ALWAYS} no reader sees a write before it is
- * durable, and the index changes in log order.
+ * {@code ALWAYS} no reader sees a write before it is durable, the index changes in log order, and at most one
+ * write call is ever unforced, which bounds what a power cut can damage.
  *
  * <p>When a write or force fails, the group's callers get the failure, nothing of the group is applied, and the
  * writer refuses every later write: after a failed {@code fsync} the state of the page cache is unknown, so the
  * force is never retried on this file. A failed write is cut back off the file on a best-effort basis; recovery
  * cuts anything that remains as a torn tail.
  *
- * <p>Only the writer thread (and, under {@code INTERVAL}, one timer thread) touch the channel, never a caller:
- * an interrupted caller inside {@code FileChannel} I/O would close the channel for everyone.
+ * <p>A timer thread forces the log every sync interval under {@code INTERVAL}, and about once a second records
+ * the forced length in the {@link ForcedMark} beside the log. Only these two threads touch the files, never a
+ * caller: an interrupted caller inside {@code FileChannel} I/O would close the channel for everyone.
  */
 final class LogWriter {
 
@@ -64,10 +65,6 @@ final class LogWriter {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-        }
-
-        boolean isDone() {
-            return done;
         }
 
         private void complete(Throwable failure) {
