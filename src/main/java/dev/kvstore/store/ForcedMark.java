@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.zip.CRC32;
 
 /**
@@ -64,6 +65,22 @@ record ForcedMark(long forced, int lastCrc) {
             return false;
         }
         return forced < Frame.CRC_BYTES ? lastCrc == 0 : readInt(log, forced - Frame.CRC_BYTES) == lastCrc;
+    }
+
+    /** Where the mark of {@code log} lives: beside it, named after it. */
+    static Path pathFor(Path log) {
+        return log.resolveSibling(log.getFileName() + SUFFIX);
+    }
+
+    /** The mark kept beside {@code log}, or {@code null} when there is none or it is not intact. */
+    static ForcedMark readFor(LogStorage storage, Path log) throws IOException {
+        Path mark = pathFor(log);
+        if (!storage.exists(mark)) {
+            return null;
+        }
+        try (LogChannel file = storage.open(mark, false)) {
+            return read(file);
+        }
     }
 
     static ForcedMark read(LogChannel file) throws IOException {

@@ -68,7 +68,7 @@ public final class LogInspector {
     public Report dump(Path log, Consumer<FrameInfo> each) throws IOException {
         Map<String, Boolean> keys = new HashMap<>();
         try (LogChannel ch = storage.open(log, false)) {
-            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, readMark(log), (offset, length, r) -> {
+            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, ForcedMark.readFor(storage, log), (offset, length, r) -> {
                 each.accept(new FrameInfo(offset, length, r.key(), r.value()));
                 keys.compute(r.key(), (k, v) -> r.isDelete() ? null : Boolean.TRUE);
             });
@@ -83,7 +83,7 @@ public final class LogInspector {
      */
     public Repair repair(Path log, boolean dryRun) throws IOException {
         try (LogChannel ch = storage.open(log, false)) {
-            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, readMark(log), (o, l, r) -> { });
+            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, ForcedMark.readFor(storage, log), (o, l, r) -> { });
             Report before = report(log, d, -1);
             if (d.kind() == LogRecovery.Diagnosis.Kind.SOUND || d.kind() == LogRecovery.Diagnosis.Kind.INCOMPATIBLE) {
                 return new Repair(before, 0, List.of(), null);
@@ -114,16 +114,6 @@ public final class LogInspector {
             pos = next.validBytes();
         }
         return frames;
-    }
-
-    private ForcedMark readMark(Path log) throws IOException {
-        Path mark = log.resolveSibling(log.getFileName() + ForcedMark.SUFFIX);
-        if (!storage.exists(mark)) {
-            return null;
-        }
-        try (LogChannel m = storage.open(mark, false)) {
-            return ForcedMark.read(m);
-        }
     }
 
     private static Report report(Path log, LogRecovery.Diagnosis d, int liveKeys) {

@@ -69,10 +69,10 @@ public final class WalKeyValueStore implements AutoCloseable {
                 channel.force(true);
                 storage.forceDirectory(dir);
             }
-            Path markPath = log.resolveSibling(log.getFileName() + ForcedMark.SUFFIX);
+            Path markPath = ForcedMark.pathFor(log);
             ConcurrentHashMap<String, Value> index = new ConcurrentHashMap<>();
             LogRecovery recovery = new LogRecovery(storage, log, options.format(), options.repair(), clock);
-            RecoveryReport report = recovery.recover(channel, readMark(storage, markPath), created,
+            RecoveryReport report = recovery.recover(channel, ForcedMark.readFor(storage, log), created,
                     record -> replay(index, record));
             boolean newMark = !storage.exists(markPath);
             markFile = storage.open(markPath, true);
@@ -90,15 +90,6 @@ public final class WalKeyValueStore implements AutoCloseable {
                 closeQuietly(markFile, e);
             }
             throw e;
-        }
-    }
-
-    private static ForcedMark readMark(LogStorage storage, Path markPath) throws IOException {
-        if (!storage.exists(markPath)) {
-            return null;
-        }
-        try (LogChannel m = storage.open(markPath, false)) {
-            return ForcedMark.read(m);
         }
     }
 
