@@ -22,14 +22,22 @@ COPY --from=build /kv-store.jar /app/kv-store.jar
 
 # The same names as in the README. The JVM sizes its heap from the container's memory limit
 # (MaxRAMPercentage) instead of the host's, and exits on OutOfMemoryError so the orchestrator restarts it.
+#
+# Security, made explicit: with no token configured, protected mode answers only clients inside the container
+# (loopback); every other client gets 403 with instructions. To serve other hosts, give a token:
+#   -e KV_SECURITY_TOKENS_0_TOKEN=<16+ random characters> -e KV_SECURITY_TOKENS_0_ROLE=admin
+# or turn protection off deliberately with -e KV_SECURITY_PROTECTED_MODE=false.
 ENV KV_DATA_DIR=/data \
     KV_WAL_SYNC=always \
+    KV_SECURITY_PROTECTED_MODE=true \
     SERVER_PORT=8080 \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 
 USER kv
 VOLUME ["/data"]
 EXPOSE 8080
+# The probes stay open without a token, and SIGTERM stops the service gracefully with exit status 0.
+STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD curl -fsS "http://localhost:${SERVER_PORT:-8080}/actuator/health/readiness" || exit 1
 ENTRYPOINT ["java", "-jar", "/app/kv-store.jar"]

@@ -1,5 +1,6 @@
 package dev.kvstore;
 
+import dev.kvstore.security.Role;
 import dev.kvstore.store.StoreObserver;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
@@ -10,6 +11,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -25,7 +27,8 @@ import org.springframework.validation.annotation.Validated;
 public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                            @Valid @DefaultValue Wal wal,
                            @Valid @DefaultValue Limits limits,
-                           @Valid @DefaultValue Recovery recovery) {
+                           @Valid @DefaultValue Recovery recovery,
+                           @DefaultValue Security security) {
 
     /**
      * @param sync         {@code always} (acknowledge after force), {@code interval} or {@code none}
@@ -76,6 +79,33 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      *               of refusing to start; meant for one start, then to be switched off again
      */
     public record Recovery(@DefaultValue("false") boolean repair) {
+    }
+
+    /**
+     * Who may do what. Values are checked by {@code TokenRegistry}, not by bean validation, whose messages would
+     * repeat a rejected token.
+     *
+     * @param protectedMode with no token configured, answer only loopback clients (like Redis's protected mode)
+     * @param tokens        bearer tokens, each with a role and optionally a key prefix
+     */
+    public record Security(@DefaultValue("true") boolean protectedMode, List<Token> tokens) {
+
+        public Security {
+            tokens = tokens == null ? List.of() : List.copyOf(tokens);
+        }
+    }
+
+    /**
+     * One bearer token: given in clear ({@code token}, e.g. from an environment variable) or as the hex SHA-256 of
+     * the token ({@code sha256}), with a {@code role} ({@code read}, {@code write} or {@code admin}) and, for key
+     * operations, an optional key {@code prefix} it is limited to. {@code name} identifies it in logs.
+     */
+    public record Token(String name, String token, String sha256, Role role, String prefix) {
+
+        @Override
+        public String toString() {
+            return "Token[name=" + name + ", role=" + role + ", prefix=" + prefix + ", secret=****]";
+        }
     }
 
     public StoreOptions toStoreOptions(StoreObserver observer) {

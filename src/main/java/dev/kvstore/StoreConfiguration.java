@@ -4,6 +4,10 @@ import dev.kvstore.ops.StoreMetrics;
 import dev.kvstore.store.RecoveryReport;
 import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationListener;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -20,11 +24,34 @@ class StoreConfiguration {
 
     private static final Log LOG = LogFactory.getLog(WalKeyValueStore.class);
 
-    @Bean(destroyMethod = "close")
+    @Bean(destroyMethod = "")
     WalKeyValueStore walKeyValueStore(KvProperties properties, StoreMetrics metrics) throws IOException {
         WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
         logRecovery(store.lastRecovery(), store.size(), properties);
         return store;
+    }
+
+    /**
+     * Closes the store when the context closes, which is after the web server has stopped taking requests and
+     * finished the ones in flight: queued writes are written, the log is forced and closed.
+     */
+    @Bean
+    DisposableBean walKeyValueStoreCloser(WalKeyValueStore store) {
+        return () -> {
+            store.close();
+            LOG.info(String.format("Closed %s: %d bytes, forced", store.status().log(), store.status().logBytes()));
+        };
+    }
+
+    /**
+     * Logs every readiness change, so that operators (and the shutdown test) can see the order of events. On
+     * SIGTERM, Spring Boot turns readiness to REFUSING_TRAFFIC as the context starts closing, before the web server
+     * stops.
+     */
+    @Bean
+    ApplicationListener<AvailabilityChangeEvent<ReadinessState>> logReadiness() {
+        Log log = LogFactory.getLog(StoreConfiguration.class);
+        return event -> log.info("Readiness: " + event.getState());
     }
 
     private static void logRecovery(RecoveryReport r, int keys, KvProperties properties) {

@@ -9,7 +9,7 @@ import java.io.ByteArrayOutputStream;
  * It is read from the undecoded request URI, because the container's decoded path has already lost the
  * difference between {@code /} and {@code %2F} and may have normalized segments away.
  */
-final class KeyPath {
+public final class KeyPath {
 
     static final String PREFIX = "/keys/";
 
@@ -24,6 +24,15 @@ final class KeyPath {
             throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The key is empty: use /keys/{key}.");
         }
         return decode(raw);
+    }
+
+    /** The key of a {@code /keys/...} request, or {@code null} when it has none or it is not valid. */
+    public static String keyOrNull(HttpServletRequest request) {
+        try {
+            return keyOf(request);
+        } catch (ApiProblem invalid) {
+            return null;
+        }
     }
 
     static String decode(String raw) {

@@ -15,7 +15,17 @@ final class RawHttp {
     private RawHttp() {
     }
 
+    static Reply sendWithHeader(int port, String method, String target, String name, String value)
+            throws IOException {
+        return send(port, method, target, null, null, name + ": " + value + "\r\n");
+    }
+
     static Reply send(int port, String method, String target, String contentType, String body) throws IOException {
+        return send(port, method, target, contentType, body, "");
+    }
+
+    private static Reply send(int port, String method, String target, String contentType, String body,
+                              String extraHeaders) throws IOException {
         try (Socket s = new Socket("localhost", port)) {
             s.setSoTimeout(10_000);
             byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
@@ -24,6 +34,7 @@ final class RawHttp {
             if (contentType != null) {
                 req.append("Content-Type: ").append(contentType).append("\r\n");
             }
+            req.append(extraHeaders);
             req.append("Content-Length: ").append(payload.length).append("\r\n\r\n");
             OutputStream out = s.getOutputStream();
             out.write(req.toString().getBytes(StandardCharsets.ISO_8859_1));

@@ -23,6 +23,7 @@ final class ServiceProcess implements AutoCloseable {
     private final Path output;
     final int port;
     final String healthPath;
+    private String token;
 
     private ServiceProcess(Process process, Path output, int port, String healthPath) {
         this.process = process;
@@ -42,6 +43,12 @@ final class ServiceProcess implements AutoCloseable {
     /** As {@link #start(DockerfileSpec, Path, Path, Path)}, with JVM options added to the image's. */
     static ServiceProcess start(DockerfileSpec spec, Path jar, Path dataDir, Path output, String jvmOptions)
             throws IOException {
+        return start(spec, jar, dataDir, output, jvmOptions, Map.of());
+    }
+
+    /** As above, with more environment variables (e.g. tokens). */
+    static ServiceProcess start(DockerfileSpec spec, Path jar, Path dataDir, Path output, String jvmOptions,
+                                Map<String, String> moreEnv) throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>();
         for (String arg : spec.entrypoint()) {
@@ -57,6 +64,7 @@ final class ServiceProcess implements AutoCloseable {
         if (!jvmOptions.isEmpty()) {
             env.merge("JAVA_TOOL_OPTIONS", jvmOptions, (image, extra) -> image + " " + extra);
         }
+        env.putAll(moreEnv);
         env.put("KV_DATA_DIR", dataDir.toString());
         env.put("SERVER_PORT", Integer.toString(port));
         return new ServiceProcess(pb.start(), output, port, spec.healthPath());
@@ -81,17 +89,28 @@ final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException("not ready after " + timeout + ":\n" + log());
     }
 
+    /** Sends this bearer token with every later request. */
+    ServiceProcess withToken(String bearer) {
+        this.token = bearer;
+        return this;
+    }
+
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).GET().build());
+        return send(request(path).GET().build());
     }
 
     HttpResponse<String> put(String path, String json) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        return send(request(path).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     HttpResponse<String> delete(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(uri(path)).DELETE().build());
+        return send(request(path).DELETE().build());
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
+        return token == null ? b : b.header("Authorization", "Bearer " + token);
     }
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Builds and runs the image for real, without a Docker engine: Debian's podman builds the Dockerfile against base
+# images made locally from Debian packages (no registry is reachable here), then the script starts the container
+# and checks what an orchestrator relies on. Not part of `./mvnw verify`: it needs root, apt and several minutes.
+#
+#   sudo scripts/container-check.sh            # builds kv-store:check, runs the checks, removes its containers
+#
+# Checks: the HEALTHCHECK passes; the service runs as the non-root user kv; protected mode refuses a client from
+# outside the container until a token is given; with a token, a PUT and GET work; `podman stop` (SIGTERM) exits 0;
+# the data survives a restart on the volume; the heap follows the container's memory limit; compose validates.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORK=${WORK:-/tmp/kv-container-check}
+IMAGE=kv-store:check
+NAME=kv-check
+PORT=${PORT:-18480}
+TOKEN=container-check-token-0123456789
+mkdir -p "$WORK"
+
+log() { printf '\n== %s\n' "$*"; }
+fail() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
+
+log "tools"
+need=()
+for p in podman runc debootstrap docker-compose; do command -v "$p" >/dev/null || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc debootstrap docker-compose >/dev/null
+fi
+# The VM refuses podman's default rlimits and systemd cgroups; crun refuses its hybrid cgroup layout.
+printf '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\n' > "$WORK/containers.conf"
+export CONTAINERS_CONF=$WORK/containers.conf
+PODMAN=(podman --runtime runc)
+
+# One base per FROM line, made from Debian packages and given the name the Dockerfile uses. Certificates the
+# host trusts (a proxy's CA, here) go in too, so that the Maven build stage can reach Maven Central.
+make_base() { # name package
+  local name=$1 pkg=$2 root=$WORK/rootfs-${1//[:.]/-}
+  if "${PODMAN[@]}" image exists "$name"; then return; fi
+  log "base image $name from Debian ($pkg)"
+  [ -d "$root" ] || debootstrap --variant=minbase --include="$pkg,ca-certificates" bookworm "$root" >/dev/null
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+  chroot "$root" update-ca-certificates >/dev/null 2>&1 || true
+  tar -C "$root" -c . | "${PODMAN[@]}" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$name" >/dev/null
+}
+make_base eclipse-temurin:17-jdk openjdk-17-jdk-headless
+make_base eclipse-temurin:17-jre openjdk-17-jre-headless
+
+log "build"
+start=$(date +%s)
+"${PODMAN[@]}" build --pull=never --network host --format docker -t "$IMAGE" . >"$WORK/build.log" 2>&1 \
+  || { tail -30 "$WORK/build.log"; fail "build"; }
+echo "built $IMAGE in $(( $(date +%s) - start )) s, $("${PODMAN[@]}" image inspect "$IMAGE" --format '{{.Size}}') bytes"
+"${PODMAN[@]}" image inspect "$IMAGE" --format '{{json .HealthCheck}}' | grep -q readiness || fail "HEALTHCHECK kept"
+
+cleanup() { "${PODMAN[@]}" rm -f "$NAME" >/dev/null 2>&1 || true; "${PODMAN[@]}" volume rm -f kv-check-data >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+cleanup
+
+wait_healthy() {
+  for _ in $(seq 1 60); do
+    if "${PODMAN[@]}" healthcheck run "$NAME" >/dev/null 2>&1; then return 0; fi
+    sleep 2
+  done
+  "${PODMAN[@]}" logs "$NAME" | tail -40
+  fail "healthcheck never passed"
+}
+
+log "protected mode: no token, a client from outside the container is refused"
+"${PODMAN[@]}" run -d --name "$NAME" -p "$PORT:8080" -v kv-check-data:/data --memory 512m "$IMAGE" >/dev/null
+wait_healthy
+echo "healthcheck: passing"
+[ "$("${PODMAN[@]}" exec "$NAME" id -un)" = kv ] || fail "runs as kv"
+echo "user: $("${PODMAN[@]}" exec "$NAME" id)"
+code=$(curl -s -o "$WORK/refused.json" -w '%{http_code}' "localhost:$PORT/keys/x")
+[ "$code" = 403 ] && grep -q protected-mode "$WORK/refused.json" || fail "protected mode refuses remote (got $code)"
+echo "from the host: $code $(cat "$WORK/refused.json")"
+heap=$("${PODMAN[@]}" exec "$NAME" java -XX:+PrintFlagsFinal -version 2>/dev/null | awk '/ MaxHeapSize /{print $4}')
+echo "MaxHeapSize under --memory 512m: $heap bytes"
+[ "$heap" -le $((512 * 1024 * 1024 * 80 / 100)) ] || fail "heap follows the memory limit"
+"${PODMAN[@]}" rm -f "$NAME" >/dev/null
+
+log "with a token"
+"${PODMAN[@]}" run -d --name "$NAME" -p "$PORT:8080" -v kv-check-data:/data \
+  -e KV_SECURITY_TOKENS_0_TOKEN="$TOKEN" -e KV_SECURITY_TOKENS_0_ROLE=admin "$IMAGE" >/dev/null
+wait_healthy
+auth=(-H "Authorization: Bearer $TOKEN")
+curl -fsS "${auth[@]}" -X PUT "localhost:$PORT/keys/container/check" -H 'Content-Type: application/json' \
+  -d '{"type":"string","value":"survives"}' >/dev/null || fail "PUT with a token"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "localhost:$PORT/keys/container/check")" = 401 ] || fail "401 without a token"
+echo "PUT with the token: ok; GET without it: 401"
+
+log "podman stop (SIGTERM)"
+"${PODMAN[@]}" stop -t 40 "$NAME" >/dev/null
+status=$("${PODMAN[@]}" inspect "$NAME" --format '{{.State.ExitCode}}')
+"${PODMAN[@]}" logs "$NAME" 2>&1 | grep -E "Readiness|graceful|Closed" || true
+[ "$status" = 0 ] || fail "exit status after SIGTERM: $status"
+echo "exit status: $status"
+
+log "restart on the same volume"
+"${PODMAN[@]}" start "$NAME" >/dev/null
+wait_healthy
+body=$(curl -fsS "${auth[@]}" "localhost:$PORT/keys/container/check")
+[ "$body" = '{"key":"container/check","type":"string","value":"survives"}' ] || fail "data after restart: $body"
+echo "after restart: $body"
+
+log "compose"
+KV_ADMIN_TOKEN=check-only-token-0123456789 docker-compose -f docker-compose.yml config -q
+echo "docker-compose.yml: valid"
+
+log "all container checks passed"

@@ -1,0 +1,28 @@
+package dev.kvstore.security;
+
+import java.util.List;
+import java.util.Locale;
+
+/** What a token may do; each role includes the ones before it. */
+public enum Role {
+    /** GET of keys (and listing). */
+    READ,
+    /** READ, plus PUT, DELETE, batches and increments. */
+    WRITE,
+    /** WRITE, plus {@code /admin/**} and the actuator endpoints besides the probes. */
+    ADMIN;
+
+    public boolean includes(Role other) {
+        return ordinal() >= other.ordinal();
+    }
+
+    /** The Spring Security authorities of this role and of every role it includes. */
+    List<String> authorities() {
+        return java.util.Arrays.stream(values()).filter(this::includes)
+                .map(r -> "ROLE_" + r.name()).toList();
+    }
+
+    String lowerName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,172 @@
+package dev.kvstore.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** Every endpoint against every kind of caller, over a real port: what is allowed, and what is refused how. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class SecurityMatrixTest {
+
+    static final String READER = "reader-token-0123456789";
+    static final String WRITER = "writer-token-0123456789";
+    static final String ADMIN = "admin-token-0123456789ab";
+    static final String SCOPED = "scoped-token-0123456789";
+    static final String UNKNOWN = "unknown-token-0123456789";
+
+    @TempDir
+    static Path dataDir;
+
+    @DynamicPropertySource
+    static void config(DynamicPropertyRegistry r) {
+        r.add("kv.data-dir", dataDir::toString);
+        r.add("kv.security.tokens[0].name", () -> "ci-reader");
+        r.add("kv.security.tokens[0].token", () -> READER);
+        r.add("kv.security.tokens[0].role", () -> "read");
+        // The writer is configured by its hash only, as a config file would keep it.
+        r.add("kv.security.tokens[1].sha256", () -> HexFormat.of().formatHex(TokenRegistry.sha256(WRITER)));
+        r.add("kv.security.tokens[1].role", () -> "write");
+        r.add("kv.security.tokens[2].token", () -> ADMIN);
+        r.add("kv.security.tokens[2].role", () -> "admin");
+        r.add("kv.security.tokens[3].token", () -> SCOPED);
+        r.add("kv.security.tokens[3].role", () -> "write");
+        r.add("kv.security.tokens[3].prefix", () -> "team-a/");
+    }
+
+    @LocalServerPort
+    int port;
+
+    /** Who calls: a token, or none. */
+    enum Who {
+        ANONYMOUS(null), UNKNOWN_TOKEN(UNKNOWN), READ(READER), WRITE(WRITER), ADMIN_(ADMIN), SCOPED_WRITE(SCOPED);
+
+        final String token;
+
+        Who(String token) {
+            this.token = token;
+        }
+    }
+
+    private record Case(String method, String path, String body, Who who, int status) {
+    }
+
+    private final List<String> failures = new ArrayList<>();
+
+    private Response send(Case c) {
+        RequestSpecification spec = given().port(port).urlEncodingEnabled(false).redirects().follow(false);
+        if (c.who().token != null) {
+            spec = spec.header("Authorization", "Bearer " + c.who().token);
+        }
+        if (c.body() != null) {
+            spec = spec.contentType("application/json").body(c.body());
+        }
+        return spec.request(c.method(), c.path());
+    }
+
+    private void expect(String method, String path, String body, Who who, int status) {
+        Case c = new Case(method, path, body, who, status);
+        Response r = send(c);
+        if (r.statusCode() != status) {
+            failures.add(String.format("%s %s as %s: %d, expected %d", method, path, who, r.statusCode(), status));
+            return;
+        }
+        if (status == 401 || status == 403) {
+            assertThat(r.contentType()).as(c.toString()).startsWith("application/problem+json");
+            if (!method.equals("HEAD")) {
+                assertThat(r.jsonPath().getInt("status")).isEqualTo(status);
+            }
+            String challenge = r.header("WWW-Authenticate");
+            assertThat(challenge).as(c.toString()).startsWith("Bearer realm=\"kv-store\"");
+            if (status == 401 && who == Who.UNKNOWN_TOKEN) {
+                assertThat(challenge).contains("error=\"invalid_token\"");
+            }
+            if (status == 403) {
+                assertThat(challenge).contains("error=\"insufficient_scope\"");
+            }
+        }
+    }
+
+    @Test
+    void everyEndpointAgainstEveryCaller() {
+        String v = "{\"type\":\"integer\",\"value\":1}";
+        given().port(port).header("Authorization", "Bearer " + ADMIN).contentType("application/json").body(v)
+                .put("/keys/existing").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+        given().port(port).header("Authorization", "Bearer " + ADMIN).contentType("application/json").body(v)
+                .put("/keys/team-a/existing").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+
+        //                                     ANON  UNKNOWN READ WRITE ADMIN SCOPED
+        row("GET", "/keys/existing", null, 401, 401, 200, 200, 200, 403);
+        row("GET", "/keys/team-a/existing", null, 401, 401, 200, 200, 200, 200);
+        row("HEAD", "/keys/existing", null, 401, 401, 200, 200, 200, 403);
+        row("PUT", "/keys/w", v, 401, 401, 403, 201, 201, 403);
+        row("PUT", "/keys/team-a/w", v, 401, 401, 403, 201, 201, 201);
+        row("DELETE", "/keys/w", null, 401, 401, 403, 204, 204, 403);
+        row("DELETE", "/keys/team-a/w", null, 401, 401, 403, 204, 204, 204);
+        row("POST", "/keys/existing", null, 401, 401, 403, 405, 405, 403);
+        row("GET", "/actuator/health/liveness", null, 200, 200, 200, 200, 200, 200);
+        row("GET", "/actuator/health/readiness", null, 200, 200, 200, 200, 200, 200);
+        row("GET", "/actuator/health", null, 200, 200, 200, 200, 200, 200);
+        row("GET", "/actuator/info", null, 401, 401, 403, 403, 200, 403);
+        row("GET", "/actuator/metrics", null, 401, 401, 403, 403, 200, 403);
+        row("GET", "/actuator/prometheus", null, 401, 401, 403, 403, 200, 403);
+        row("GET", "/actuator/env", null, 401, 401, 403, 403, 404, 403);
+        row("GET", "/admin/compaction", null, 401, 401, 403, 403, 404, 403);
+        row("GET", "/v3/api-docs", null, 200, 200, 200, 200, 200, 200);
+        row("GET", "/swagger-ui/index.html", null, 200, 200, 200, 200, 200, 200);
+        row("GET", "/no-such-route", null, 401, 401, 404, 404, 404, 404);
+        assertThat(failures).isEmpty();
+    }
+
+    private void row(String method, String path, String body, int... statuses) {
+        Who[] who = Who.values();
+        for (int i = 0; i < who.length; i++) {
+            if (method.equals("DELETE") || method.equals("PUT")) {
+                reset(path, method);
+            }
+            expect(method, path, body, who[i], statuses[i]);
+        }
+    }
+
+    /** Puts the key back (for DELETE rows) or removes it (for PUT rows), so every caller meets the same state. */
+    private void reset(String path, String method) {
+        RequestSpecification admin = given().port(port).header("Authorization", "Bearer " + ADMIN);
+        if (method.equals("DELETE")) {
+            admin.contentType("application/json").body("{\"type\":\"integer\",\"value\":1}").put(path);
+        } else {
+            admin.delete(path);
+        }
+    }
+
+    @Test
+    void healthDetailsOnlyForAdmin() {
+        given().port(port).get("/actuator/health").then().statusCode(200)
+                .body("status", org.hamcrest.Matchers.equalTo("UP"))
+                .body("components", org.hamcrest.Matchers.nullValue());
+        given().port(port).header("Authorization", "Bearer " + READER).get("/actuator/health").then()
+                .body("components", org.hamcrest.Matchers.nullValue());
+        given().port(port).header("Authorization", "Bearer " + ADMIN).get("/actuator/health").then()
+                .body("components.wal.details.sync", org.hamcrest.Matchers.equalTo("always"));
+    }
+
+    @Test
+    void otherAuthorizationSchemesAreRefused() {
+        given().port(port).header("Authorization", "Bearer " + ADMIN).contentType("application/json")
+                .body("{\"type\":\"integer\",\"value\":1}").put("/keys/existing");
+        given().port(port).header("Authorization", "Basic YWRtaW46YWRtaW4=").get("/keys/existing").then()
+                .statusCode(401).header("WWW-Authenticate", org.hamcrest.Matchers.containsString("invalid_token"));
+        given().port(port).header("Authorization", "Bearer").get("/keys/existing").then().statusCode(401);
+        given().port(port).header("Authorization", "bearer " + READER).get("/keys/existing").then().statusCode(200);
+    }
+}
