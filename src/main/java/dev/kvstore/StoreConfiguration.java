@@ -2,6 +2,7 @@ package dev.kvstore;
 
 import dev.kvstore.ops.StoreMetrics;
 import dev.kvstore.store.RecoveryReport;
+import dev.kvstore.store.StoreStatus;
 import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
 import org.springframework.beans.factory.DisposableBean;
@@ -39,7 +40,10 @@ class StoreConfiguration {
     DisposableBean walKeyValueStoreCloser(WalKeyValueStore store) {
         return () -> {
             store.close();
-            LOG.info(String.format("Closed %s: %d bytes, forced", store.status().log(), store.status().logBytes()));
+            StoreStatus s = store.status();
+            // After a failed force the log is closed without another one: say so rather than claim it was forced.
+            LOG.info(String.format("Closed %s: %d bytes, %s", s.log(), s.logBytes(),
+                    s.writable() ? "forced" : "not forced again after the failure: " + s.failure()));
         };
     }
 

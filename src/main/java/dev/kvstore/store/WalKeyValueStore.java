@@ -45,7 +45,7 @@ public final class WalKeyValueStore implements AutoCloseable {
     /**
      * Opens the store in {@code options.dataDir()}, creating the directory and an empty log when missing.
      *
-     * @throws LogCorruptedException     on damage followed by sound frames (unless {@code repair}); file untouched
+     * @throws LogCorruptedException     on damage that no crash leaves (unless {@code repair}); file untouched
      * @throws IncompatibleLogException  on a log of another magic or version; file untouched
      */
     public static WalKeyValueStore open(StoreOptions options) throws IOException {
