@@ -1,7 +1,6 @@
 package dev.kvstore.security;
 
 import java.util.List;
-import java.util.Locale;
 
 /** What a token may do; each role includes the ones before it. */
 public enum Role {
@@ -20,9 +19,5 @@ public enum Role {
     List<String> authorities() {
         return java.util.Arrays.stream(values()).filter(this::includes)
                 .map(r -> "ROLE_" + r.name()).toList();
-    }
-
-    String lowerName() {
-        return name().toLowerCase(Locale.ROOT);
     }
 }

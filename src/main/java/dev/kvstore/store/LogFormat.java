@@ -16,9 +16,4 @@ record LogFormat(byte magic, byte version, int maxKeyBytes, int maxValueBytes) {
     long maxTotalLength() {
         return Frame.FIXED_TOTAL_LEN + (long) maxKeyBytes + maxValueBytes;
     }
-
-    /** The longest frame within the limits, length field included. */
-    int maxFrameBytes() {
-        return Math.toIntExact(Frame.LENGTH_FIELD_BYTES + maxTotalLength());
-    }
 }

@@ -102,12 +102,7 @@ final class LogRecovery {
                      long forced, long foreignOffset, byte foundMagic, byte foundVersion) {
 
         enum Kind {
-            SOUND, TORN_TAIL, LOST_WRITE, DAMAGE, INCOMPATIBLE;
-
-            /** Whether recovery cuts it on its own: the trace of a crash. */
-            boolean isCrashTrace() {
-                return this == TORN_TAIL || this == LOST_WRITE;
-            }
+            SOUND, TORN_TAIL, LOST_WRITE, DAMAGE, INCOMPATIBLE
         }
     }
 
