@@ -1,11 +1,13 @@
 package dev.kvstore;
 
 import dev.kvstore.security.Role;
+import dev.kvstore.store.CompactionPolicy;
 import dev.kvstore.store.StoreObserver;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -28,6 +30,8 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                            @Valid @DefaultValue Wal wal,
                            @Valid @DefaultValue Limits limits,
                            @Valid @DefaultValue Recovery recovery,
+                           @Valid @DefaultValue Compaction compaction,
+                           @DefaultValue Restore restore,
                            @DefaultValue Security security) {
 
     /**
@@ -82,6 +86,32 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     /**
+     * When the log is compacted on its own, like Redis's {@code auto-aof-rewrite-*}: once it is larger than
+     * {@code minBytes} and larger than {@code ratio} times the live data. {@code POST /admin/compaction} runs one at
+     * any time.
+     *
+     * @param auto     whether compaction ever starts on its own
+     * @param minBytes the log size below which it never starts on its own
+     * @param ratio    how many times the live data the log must exceed; at least 1
+     */
+    public record Compaction(@DefaultValue("true") boolean auto,
+                             @NotNull @DefaultValue("64MB") DataSize minBytes,
+                             @DecimalMin("1.0") @DefaultValue("2.0") double ratio) {
+
+        @AssertTrue(message = "kv.compaction.min-bytes must not be negative")
+        public boolean isMinBytesNotNegative() {
+            return minBytes == null || minBytes.toBytes() >= 0;
+        }
+    }
+
+    /**
+     * @param from a snapshot ({@code GET /admin/snapshot}) to fill the data directory from when its log is missing
+     *             or empty; ignored, with a warning, when the log already holds data
+     */
+    public record Restore(Path from) {
+    }
+
+    /**
      * Who may do what. Values are checked by {@code TokenRegistry}, not by bean validation, whose messages would
      * repeat a rejected token.
      *
@@ -110,6 +140,8 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
 
     public StoreOptions toStoreOptions(StoreObserver observer) {
         return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), (byte) wal.magic(), (byte) wal.version(),
-                limits.maxKeyBytes(), Math.toIntExact(limits.maxValueSize().toBytes()), recovery.repair(), observer);
+                limits.maxKeyBytes(), Math.toIntExact(limits.maxValueSize().toBytes()), recovery.repair(), observer,
+                new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),
+                restore.from());
     }
 }

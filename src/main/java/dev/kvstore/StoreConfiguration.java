@@ -28,6 +28,7 @@ class StoreConfiguration {
     @Bean(destroyMethod = "")
     WalKeyValueStore walKeyValueStore(KvProperties properties, StoreMetrics metrics) throws IOException {
         WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
+        logRestore(store, properties);
         logRecovery(store.lastRecovery(), store.size(), properties);
         return store;
     }
@@ -56,6 +57,21 @@ class StoreConfiguration {
     ApplicationListener<AvailabilityChangeEvent<ReadinessState>> logReadiness() {
         Log log = LogFactory.getLog(StoreConfiguration.class);
         return event -> log.info("Readiness: " + event.getState());
+    }
+
+    private static void logRestore(WalKeyValueStore store, KvProperties properties) {
+        java.nio.file.Path from = properties.restore().from();
+        if (from == null) {
+            return;
+        }
+        if (store.restored()) {
+            LOG.info(String.format("Restored %s from the snapshot %s. kv.restore.from is ignored from now on, since"
+                    + " the log holds data; remove it when convenient.", store.status().log(), from));
+        } else {
+            LOG.warn(String.format("kv.restore.from=%s ignored: %s already holds data, and a restore only fills an"
+                    + " empty data directory. Point kv.data-dir at an empty directory to restore.", from,
+                    store.status().log()));
+        }
     }
 
     private static void logRecovery(RecoveryReport r, int keys, KvProperties properties) {

@@ -1,5 +1,7 @@
 package dev.kvstore.api;
 
+import dev.kvstore.store.CompactionRunningException;
+import dev.kvstore.store.InsufficientSpaceException;
 import dev.kvstore.store.InvalidEntryException;
 import dev.kvstore.store.StoreUnavailableException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -47,6 +49,24 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         LOG.warn("Refused a write: " + e.getMessage());
         return respond(ApiProblem.problem(ApiProblem.Type.STORE_UNAVAILABLE,
                 Character.toUpperCase(e.getMessage().charAt(0)) + e.getMessage().substring(1) + "."), request);
+    }
+
+    @ExceptionHandler(CompactionRunningException.class)
+    ResponseEntity<ProblemDetail> compactionRunning(CompactionRunningException e, HttpServletRequest request) {
+        return respond(ApiProblem.problem(ApiProblem.Type.COMPACTION_RUNNING, sentence(e.getMessage())), request);
+    }
+
+    @ExceptionHandler(InsufficientSpaceException.class)
+    ResponseEntity<ProblemDetail> insufficientSpace(InsufficientSpaceException e, HttpServletRequest request) {
+        LOG.warn("Refused: " + e.getMessage());
+        ProblemDetail problem = ApiProblem.problem(ApiProblem.Type.INSUFFICIENT_STORAGE, sentence(e.getMessage()));
+        problem.setProperty("neededBytes", e.needed());
+        problem.setProperty("usableBytes", e.usable());
+        return respond(problem, request);
+    }
+
+    private static String sentence(String message) {
+        return Character.toUpperCase(message.charAt(0)) + message.substring(1) + ".";
     }
 
     private static ResponseEntity<ProblemDetail> respond(ProblemDetail problem, HttpServletRequest request) {

@@ -14,7 +14,9 @@ final class ApiProblem extends RuntimeException {
         MALFORMED_JSON(HttpStatus.BAD_REQUEST, "Malformed JSON"),
         INVALID_VALUE(HttpStatus.BAD_REQUEST, "Invalid value"),
         TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Content too large"),
-        STORE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Store unavailable");
+        STORE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Store unavailable"),
+        COMPACTION_RUNNING(HttpStatus.CONFLICT, "Compaction running"),
+        INSUFFICIENT_STORAGE(HttpStatus.INSUFFICIENT_STORAGE, "Insufficient storage");
 
         final HttpStatus status;
         final String title;

@@ -51,6 +51,17 @@ class OpenApiConfiguration {
                 });
                 openApi.getPaths().addPathItem("/keys/{key}", item);
             }
+            if (openApi.getPaths() != null) {
+                openApi.getPaths().forEach((path, admin) -> {
+                    if (path.startsWith("/admin/")) {
+                        admin.readOperations().forEach(op -> {
+                            op.getResponses().addApiResponse("401", problem("No token, or an unknown one"));
+                            op.getResponses().addApiResponse("403", problem("The token is not an admin token,"
+                                    + " or protected mode refuses a remote client"));
+                        });
+                    }
+                });
+            }
         };
     }
 

@@ -1,6 +1,7 @@
 package dev.kvstore.ops;
 
 import dev.kvstore.store.IncompatibleLogException;
+import dev.kvstore.store.InvalidSnapshotException;
 import dev.kvstore.store.LogCorruptedException;
 import dev.kvstore.store.LogException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
@@ -21,6 +22,10 @@ class LogRecoveryFailureAnalyzer extends AbstractFailureAnalyzer<LogException> {
                     + " original aside first), or restart once with kv.recovery.repair=true (env"
                     + " KV_RECOVERY_REPAIR=true), which copies the original to %s.corrupt-<time>, and then remove"
                     + " that setting.", tool, c.offset(), c.offset(), c.file(), c.file().getFileName());
+        } else if (cause instanceof InvalidSnapshotException) {
+            action = String.format("%s Copy or download the snapshot again (GET /admin/snapshot sends its SHA-256"
+                    + " in the Repr-Digest header to compare with), or point kv.restore.from at a whole one. The data"
+                    + " directory was left as it was.", tool);
         } else {
             IncompatibleLogException i = (IncompatibleLogException) cause;
             action = String.format("%s Point kv.data-dir at this store's own data directory, or, if this log"

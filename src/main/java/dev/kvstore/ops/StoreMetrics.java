@@ -1,5 +1,6 @@
 package dev.kvstore.ops;
 
+import dev.kvstore.store.CompactionResult;
 import dev.kvstore.store.StoreObserver;
 import dev.kvstore.store.WalKeyValueStore;
 import io.micrometer.core.instrument.Counter;
@@ -8,19 +9,27 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.stereotype.Component;
 
 /**
  * The store's metrics: {@code kv.operations} by op and outcome, {@code kv.wal.force} (a latency histogram),
- * {@code kv.wal.group.writes} (writes per group commit), {@code kv.wal.log.bytes} and {@code kv.keys}.
+ * {@code kv.wal.group.writes} (writes per group commit), {@code kv.wal.log.bytes}, {@code kv.wal.live.bytes},
+ * {@code kv.wal.dead.ratio} and {@code kv.keys}; for compaction, {@code kv.compaction} (count and duration by
+ * trigger and outcome), {@code kv.compaction.pause}, {@code kv.compaction.running} and the last one's sizes in
+ * {@code kv.compaction.last.bytes}. It also logs each compaction's result.
  */
 @Component
 public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
+
+    private static final Log LOG = LogFactory.getLog(WalKeyValueStore.class);
 
     private final MeterRegistry registry;
     private final ObjectProvider<WalKeyValueStore> store;
@@ -29,6 +38,8 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
     private final Timer forceFailed;
     private final DistributionSummary groupWrites;
     private final DistributionSummary groupBytes;
+    private final Timer compactionPause;
+    private volatile CompactionResult lastCompaction;
 
     public StoreMetrics(MeterRegistry registry, ObjectProvider<WalKeyValueStore> store) {
         this.registry = registry;
@@ -40,6 +51,18 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
                 .publishPercentileHistogram().register(registry);
         this.groupBytes = DistributionSummary.builder("kv.wal.group.bytes").baseUnit("bytes")
                 .description("Bytes logged per group commit").register(registry);
+        this.compactionPause = Timer.builder("kv.compaction.pause")
+                .description("How long writes waited while a compacted log took over").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        Gauge.builder("kv.compaction.last.bytes", this, m -> lastBytes(m.lastCompaction, true)).baseUnit("bytes")
+                .tag("when", "before").description("Log size before the last compaction").register(registry);
+        Gauge.builder("kv.compaction.last.bytes", this, m -> lastBytes(m.lastCompaction, false)).baseUnit("bytes")
+                .tag("when", "after").description("Log size after the last compaction").register(registry);
+    }
+
+    private static double lastBytes(CompactionResult r, boolean before) {
+        return r == null ? Double.NaN : before ? r.bytesBefore() : r.bytesAfter();
     }
 
     private Timer forceTimer(String outcome) {
@@ -55,6 +78,13 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
         Gauge.builder("kv.wal.log.bytes", s, st -> st.status().logBytes()).baseUnit("bytes")
                 .description("Bytes in the write-ahead log").register(registry);
         Gauge.builder("kv.keys", s, WalKeyValueStore::size).description("Live keys").register(registry);
+        Gauge.builder("kv.wal.live.bytes", s, WalKeyValueStore::liveBytes).baseUnit("bytes")
+                .description("Bytes the live entries take in the log: the size of a freshly compacted log")
+                .register(registry);
+        Gauge.builder("kv.wal.dead.ratio", s, st -> st.status().deadRatio())
+                .description("Share of the log that compaction would drop").register(registry);
+        Gauge.builder("kv.compaction.running", s, st -> st.compactionStats().running() ? 1 : 0)
+                .description("1 while a compaction runs").register(registry);
         Gauge.builder("kv.wal.writable", s, st -> st.status().writable() ? 1 : 0)
                 .description("1 while the store takes writes, 0 after a log failure").register(registry);
     }
@@ -76,5 +106,24 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
     @Override
     public void onForce(long nanos, boolean succeeded) {
         (succeeded ? forceOk : forceFailed).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void onCompaction(CompactionResult r) {
+        lastCompaction = r;
+        Timer.builder("kv.compaction").description("Compactions, by what started them and how they ended")
+                .tag("trigger", r.trigger().name().toLowerCase(Locale.ROOT))
+                .tag("outcome", r.outcome().name().toLowerCase(Locale.ROOT))
+                .register(registry).record(r.duration());
+        if (r.completed()) {
+            compactionPause.record(r.pause());
+            LOG.info(String.format("Compacted the log (%s): %d -> %d bytes (%d live entries, %d live bytes) in %d ms;"
+                    + " writes paused %.2f ms", r.trigger().name().toLowerCase(Locale.ROOT), r.bytesBefore(),
+                    r.bytesAfter(), r.entries(), r.liveBytes(), r.duration().toMillis(), r.pause().toNanos() / 1e6));
+        } else {
+            LOG.warn(String.format("Compaction (%s) failed after %d ms, the log in use is unchanged (%d bytes): %s",
+                    r.trigger().name().toLowerCase(Locale.ROOT), r.duration().toMillis(), r.bytesAfter(),
+                    r.failure()));
+        }
     }
 }

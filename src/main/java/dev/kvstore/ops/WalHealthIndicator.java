@@ -1,5 +1,6 @@
 package dev.kvstore.ops;
 
+import dev.kvstore.store.CompactionStats;
 import dev.kvstore.store.RecoveryReport;
 import dev.kvstore.store.StoreStatus;
 import dev.kvstore.store.WalKeyValueStore;
@@ -11,8 +12,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The {@code wal} health component: UP while the log takes writes, DOWN after a failed append or force (the store
- * then serves reads only, until restarted). Details: log path and size, live keys, sync mode, whether it is
- * writable, and what the last recovery did.
+ * then serves reads only, until restarted). Details: log path and size, live bytes and the dead ratio, live keys,
+ * sync mode, whether it is writable, what the last recovery did, and compactions (running, counts, the last one).
  */
 @Component("wal")
 class WalHealthIndicator implements HealthIndicator {
@@ -29,11 +30,23 @@ class WalHealthIndicator implements HealthIndicator {
         Health.Builder health = s.writable() ? Health.up() : Health.down().withDetail("failure", s.failure());
         return health.withDetail("log", s.log().toString())
                 .withDetail("logBytes", s.logBytes())
+                .withDetail("liveBytes", s.liveBytes())
+                .withDetail("deadRatio", Math.round(s.deadRatio() * 1000) / 1000.0)
                 .withDetail("liveKeys", s.liveKeys())
                 .withDetail("sync", s.syncMode().name().toLowerCase(java.util.Locale.ROOT))
                 .withDetail("writable", s.writable())
                 .withDetail("lastRecovery", recovery(s.lastRecovery()))
+                .withDetail("compaction", compaction(s.compaction()))
                 .build();
+    }
+
+    private static Map<String, Object> compaction(CompactionStats c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("running", c.running());
+        m.put("completed", c.completed());
+        m.put("failed", c.failed());
+        m.put("last", c.last() == null ? null : AdminController.CompactionView.of(c.last()));
+        return m;
     }
 
     private static Map<String, Object> recovery(RecoveryReport r) {

@@ -21,7 +21,9 @@ import java.util.zip.CRC32;
  * </pre>
  *
  * The mark only ever lags the truth: it is written after the log was forced, and a mark that is torn, missing, or
- * does not match the log is ignored. A lagging mark is safe: a crash can only damage bytes past the true forced
+ * does not match the log is ignored. It is rewritten in place at offset 0, inside one 512-byte sector, which disks
+ * write whole or not at all, so a power cut leaves the old mark or the new one; were it torn anyway, its CRC would
+ * fail and recovery would fall back to reading the bytes alone ({@link LogScanner#isLostWrite}). A lagging mark is safe: a crash can only damage bytes past the true forced
  * length, which is at least the mark.
  */
 record ForcedMark(long forced, int lastCrc) {

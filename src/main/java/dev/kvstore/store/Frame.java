@@ -195,6 +195,17 @@ final class Frame {
         return value == null ? null : new LogRecord(key, value);
     }
 
+    /** Bytes of the SET frame of {@code value} under a key of {@code keyBytes} UTF-8 bytes. */
+    static long setFrameLength(int keyBytes, Value value) {
+        int valueBytes = value instanceof Value.Text t ? Utf8.encodedLength(t.value()) : NUMBER_BYTES;
+        return OVERHEAD + (long) keyBytes + valueBytes;
+    }
+
+    /** {@code key_len} of the frame at the start of {@code frame}. */
+    static int keyLength(byte[] frame) {
+        return (int) INT_LE.get(frame, KEY_LEN_OFFSET);
+    }
+
     static byte[] longBytes(long v) {
         byte[] b = new byte[NUMBER_BYTES];
         LONG_LE.set(b, 0, v);

@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** A log that recovery will not open as it is; names the file and the byte offset of the problem. */
-public abstract sealed class LogException extends IOException permits LogCorruptedException, IncompatibleLogException {
+public abstract sealed class LogException extends IOException permits LogCorruptedException, IncompatibleLogException,
+        InvalidSnapshotException {
 
     private final Path file;
     private final long offset;

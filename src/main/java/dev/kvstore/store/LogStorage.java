@@ -16,6 +16,18 @@ interface LogStorage {
     /** Makes the entries of {@code dir} (files created, renamed or removed in it) durable. */
     void forceDirectory(Path dir) throws IOException;
 
+    /**
+     * Renames {@code source} to {@code target} in one atomic step, replacing {@code target} if it exists: a reader
+     * (and, once the directory is forced, a crash) sees one file or the other under {@code target}, never neither.
+     */
+    void move(Path source, Path target) throws IOException;
+
+    /** Removes the name {@code path} if it exists; a file still open stays readable through its channel. */
+    void delete(Path path) throws IOException;
+
+    /** Bytes this process may still write on the file system that holds {@code dir}. */
+    long usableSpace(Path dir) throws IOException;
+
     /** The real file system, with real {@code FileChannel.force}. */
     static LogStorage files() {
         return FileLogStorage.INSTANCE;

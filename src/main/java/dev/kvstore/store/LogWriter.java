@@ -26,8 +26,12 @@ import java.util.concurrent.locks.LockSupport;
  * cuts anything that remains as a torn tail.
  *
  * <p>A timer thread forces the log every sync interval under {@code INTERVAL}, and about once a second records
- * the forced length in the {@link ForcedMark} beside the log. Only these two threads touch the files, never a
+ * the forced length in the {@link ForcedMark} beside the log. Only these two threads write the files, never a
  * caller: an interrupted caller inside {@code FileChannel} I/O would close the channel for everyone.
+ *
+ * <p>{@link #runExclusive} runs an action on the writer thread between two groups, with the timer held off, so that
+ * nothing is written meanwhile: compaction uses it to copy the last frames and to switch to the new log
+ * ({@link #adopt}).
  */
 final class LogWriter {
 
@@ -43,15 +47,22 @@ final class LogWriter {
         /** The new value, or {@code null} for a delete. */
         final Value value;
         final byte[] frame;
+        /** Instead of a write: an action to run on the writer thread between groups. */
+        final Exclusive action;
         WriteOutcome outcome;
         Throwable failure;
         private final Thread waiter;
         private volatile boolean done;
 
         Pending(String key, Value value, byte[] frame) {
+            this(key, value, frame, null);
+        }
+
+        private Pending(String key, Value value, byte[] frame, Exclusive action) {
             this.key = key;
             this.value = value;
             this.frame = frame;
+            this.action = action;
             this.waiter = Thread.currentThread();
         }
 
@@ -86,18 +97,27 @@ final class LogWriter {
         void discard();
     }
 
+    /** Work for the writer thread while no group is in flight and the timer is held off. */
+    @FunctionalInterface
+    interface Exclusive {
+        void run() throws IOException;
+    }
+
     private static final Pending CLOSE = new Pending("", null, new byte[0]);
 
-    private final LogChannel channel;
+    private volatile LogChannel channel;
     private final LogChannel markFile;
     private final SyncMode mode;
     private final Sequencer sequencer;
     private final StoreObserver observer;
+    private final Runnable afterGroup;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(GROUP_BYTES);
     private final Thread thread;
     private final ScheduledExecutorService timer;
     private volatile long position;
+    /** End of the last frame applied to the index: every frame before it is reflected there. */
+    private volatile long appliedPosition;
     private volatile long forcedPosition;
     private long markedPosition;
     private boolean markFailed;
@@ -105,15 +125,17 @@ final class LogWriter {
     private volatile Throwable failure;
 
     LogWriter(LogChannel channel, LogChannel markFile, long position, SyncMode mode, Duration interval,
-              Sequencer sequencer, StoreObserver observer) {
+              Sequencer sequencer, StoreObserver observer, Runnable afterGroup) {
         this.channel = channel;
         this.markFile = markFile;
         this.position = position;
+        this.appliedPosition = position;
         this.forcedPosition = position;
         this.markedPosition = position;
         this.mode = mode;
         this.sequencer = sequencer;
         this.observer = observer;
+        this.afterGroup = afterGroup;
         this.thread = new Thread(this::run, "kv-wal-writer");
         thread.setDaemon(true);
         thread.start();
@@ -152,6 +174,90 @@ final class LogWriter {
     /** End of the last frame written. */
     long position() {
         return position;
+    }
+
+    /** End of the last frame applied to the index; no frame before it is still on its way there. */
+    long appliedPosition() {
+        return appliedPosition;
+    }
+
+    /** The log file the writer appends to now. */
+    LogChannel channel() {
+        return channel;
+    }
+
+    /**
+     * Runs {@code action} on the writer thread once the groups before it are done, holding every write queued after
+     * it until it returns. Throws what the action threw, or {@link StoreUnavailableException} when the log no longer
+     * takes writes.
+     */
+    void runExclusive(Exclusive action) throws IOException {
+        Pending p = new Pending("", null, new byte[0], action);
+        submit(p);
+        p.await();
+        Throwable f = p.failure;
+        if (f instanceof IOException e) {
+            throw e;
+        }
+        if (f instanceof RuntimeException e) {
+            throw e;
+        }
+        if (f instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** From an exclusive action: forces the whole log, or fails the writer as any failed force does. */
+    void forceAll() throws IOException {
+        if (!force()) {
+            Throwable f = failure;
+            throw f instanceof IOException e ? e : new IOException(f);
+        }
+    }
+
+    /**
+     * From an exclusive action: records in the forced mark that the first {@code length} bytes of {@code next}, the
+     * file about to become the log, are forced.
+     */
+    void markForced(LogChannel next, long length) throws IOException {
+        try {
+            ForcedMark.of(next, length).write(markFile);
+        } catch (IOException | RuntimeException e) {
+            markFailed = true;
+            throw e;
+        }
+        markedPosition = -1;
+    }
+
+    /** From an exclusive action that gave up after {@link #markForced}: the mark speaks for this log again. */
+    void remark() {
+        markedPosition = -1;
+        updateMark();
+    }
+
+    /**
+     * From an exclusive action: the log is now {@code next}, whose {@code length} bytes are all forced, whose name is
+     * durable and whose forced mark is written. The old channel is closed.
+     */
+    void adopt(LogChannel next, long length) {
+        LogChannel old = channel;
+        channel = next;
+        position = length;
+        appliedPosition = length;
+        forcedPosition = length;
+        markedPosition = length;
+        try {
+            old.close();
+        } catch (IOException ignored) {
+            // it held nothing that is not in the new log
+        }
+    }
+
+    /** From an exclusive action: the log failed; no more writes are taken. */
+    void failWith(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
     }
 
     /** Why the log stopped taking writes, or {@code null}. */
@@ -203,6 +309,10 @@ final class LogWriter {
             if (first == CLOSE) {
                 break;
             }
+            if (first.action != null) {
+                runAction(first);
+                continue;
+            }
             group.add(first);
             next = fill(group, first.frame.length);
             commit(group);
@@ -228,13 +338,30 @@ final class LogWriter {
             if (w == null) {
                 return null;
             }
-            if (w == CLOSE || bytes + w.frame.length > buffer.capacity()) {
+            if (w == CLOSE || w.action != null || bytes + w.frame.length > buffer.capacity()) {
                 return queue.poll();
             }
             group.add(queue.poll());
             bytes += w.frame.length;
         }
         return null;
+    }
+
+    /** Runs an exclusive action, holding off the timer's forces and mark updates. */
+    private void runAction(Pending p) {
+        Throwable f = failure;
+        if (f != null) {
+            p.complete(new StoreUnavailableException(failureMessage(f), f));
+            return;
+        }
+        try {
+            synchronized (this) {
+                p.action.run();
+            }
+            p.complete(null);
+        } catch (IOException | RuntimeException | Error e) {
+            p.complete(e);
+        }
     }
 
     private static void refuseClosed(List<Pending> writes) {
@@ -272,7 +399,9 @@ final class LogWriter {
             }
         }
         sequencer.apply(group);
+        appliedPosition = position;
         completeAll(group, null);
+        afterGroup.run();
     }
 
     /** The frames of the group's admitted writes, in order, as one buffer: the group is one write call. */
@@ -326,7 +455,7 @@ final class LogWriter {
     }
 
     /** The periodic force of {@link SyncMode#INTERVAL}; it runs beside the writer thread, which FileChannel allows. */
-    private void forceIfBehind() {
+    private synchronized void forceIfBehind() {
         if (failure == null && !closed && position != forcedPosition) {
             force();
         }

@@ -19,4 +19,8 @@ public interface StoreObserver {
     /** A {@code force} of the log finished (successfully or not) after {@code nanos}. */
     default void onForce(long nanos, boolean succeeded) {
     }
+
+    /** A compaction ended, completed or failed. Called on the compaction's thread. */
+    default void onCompaction(CompactionResult result) {
+    }
 }

@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param maxKeyBytes   longest key, in UTF-8 bytes
  * @param maxValueBytes largest value, in bytes (UTF-8 bytes for strings)
  * @param repair        on mid-log damage, keep the valid prefix (after copying the original aside) instead of refusing
+ * @param compaction    when compaction starts on its own
+ * @param restoreFrom   a snapshot to fill the data directory from when its log is missing or empty, or {@code null}
  */
 public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, byte magic, byte version,
-                           int maxKeyBytes, int maxValueBytes, boolean repair, StoreObserver observer) {
+                           int maxKeyBytes, int maxValueBytes, boolean repair, StoreObserver observer,
+                           CompactionPolicy compaction, Path restoreFrom) {
 
     public static final String LOG_FILE_NAME = "kvstore.log";
 
@@ -25,6 +28,7 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(sync, "sync");
         Objects.requireNonNull(observer, "observer");
+        Objects.requireNonNull(compaction, "compaction");
         if (sync == SyncMode.INTERVAL && (syncInterval == null || syncInterval.isNegative() || syncInterval.isZero())) {
             throw new IllegalArgumentException("syncInterval must be positive under INTERVAL");
         }
@@ -33,34 +37,48 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
         }
     }
 
-    /** The defaults: sync always, magic 0xAA, version 1, keys up to 1 KiB, values up to 4 MiB, no repair. */
+    /**
+     * The defaults: sync always, magic 0xAA, version 1, keys up to 1 KiB, values up to 4 MiB, no repair, automatic
+     * compaction from 64 MiB at twice the live data, no restore.
+     */
     public static StoreOptions defaults(Path dataDir) {
         return new StoreOptions(dataDir, SyncMode.ALWAYS, Duration.ofSeconds(1), (byte) 0xAA, (byte) 0x01,
-                1024, 4 * 1024 * 1024, false, StoreObserver.NONE);
+                1024, 4 * 1024 * 1024, false, StoreObserver.NONE, CompactionPolicy.DEFAULT, null);
     }
 
     public StoreOptions withSync(SyncMode mode, Duration interval) {
-        return new StoreOptions(dataDir, mode, interval, magic, version, maxKeyBytes, maxValueBytes, repair, observer);
+        return new StoreOptions(dataDir, mode, interval, magic, version, maxKeyBytes, maxValueBytes, repair, observer,
+                compaction, restoreFrom);
     }
 
     public StoreOptions withFormat(byte magic, byte version) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
-                observer);
+                observer, compaction, restoreFrom);
     }
 
     public StoreOptions withLimits(int maxKeyBytes, int maxValueBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
-                observer);
+                observer, compaction, restoreFrom);
     }
 
     public StoreOptions withRepair(boolean repair) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
-                observer);
+                observer, compaction, restoreFrom);
     }
 
     public StoreOptions withObserver(StoreObserver observer) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
-                observer);
+                observer, compaction, restoreFrom);
+    }
+
+    public StoreOptions withCompaction(CompactionPolicy compaction) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
+                observer, compaction, restoreFrom);
+    }
+
+    public StoreOptions withRestoreFrom(Path snapshot) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, version, maxKeyBytes, maxValueBytes, repair,
+                observer, compaction, snapshot);
     }
 
     public Path logFile() {

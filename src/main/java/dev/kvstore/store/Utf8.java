@@ -46,6 +46,25 @@ public final class Utf8 {
         }
     }
 
+    /** Bytes of the UTF-8 form of {@code s} (which has no unpaired surrogate), counted without encoding it. */
+    public static int encodedLength(String s) {
+        int n = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
     private static boolean isAscii(byte[] b, int off, int len) {
         for (int i = off, end = off + len; i < end; i++) {
             if (b[i] < 0) {

@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>{@link #open} recovers the log ({@link LogRecovery}) and rebuilds the index from it. Reads go straight to the
  * index and never wait. Writes go through the {@link LogWriter}, which orders them, appends their frames with
  * group commit and applies them to the index once they are as durable as the {@link SyncMode} promises. After a
- * failed append or force the store refuses writes until it is reopened, and keeps serving reads.
+ * failed append or force the store refuses writes until it is reopened, and keeps serving reads. The
+ * {@link Compactor} rewrites the log to the live state, on its own when the log has grown (see
+ * {@link CompactionPolicy}) or when asked, and writes snapshots.
  *
  * <p>Safe for any number of threads.
  */
@@ -22,24 +24,37 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     private final StoreOptions options;
     private final LogFormat format;
-    private final LogChannel channel;
     private final LogChannel markFile;
     private final ConcurrentHashMap<String, Value> index;
     private final RecoveryReport recovery;
     private final LogWriter writer;
+    private final Compactor compactor;
     private final StoreObserver observer;
+    private final boolean restored;
+    /** Bytes the frames of the live entries take: what a compacted log holds. Changed by the writer thread only. */
+    private volatile long liveBytes;
 
-    private WalKeyValueStore(StoreOptions options, LogChannel channel, LogChannel markFile,
-                             ConcurrentHashMap<String, Value> index, RecoveryReport recovery) {
+    private WalKeyValueStore(StoreOptions options, LogStorage storage, Clock clock, LogChannel channel,
+                             LogChannel markFile, ConcurrentHashMap<String, Value> index, long liveBytes,
+                             RecoveryReport recovery, boolean restored) {
         this.options = options;
         this.format = options.format();
-        this.channel = channel;
         this.markFile = markFile;
         this.index = index;
+        this.liveBytes = liveBytes;
         this.recovery = recovery;
+        this.restored = restored;
         this.observer = options.observer();
+        Compactor[] ref = new Compactor[1];
         this.writer = new LogWriter(channel, markFile, recovery.validBytes(), options.sync(), options.syncInterval(),
-                new IndexSequencer(), observer);
+                new IndexSequencer(), observer, () -> {
+                    if (ref[0] != null) {
+                        ref[0].afterGroup();
+                    }
+                });
+        this.compactor = new Compactor(storage, options.logFile().toAbsolutePath(), format, writer, index,
+                () -> this.liveBytes, options.compaction(), observer, clock);
+        ref[0] = compactor;
     }
 
     /**
@@ -55,12 +70,15 @@ public final class WalKeyValueStore implements AutoCloseable {
     static WalKeyValueStore open(StoreOptions options, LogStorage storage, Clock clock) throws IOException {
         Path dir = options.dataDir().toAbsolutePath();
         Path log = options.logFile().toAbsolutePath();
-        boolean created = !storage.exists(log);
         if (!storage.exists(dir)) {
             storage.createDirectories(dir);
             // The new directory's own entry must be durable too, or a power cut can lose the whole log.
             storage.forceDirectory(dir.getParent());
         }
+        Compactor.deleteLeftovers(storage, log);
+        boolean restored = options.restoreFrom() != null
+                && SnapshotRestore.restoreIfEmpty(storage, options.restoreFrom(), log, options.format());
+        boolean created = !storage.exists(log);
         LogChannel channel = storage.open(log, true);
         LogChannel markFile = null;
         try {
@@ -71,9 +89,10 @@ public final class WalKeyValueStore implements AutoCloseable {
             }
             Path markPath = ForcedMark.pathFor(log);
             ConcurrentHashMap<String, Value> index = new ConcurrentHashMap<>();
+            long[] live = {0};
             LogRecovery recovery = new LogRecovery(storage, log, options.format(), options.repair(), clock);
             RecoveryReport report = recovery.recover(channel, ForcedMark.readFor(storage, log), created,
-                    record -> replay(index, record));
+                    record -> live[0] += replay(index, record));
             boolean newMark = !storage.exists(markPath);
             markFile = storage.open(markPath, true);
             // What recovery read may still sit unforced in the page cache after a process crash: force it, then
@@ -83,7 +102,7 @@ public final class WalKeyValueStore implements AutoCloseable {
             if (newMark) {
                 storage.forceDirectory(dir);
             }
-            return new WalKeyValueStore(options, channel, markFile, index, report);
+            return new WalKeyValueStore(options, storage, clock, channel, markFile, index, live[0], report, restored);
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(channel, e);
             if (markFile != null) {
@@ -93,12 +112,15 @@ public final class WalKeyValueStore implements AutoCloseable {
         }
     }
 
-    private static void replay(Map<String, Value> index, LogRecord record) {
-        if (record.isDelete()) {
-            index.remove(record.key());
-        } else {
-            index.put(record.key(), record.value());
+    /** Applies one recovered frame; returns how it changed the live bytes. */
+    private static long replay(Map<String, Value> index, LogRecord record) {
+        Value old = record.isDelete() ? index.remove(record.key()) : index.put(record.key(), record.value());
+        if (old == null && record.isDelete()) {
+            return 0;
         }
+        int keyBytes = Utf8.encodedLength(record.key());
+        return (record.isDelete() ? 0 : Frame.setFrameLength(keyBytes, record.value()))
+                - (old == null ? 0 : Frame.setFrameLength(keyBytes, old));
     }
 
     /** The value of {@code key}, or {@code null} when it has none. */
@@ -185,6 +207,43 @@ public final class WalKeyValueStore implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * Rewrites the log to hold only the live entries, while reads and writes go on (writes pause briefly while the
+     * new log takes over). See {@link Compactor} for the steps and why a crash at any of them loses nothing.
+     *
+     * @throws CompactionRunningException when one is running already
+     * @throws InsufficientSpaceException when the disk lacks room for a second copy of the live data
+     * @throws StoreUnavailableException  when the store is closed or read-only after a failure of the log
+     * @throws IOException                when the compaction failed; the old log stays in use
+     */
+    public CompactionResult compact() throws IOException {
+        return compactor.compact();
+    }
+
+    /**
+     * A consistent copy of the store in the log format, holding every write acknowledged before the call; the
+     * caller streams and closes it. Writes go on meanwhile.
+     *
+     * @throws InsufficientSpaceException when the disk lacks room for the copy
+     */
+    public Snapshot snapshot() throws IOException {
+        return compactor.snapshot();
+    }
+
+    public CompactionStats compactionStats() {
+        return compactor.stats();
+    }
+
+    /** Bytes the frames of the live entries take: the size of a freshly compacted log. */
+    public long liveBytes() {
+        return liveBytes;
+    }
+
+    /** Whether this start filled the data directory from {@code options.restoreFrom()}. */
+    public boolean restored() {
+        return restored;
+    }
+
     /** A copy of every live entry; for tests and tools, not for serving. */
     Map<String, Value> entries() {
         return new HashMap<>(index);
@@ -201,22 +260,27 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     public StoreStatus status() {
         Throwable f = writer.failure();
-        return new StoreStatus(options.logFile().toAbsolutePath(), writer.position(), index.size(), options.sync(),
-                f == null, f == null ? null : LogWriter.failureMessage(f), recovery);
+        return new StoreStatus(options.logFile().toAbsolutePath(), writer.position(), liveBytes, index.size(),
+                options.sync(), f == null, f == null ? null : LogWriter.failureMessage(f), recovery,
+                compactor.stats());
     }
 
     public StoreOptions options() {
         return options;
     }
 
-    /** Finishes queued writes, forces the log (unless a force already failed) and closes it. */
+    /**
+     * Stops compaction (one still copying gives up), finishes queued writes, forces the log (unless a force already
+     * failed) and closes it.
+     */
     @Override
     public void close() throws IOException {
+        compactor.close();
         try {
             writer.close();
         } finally {
             try {
-                channel.close();
+                writer.channel().close();
             } finally {
                 markFile.close();
             }
@@ -254,13 +318,20 @@ public final class WalKeyValueStore implements AutoCloseable {
 
         @Override
         public void apply(List<LogWriter.Pending> writes) {
+            long live = liveBytes;
             for (LogWriter.Pending w : writes) {
-                if (w.outcome == WriteOutcome.DELETED) {
-                    index.remove(w.key);
-                } else if (w.outcome != WriteOutcome.NOT_FOUND) {
-                    index.put(w.key, w.value);
+                if (w.outcome == WriteOutcome.NOT_FOUND) {
+                    continue;
+                }
+                Value old = w.outcome == WriteOutcome.DELETED ? index.remove(w.key) : index.put(w.key, w.value);
+                if (w.value != null) {
+                    live += w.frame.length;
+                }
+                if (old != null) {
+                    live -= Frame.setFrameLength(Frame.keyLength(w.frame), old);
                 }
             }
+            liveBytes = live;
             group.clear();
         }
 

@@ -40,7 +40,7 @@ class OpenApiTest {
     void describesTheThreeOperationsOnAKeyTemplate() {
         JsonPath doc = doc();
         Map<String, Object> paths = doc.getMap("paths");
-        assertThat(paths).containsOnlyKeys("/keys/{key}");
+        assertThat(paths).containsOnlyKeys("/keys/{key}", "/admin/compaction", "/admin/snapshot");
         Map<String, Object> ops = doc.getMap("paths.'/keys/{key}'");
         assertThat(ops).containsOnlyKeys("get", "put", "delete");
         for (String op : List.of("get", "put", "delete")) {
@@ -82,6 +82,38 @@ class OpenApiTest {
             }
         }
         assertThat(checked).isEqualTo(15);
+    }
+
+    @Test
+    void documentsTheAdminOperationsAndEachOfTheirErrors() {
+        JsonPath doc = doc();
+        assertThat(doc.getMap("paths.'/admin/compaction'")).containsOnlyKeys("post");
+        assertThat(doc.getMap("paths.'/admin/snapshot'")).containsOnlyKeys("get");
+        assertThat(doc.getMap("paths.'/admin/compaction'.post.responses"))
+                .containsOnlyKeys("200", "401", "403", "409", "503", "507");
+        assertThat(doc.getMap("paths.'/admin/snapshot'.get.responses"))
+                .containsOnlyKeys("200", "401", "403", "503", "507");
+        assertThat(doc.getMap("paths.'/admin/compaction'.post.responses.'200'.content.'application/json'.example"))
+                .containsKeys("bytesBefore", "bytesAfter", "durationMs", "pauseMs");
+        assertThat(doc.getMap("paths.'/admin/snapshot'.get.responses.'200'.headers")).containsKey("Repr-Digest");
+        assertThat(doc.getString("paths.'/admin/snapshot'.get.responses.'200'.content.keySet()[0]"))
+                .isEqualTo("application/octet-stream");
+        for (String path : List.of("'/admin/compaction'.post", "'/admin/snapshot'.get")) {
+            Map<String, Object> responses = doc.getMap("paths." + path + ".responses");
+            for (String code : responses.keySet()) {
+                if (code.startsWith("2") || code.equals("401") || code.equals("403")) {
+                    continue;
+                }
+                String content = "paths." + path + ".responses.'" + code + "'.content.'application/problem+json'";
+                assertThat(doc.getString(content + ".schema.$ref")).isEqualTo("#/components/schemas/Problem");
+                // One unnamed example is rendered as "example", named ones under "examples".
+                Map<String, Object> named = doc.getMap(content + ".examples");
+                List<Object> statuses = named == null ? List.of(doc.<Object>get(content + ".example.status"))
+                        : named.keySet().stream()
+                        .map(k -> doc.<Object>get(content + ".examples." + k + ".value.status")).toList();
+                assertThat(statuses).as(path + " " + code).isNotEmpty().containsOnly(Integer.parseInt(code));
+            }
+        }
     }
 
     @Test

@@ -20,13 +20,17 @@ import org.junit.jupiter.api.io.TempDir;
  * The packaged jar under concurrent HTTP writers, killed with SIGKILL at random moments and started again on the
  * same data directory, round after round ({@code -Dkv.kill.rounds}, default 20). Each writer owns its keys and
  * does one request at a time, so after each restart every key must hold what its last acknowledged PUT or DELETE
- * left, or what the one request still in flight at the kill would have left. The restarts use a class-data-sharing
+ * left, or what the one request still in flight at the kill would have left. A second test does the same while
+ * compactions run back to back on a store preloaded with a large log ({@code -Dkv.kill.compaction.rounds}, default
+ * 10), and also checks the preloaded keys and the number of live keys. The restarts use a class-data-sharing
  * archive and the C1 compiler to start faster; {@link PackagedJarIT} checks the image's exact command.
  */
 class KillNineIT {
 
     private static final int WRITERS = 8;
     private static final int KEYS_PER_WRITER = 5;
+    /** Keys in the preloaded log, each written twice, so that half of its 35 MB is dead. */
+    private static final int PRELOADED = 150_000;
 
     @TempDir
     Path dataDir;
@@ -61,7 +65,7 @@ class KillNineIT {
             try {
                 service.awaitReady(Duration.ofSeconds(90));
                 checkAndSettle(service, model, round);
-                acknowledged += writeUntilKilled(service, model, rnd.split(), 150 + rnd.nextInt(1200));
+                acknowledged += writeUntilKilled(service, model, rnd.split(), 150 + rnd.nextInt(1200), null);
             } finally {
                 service.close();
             }
@@ -73,6 +77,137 @@ class KillNineIT {
         }
         System.out.printf("KillNineIT: %d rounds, %d acknowledged writes checked%n", rounds, acknowledged);
         assertThat(acknowledged).isPositive();
+    }
+
+    @Test
+    void everyAcknowledgedWriteSurvivesSigkillDuringCompaction() throws Exception {
+        int rounds = Integer.getInteger("kv.kill.compaction.rounds", 10);
+        long seed = Long.getLong("kv.test.seed", System.nanoTime());
+        System.out.printf("KillNineIT (compaction): %d rounds, seed %d (-Dkv.test.seed=%d)%n", rounds, seed, seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        DockerfileSpec spec = DockerfileSpec.read(Path.of("Dockerfile"));
+        Path jar = Path.of(System.getProperty("kv.jar", "target/kv-store.jar"));
+        Path output = Files.createDirectories(Path.of("target", "e2e")).resolve("kill-nine-compaction.log");
+        Files.deleteIfExists(output);
+        preload(dataDir.resolve("kvstore.log"));
+        Map<String, KeyState> model = new HashMap<>();
+        int acknowledged = 0;
+        int killedWhileCompacting = 0;
+        String fastStart = classDataSharing(spec, jar, output);
+
+        for (int round = 1; round <= rounds + 1; round++) {
+            ServiceProcess service = ServiceProcess.start(spec, jar, dataDir, output, fastStart);
+            try {
+                service.awaitReady(Duration.ofSeconds(90));
+                checkAndSettle(service, model, round);
+                checkPreloaded(service, model, rnd, round);
+                assertThat(dataDir.resolve("kvstore.log.compacting")).doesNotExist();
+                if (round > rounds) {
+                    service.terminate(Duration.ofSeconds(30));
+                    break;
+                }
+                Compactions compactions = new Compactions(service);
+                acknowledged += writeUntilKilled(service, model, rnd.split(), 500 + rnd.nextInt(2500), compactions);
+                assertThat(compactions.unexpected).as("a POST /admin/compaction answer").isZero();
+                if (compactions.inFlightAtKill) {
+                    killedWhileCompacting++;
+                }
+                System.out.printf("KillNineIT (compaction): round %d, %d compactions completed, killed %s%n", round,
+                        compactions.completed, compactions.inFlightAtKill ? "during one" : "between two");
+            } finally {
+                service.close();
+            }
+        }
+        System.out.printf("KillNineIT (compaction): %d rounds, %d killed during a compaction, %d acknowledged writes"
+                + " checked%n", rounds, killedWhileCompacting, acknowledged);
+        assertThat(acknowledged).isPositive();
+        assertThat(killedWhileCompacting).as("rounds killed during a compaction").isGreaterThanOrEqualTo(rounds / 2);
+    }
+
+    /** Back-to-back {@code POST /admin/compaction} requests; records whether one was in flight at the kill. */
+    private static final class Compactions implements Runnable {
+        private final ServiceProcess service;
+        volatile boolean inFlight;
+        volatile boolean inFlightAtKill;
+        volatile int completed;
+        /** An answer other than 200 (done) or 409 (one was running), or 0. */
+        volatile int unexpected;
+        final AtomicBoolean killed = new AtomicBoolean();
+
+        Compactions(ServiceProcess service) {
+            this.service = service;
+        }
+
+        @Override
+        public void run() {
+            while (!killed.get()) {
+                inFlight = true;
+                try {
+                    int status = service.post("/admin/compaction").statusCode();
+                    if (status == 200) {
+                        completed++;
+                    } else if (status != 409) {
+                        unexpected = status;
+                    }
+                } catch (IOException | InterruptedException e) {
+                    return; // the service is gone
+                }
+                inFlight = false;
+            }
+        }
+
+        void kill() {
+            inFlightAtKill = inFlight;
+            killed.set(true);
+        }
+    }
+
+    /** The value of preloaded key {@code i}. */
+    private static String preloadedValue(int i) {
+        return "p" + i + "-" + "x".repeat(80);
+    }
+
+    /**
+     * Writes a log in the seed format with an encoder of its own: every preloaded key set to an old value, then to
+     * its final one.
+     */
+    private static void preload(Path log) throws IOException {
+        Files.createDirectories(log.getParent());
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(log), 1 << 20)) {
+            for (int pass = 0; pass < 2; pass++) {
+                for (int i = 0; i < PRELOADED; i++) {
+                    out.write(setFrame("pre/" + i, pass == 0 ? "old" : preloadedValue(i)));
+                }
+            }
+        }
+    }
+
+    private static byte[] setFrame(String key, String value) {
+        byte[] k = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] v = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(20 + k.length + v.length)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(16 + k.length + v.length).put((byte) 0xAA).put((byte) 1).put((byte) 1).put((byte) 0)
+                .putInt(k.length).putInt(v.length).put(k).put(v);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b.array(), 4, 16 + k.length + v.length);
+        return b.putInt((int) crc.getValue()).array();
+    }
+
+    /** 300 random preloaded keys hold their final value, and the store holds exactly the keys it should. */
+    private static void checkPreloaded(ServiceProcess service, Map<String, KeyState> model, SplittableRandom rnd,
+                                       int round) throws IOException, InterruptedException {
+        for (int n = 0; n < 300; n++) {
+            int i = rnd.nextInt(PRELOADED);
+            HttpResponse<String> r = service.get("/keys/pre/" + i);
+            assertThat(r.body()).as("preloaded key %d after restart %d", i, round)
+                    .isEqualTo("{\"key\":\"pre/" + i + "\",\"type\":\"string\",\"value\":\"" + preloadedValue(i) + "\"}");
+        }
+        long written = model.values().stream().filter(s -> s.acknowledged != null).count();
+        String health = service.get("/actuator/health").body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"liveKeys\":(\\d+)").matcher(health);
+        assertThat(m.find()).as("liveKeys in %s", health).isTrue();
+        assertThat(Long.parseLong(m.group(1))).as("live keys after restart %d", round).isEqualTo(PRELOADED + written);
     }
 
     /**
@@ -109,9 +244,12 @@ class KillNineIT {
         }
     }
 
-    /** Runs the writers, kills the service with SIGKILL after {@code millis}; returns the writes acknowledged. */
+    /**
+     * Runs the writers (and the compactions, if any), kills the service with SIGKILL after {@code millis}; returns the
+     * writes acknowledged.
+     */
     private static int writeUntilKilled(ServiceProcess service, Map<String, KeyState> model, SplittableRandom rnd,
-                                        long millis) throws InterruptedException {
+                                        long millis, Compactions compactions) throws InterruptedException {
         AtomicBoolean killed = new AtomicBoolean();
         int[] acks = new int[WRITERS];
         List<Thread> writers = new ArrayList<>();
@@ -146,9 +284,15 @@ class KillNineIT {
                 }
             }));
         }
+        if (compactions != null) {
+            writers.add(new Thread(compactions));
+        }
         writers.forEach(Thread::start);
         Thread.sleep(millis);
         killed.set(true);
+        if (compactions != null) {
+            compactions.kill();
+        }
         service.kill();
         for (Thread t : writers) {
             t.join(30_000);

@@ -104,6 +104,10 @@ final class ServiceProcess implements AutoCloseable {
                 .PUT(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
+    HttpResponse<String> post(String path) throws IOException, InterruptedException {
+        return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     HttpResponse<String> delete(String path) throws IOException, InterruptedException {
         return send(request(path).DELETE().build());
     }

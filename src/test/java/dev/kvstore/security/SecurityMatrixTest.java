@@ -122,7 +122,9 @@ class SecurityMatrixTest {
         row("GET", "/actuator/metrics", null, 401, 401, 403, 403, 200, 403);
         row("GET", "/actuator/prometheus", null, 401, 401, 403, 403, 200, 403);
         row("GET", "/actuator/env", null, 401, 401, 403, 403, 404, 403);
-        row("GET", "/admin/compaction", null, 401, 401, 403, 403, 404, 403);
+        row("GET", "/admin/compaction", null, 401, 401, 403, 403, 405, 403);
+        row("POST", "/admin/compaction", null, 401, 401, 403, 403, 200, 403);
+        row("GET", "/admin/snapshot", null, 401, 401, 403, 403, 200, 403);
         row("GET", "/v3/api-docs", null, 200, 200, 200, 200, 200, 200);
         row("GET", "/swagger-ui/index.html", null, 200, 200, 200, 200, 200, 200);
         row("GET", "/no-such-route", null, 401, 401, 404, 404, 404, 404);

@@ -16,14 +16,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Randomized power cuts. Each case runs writers (one, or several at once sharing group commits) that set and
- * delete keys of every type, on a {@link SimulatedDisk}. Sometimes a fault hits first: a full disk, an I/O error,
- * or a failing force. Then the power goes at a random operation, and sometimes again during the recovery that
- * follows. Each case checks that:
+ * delete keys of every type, on a {@link SimulatedDisk}. In some cases compactions run meanwhile, asked for or
+ * started on their own. Sometimes a fault hits first: a full disk, an I/O error, or a failing force. Then the power
+ * goes at a random operation (inside a compaction too), and sometimes again during the recovery that follows. Each
+ * case checks that:
  * <ul>
  *   <li>recovery opens the log: it never refuses a log that only a crash damaged;</li>
- *   <li>the recovered log is a byte-prefix of what the store wrote (including a write that failed and was cut
- *       back without a force, which may come back: it was never acknowledged), so no value appears that was never
- *       written, and it is at least as long as what was forced, so nothing forced is lost;</li>
+ *   <li>without compaction, the recovered log is a byte-prefix of what the store wrote (including a write that
+ *       failed and was cut back without a force, which may come back: it was never acknowledged), and it is at least
+ *       as long as what was forced, so nothing forced is lost;</li>
+ *   <li>no key holds a value that was never written to it;</li>
  *   <li>the index equals an independent replay of the recovered log;</li>
  *   <li>under {@code always}, every acknowledged write is there with its acknowledged value or a later one;</li>
  *   <li>the recovered store takes a new write that survives a clean restart.</li>
@@ -69,6 +71,9 @@ class CrashSimulationTest {
         private final boolean pages;
         private final int writers;
         private final int opsPerWriter;
+        /** Compactions asked for while the writers run; with {@code autoCompaction}, more may start on their own. */
+        private final int compactions;
+        private final boolean autoCompaction;
 
         SimCase(long seed) {
             rnd = new SplittableRandom(seed);
@@ -77,12 +82,20 @@ class CrashSimulationTest {
             pages = rnd.nextBoolean();
             writers = rnd.nextInt(3) == 0 ? 2 + rnd.nextInt(6) : 1;
             opsPerWriter = 1 + rnd.nextInt(writers == 1 ? 120 : 40);
+            int c = rnd.nextInt(6);
+            compactions = c < 2 ? 1 + rnd.nextInt(3) : 0;
+            autoCompaction = c == 2;
+        }
+
+        private boolean compacts() {
+            return compactions > 0 || autoCompaction;
         }
 
         @Override
         public String toString() {
-            return String.format("[%s, %s, %d writer(s) x %d ops]", mode, pages ? "page writeback" : "per-write fates",
-                    writers, opsPerWriter);
+            return String.format("[%s, %s, %d writer(s) x %d ops, %d compaction(s)%s]", mode,
+                    pages ? "page writeback" : "per-write fates", writers, opsPerWriter, compactions,
+                    autoCompaction ? ", automatic compaction" : "");
         }
 
         /** Runs the case; returns a label of what happened, for the tally. */
@@ -90,8 +103,9 @@ class CrashSimulationTest {
             SimulatedDisk disk = new SimulatedDisk(rnd.nextLong(), pages);
             FaultInjectingStorage faults = new FaultInjectingStorage(disk);
             StoreOptions options = StoreOptions.defaults(DIR).withSync(mode, Duration.ofMillis(1 + rnd.nextInt(5)))
-                    .withLimits(64, 2 * SimulatedDisk.PAGE);
-            long expectedOps = 4 + (long) writers * opsPerWriter * 2;
+                    .withLimits(64, 2 * SimulatedDisk.PAGE)
+                    .withCompaction(new CompactionPolicy(autoCompaction, 4 * SimulatedDisk.PAGE, 1.5));
+            long expectedOps = 4 + (long) writers * opsPerWriter * 2 + compactions * 16L + (autoCompaction ? 32 : 0);
             boolean cutEarly = rnd.nextInt(4) != 0;
             if (cutEarly) {
                 disk.cutPowerAfter(rnd.nextLong(expectedOps + 1));
@@ -135,7 +149,8 @@ class CrashSimulationTest {
                 assertThat(again.lastRecovery().bytesCut()).isZero();
             }
             return mode + (pages ? "/pages" : "/writes") + (writers > 1 ? "/concurrent" : "/single")
-                    + (faultAt >= 0 ? "/fault" : "") + (cutDuringRecovery ? "/recovery-cut" : "");
+                    + (compacts() ? "/compaction" : "") + (faultAt >= 0 ? "/fault" : "")
+                    + (cutDuringRecovery ? "/recovery-cut" : "");
         }
 
         private List<List<Op>> write(WalKeyValueStore store, FaultInjectingStorage faults, int faultAt)
@@ -165,6 +180,19 @@ class CrashSimulationTest {
                         } catch (StoreUnavailableException e) {
                             history.add(new Op(key, value, false));
                             return;
+                        }
+                    }
+                }));
+            }
+            if (compactions > 0) {
+                int delay = rnd.nextInt(3);
+                threads.add(new Thread(() -> {
+                    for (int i = 0; i < compactions; i++) {
+                        try {
+                            Thread.sleep(delay);
+                            store.compact();
+                        } catch (IOException | RuntimeException | InterruptedException e) {
+                            // a power cut, a fault, or the store read-only after one: the checks follow
                         }
                     }
                 }));
@@ -204,17 +232,53 @@ class CrashSimulationTest {
 
         private void check(WalKeyValueStore recovered, byte[] log, byte[] written, int forced,
                            List<List<Op>> histories) {
-            byte[] wrote = written == null ? new byte[0] : written;
-            assertThat(log.length).as("recovered log length vs what the store wrote").isLessThanOrEqualTo(wrote.length);
-            assertThat(log).as("the recovered log is a prefix of what the store wrote")
-                    .isEqualTo(java.util.Arrays.copyOf(wrote, log.length));
-            assertThat(log.length).as("forced bytes survive").isGreaterThanOrEqualTo(forced);
+            if (!compacts()) {
+                byte[] wrote = written == null ? new byte[0] : written;
+                assertThat(log.length).as("recovered log length vs what the store wrote")
+                        .isLessThanOrEqualTo(wrote.length);
+                assertThat(log).as("the recovered log is a prefix of what the store wrote")
+                        .isEqualTo(java.util.Arrays.copyOf(wrote, log.length));
+                assertThat(log.length).as("forced frames survive").isGreaterThanOrEqualTo(wholeFramesIn(wrote, forced));
+            }
             assertThat(recovered.entries()).as("index vs an independent replay").isEqualTo(replay(log));
+            checkNothingInvented(recovered.entries(), histories);
             if (mode == SyncMode.ALWAYS) {
                 for (List<Op> history : histories) {
                     checkAcknowledged(recovered, history);
                 }
             }
+        }
+
+        /**
+         * The end of the last whole frame within the first {@code forced} bytes of what was written. Forced bytes
+         * can end inside a frame only when a write failed part way and the interval timer forced the file before the
+         * writer cut the part back (or could not): those bytes belong to a write that was never acknowledged.
+         */
+        private static int wholeFramesIn(byte[] written, int forced) {
+            LogFormat format = StoreOptions.defaults(DIR).withLimits(64, 2 * SimulatedDisk.PAGE).format();
+            int pos = 0;
+            while (pos + Frame.OVERHEAD <= forced) {
+                long length = Frame.LENGTH_FIELD_BYTES + Frame.totalLength(written, pos);
+                if (pos + length > forced || Frame.checkBody(written, pos, format) != null) {
+                    break;
+                }
+                pos += (int) length;
+            }
+            return pos;
+        }
+
+        /** Every recovered value was written to its key by some write, acknowledged or not. */
+        private static void checkNothingInvented(Map<String, Value> recovered, List<List<Op>> histories) {
+            Map<String, java.util.Set<Value>> written = new HashMap<>();
+            for (List<Op> history : histories) {
+                for (Op op : history) {
+                    if (op.value() != null) {
+                        written.computeIfAbsent(op.key(), k -> new java.util.HashSet<>()).add(op.value());
+                    }
+                }
+            }
+            recovered.forEach((key, value) -> assertThat(written.getOrDefault(key, java.util.Set.of()))
+                    .as("values written to %s", key).contains(value));
         }
 
         /** The key's recovered value is that of its last acknowledged write, or of a later unacknowledged one. */

@@ -19,7 +19,7 @@ class DirectoryDurabilityTest {
 
     @Test
     void theDiskLosesAFileWhoseDirectoryWasNeverForced() throws IOException {
-        SimulatedDisk disk = new SimulatedDisk(1, false);
+        SimulatedDisk disk = new SimulatedDisk(1, false).losingUnforcedNames();
         disk.createDirectories(DIR);
         try (LogChannel ch = disk.open(DIR.resolve("unlisted"), true)) {
             ch.writeFully(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}), 0);
@@ -31,7 +31,7 @@ class DirectoryDurabilityTest {
 
     @Test
     void aNewLogAndDataDirectorySurviveAPowerCutAfterTheFirstAcknowledgedWrite() throws IOException {
-        SimulatedDisk disk = new SimulatedDisk(3, false);
+        SimulatedDisk disk = new SimulatedDisk(3, false).losingUnforcedNames();
         StoreOptions options = StoreOptions.defaults(DIR);
         WalKeyValueStore store = WalKeyValueStore.open(options, disk, Clock.systemUTC());
         store.set("k", Value.of("acknowledged"));
@@ -46,7 +46,7 @@ class DirectoryDurabilityTest {
     @Test
     void theCopyOfACutTornTailSurvivesAPowerCutRightAfterRecovery() throws IOException {
         byte[] torn = GoldenLogs.bytes("torn-bad-crc.log");
-        SimulatedDisk disk = new SimulatedDisk(5, true);
+        SimulatedDisk disk = new SimulatedDisk(5, true).losingUnforcedNames();
         disk.install(LOG, torn);
         // A forced mark is already there, so nothing after recovery forces the directory by the way.
         int lastCrc = java.nio.ByteBuffer.wrap(torn, 573, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();

@@ -33,6 +33,14 @@ public final class FaultInjectingStorage implements LogStorage {
     /** With {@link #failWrite}: how many bytes of the failing write reach the file first. */
     volatile int bytesBeforeWriteFailure;
     volatile IOException failTruncate;
+    /** When set, writes to the file compaction writes fail with it (a short write of nothing). */
+    volatile IOException failCompactingWrites;
+    /** When set, the rename of a file fails with it (before anything is renamed). */
+    volatile IOException failMove;
+    /** When set, forcing a directory fails with it. */
+    volatile IOException failDirectoryForce;
+    /** When at least 0, the free space the file system reports. */
+    volatile long usableSpace = -1;
     private volatile boolean forceFailed;
 
     /** Opens a store whose log I/O goes through this disk. */
@@ -64,11 +72,16 @@ public final class FaultInjectingStorage implements LogStorage {
         }
     }
 
-    /** Faults and counts apply to the log itself; its forced mark and set-aside copies go straight through. */
+    /**
+     * Faults and counts apply to the log itself and to the file compaction writes to become the log; the forced
+     * mark and set-aside copies go straight through.
+     */
     @Override
     public LogChannel open(Path file, boolean create) throws IOException {
         LogChannel ch = real.open(file, create);
-        return file.getFileName().toString().equals(StoreOptions.LOG_FILE_NAME) ? new Channel(ch) : ch;
+        String name = file.getFileName().toString();
+        return name.equals(StoreOptions.LOG_FILE_NAME) || name.equals(Compactor.COMPACTING_FILE_NAME)
+                ? new Channel(ch, name.equals(Compactor.COMPACTING_FILE_NAME)) : ch;
     }
 
     @Override
@@ -83,14 +96,40 @@ public final class FaultInjectingStorage implements LogStorage {
 
     @Override
     public void forceDirectory(Path dir) throws IOException {
+        IOException fail = failDirectoryForce;
+        if (fail != null) {
+            throw fail;
+        }
         real.forceDirectory(dir);
+    }
+
+    @Override
+    public void move(Path source, Path target) throws IOException {
+        IOException fail = failMove;
+        if (fail != null) {
+            throw fail;
+        }
+        real.move(source, target);
+    }
+
+    @Override
+    public void delete(Path path) throws IOException {
+        real.delete(path);
+    }
+
+    @Override
+    public long usableSpace(Path dir) throws IOException {
+        long space = usableSpace;
+        return space >= 0 ? space : real.usableSpace(dir);
     }
 
     private final class Channel implements LogChannel {
         private final LogChannel ch;
+        private final boolean compacting;
 
-        Channel(LogChannel ch) {
+        Channel(LogChannel ch, boolean compacting) {
             this.ch = ch;
+            this.compacting = compacting;
         }
 
         @Override
@@ -101,6 +140,10 @@ public final class FaultInjectingStorage implements LogStorage {
         @Override
         public void writeFully(ByteBuffer src, long position) throws IOException {
             writes.incrementAndGet();
+            IOException failCompacting = failCompactingWrites;
+            if (compacting && failCompacting != null) {
+                throw failCompacting;
+            }
             IOException fail = failWrite;
             if (fail != null) {
                 int n = Math.min(bytesBeforeWriteFailure, src.remaining());

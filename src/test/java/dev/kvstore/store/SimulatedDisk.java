@@ -15,9 +15,17 @@ import java.util.SplittableRandom;
 /**
  * A disk in memory that models a power cut. What was forced survives. What was written since the last force of its
  * file survives by one of two models: write by write, each lost, kept, or torn at any byte (only a prefix reached
- * the disk), with an unforced truncate perhaps undone and perhaps a zero-filled extension; or, with {@code pages},
+ * the disk, though never within a sector), with an unforced truncate perhaps undone and perhaps a zero-filled
+ * extension; or, with {@code pages},
  * as the page cache writes back, each changed 4 KiB page kept, lost or torn at a 512-byte sector, in no set order,
- * and the new size kept or not. A file created, or a directory made, whose directory was not forced since, vanishes.
+ * and the new size kept or not.
+ *
+ * <p>Names (files created, renamed over another, removed) change on disk only when their directory is forced; the
+ * changes made since reach the disk in the order they were made, up to a random point (as a journaling file system
+ * commits its metadata in order), or, with {@link #losingUnforcedNames}, none of them. A rename is one change: the
+ * disk holds the old file or the new one under the name, never neither. A directory made whose parent was not forced
+ * since vanishes with everything in it. A file whose last name was removed lives on for the channels still open on
+ * it, and is gone after the power cut.
  *
  * <p>Power is cut after a given number of operations ({@link #cutPowerAfter}) or at once ({@link #cutPower}); the
  * operation that meets the cut fails, as do all later ones. {@link #reboot} then gives the disk as it would come back.
@@ -30,8 +38,13 @@ final class SimulatedDisk implements LogStorage {
 
     private final SplittableRandom fate;
     private final boolean pages;
+    /** Names as the process sees them. */
     private final Map<Path, SimFile> files = new HashMap<>();
-    private final Set<Path> durableFiles = new HashSet<>();
+    /** Names as the disk holds them, as of the last directory forces. */
+    private final Map<Path, SimFile> durableNames = new HashMap<>();
+    /** Name changes made since, in order. */
+    private final List<NameChange> pendingNames = new ArrayList<>();
+    private boolean strictNames;
     private final Set<Path> dirs = new HashSet<>();
     private final Set<Path> durableDirs = new HashSet<>();
     private long opsLeft = Long.MAX_VALUE;
@@ -41,6 +54,28 @@ final class SimulatedDisk implements LogStorage {
     SimulatedDisk(long seed, boolean pages) {
         this.fate = new SplittableRandom(seed);
         this.pages = pages;
+    }
+
+    /** Loses every name change whose directory was not forced, instead of a random prefix of them. */
+    synchronized SimulatedDisk losingUnforcedNames() {
+        strictNames = true;
+        return this;
+    }
+
+    /** One change of names: {@code removed} goes (if not null) and {@code added} names {@code file} (if not null). */
+    private record NameChange(Path removed, Path added, SimFile file) {
+        void applyTo(Map<Path, SimFile> names) {
+            if (removed != null) {
+                names.remove(removed);
+            }
+            if (added != null) {
+                names.put(added, file);
+            }
+        }
+
+        Path dir() {
+            return (added != null ? added : removed).getParent();
+        }
     }
 
     /** A write of {@code bytes} at {@code pos}, or, when {@code bytes} is null, a truncate to {@code pos}. */
@@ -127,16 +162,22 @@ final class SimulatedDisk implements LogStorage {
     /** The disk as it comes back after the power cut (or as it is, if there was none): a new disk, power on. */
     synchronized SimulatedDisk reboot(long seed) {
         SimulatedDisk next = new SimulatedDisk(seed, pages);
+        next.strictNames = strictNames;
         next.dirs.addAll(durableDirs);
         next.durableDirs.addAll(durableDirs);
-        for (Path p : durableFiles) {
-            if (!durableDirs.contains(p.getParent()) && !isRoot(p.getParent())) {
-                continue;
-            }
-            SimFile f = survivor(files.get(p));
-            next.files.put(p, f);
-            next.durableFiles.add(p);
+        Map<Path, SimFile> names = new java.util.TreeMap<>(durableNames);
+        int kept = strictNames ? 0 : fate.nextInt(pendingNames.size() + 1);
+        for (NameChange c : pendingNames.subList(0, kept)) {
+            c.applyTo(names);
         }
+        Map<SimFile, SimFile> survivors = new java.util.IdentityHashMap<>();
+        names.forEach((p, f) -> {
+            if (durableDirs.contains(p.getParent()) || isRoot(p.getParent())) {
+                SimFile s = survivors.computeIfAbsent(f, this::survivor);
+                next.files.put(p, s);
+                next.durableNames.put(p, s);
+            }
+        });
         return next;
     }
 
@@ -220,12 +261,17 @@ final class SimulatedDisk implements LogStorage {
         return len;
     }
 
-    /** Applies one write by its fate: lost, kept, or torn (a prefix kept). Returns the new length. */
+    /**
+     * Applies one write by its fate: lost, kept, or torn (a prefix kept). A write that lies within one sector is
+     * never torn: disks write a sector whole or not at all, which the 16-byte forced mark relies on. Returns the
+     * new length.
+     */
     private int persist(byte[] out, int len, long pos, byte[] bytes) {
+        boolean oneSector = bytes.length > 0 && pos / SECTOR == (pos + bytes.length - 1) / SECTOR;
         int kept = switch (fate.nextInt(3)) {
             case 0 -> 0;
             case 1 -> bytes.length;
-            default -> bytes.length <= 1 ? 0 : 1 + fate.nextInt(bytes.length - 1);
+            default -> bytes.length <= 1 || oneSector ? 0 : 1 + fate.nextInt(bytes.length - 1);
         };
         if (kept == 0) {
             return len;
@@ -255,7 +301,7 @@ final class SimulatedDisk implements LogStorage {
         f.write(0, bytes);
         f.force();
         files.put(file, f);
-        durableFiles.add(file);
+        durableNames.put(file, f);
     }
 
     /** Names of the files in {@code dir}, as the process sees them. */
@@ -276,6 +322,7 @@ final class SimulatedDisk implements LogStorage {
             }
             f = new SimFile();
             files.put(file, f);
+            pendingNames.add(new NameChange(null, file, f));
         }
         return new Channel(file, f);
     }
@@ -296,9 +343,11 @@ final class SimulatedDisk implements LogStorage {
     @Override
     public synchronized void forceDirectory(Path dir) throws IOException {
         tick();
-        for (Path p : files.keySet()) {
-            if (dir.equals(p.getParent())) {
-                durableFiles.add(p);
+        for (java.util.Iterator<NameChange> it = pendingNames.iterator(); it.hasNext(); ) {
+            NameChange c = it.next();
+            if (dir.equals(c.dir())) {
+                c.applyTo(durableNames);
+                it.remove();
             }
         }
         for (Path d : dirs) {
@@ -306,6 +355,31 @@ final class SimulatedDisk implements LogStorage {
                 durableDirs.add(d);
             }
         }
+    }
+
+    @Override
+    public synchronized void move(Path source, Path target) throws IOException {
+        tick();
+        SimFile f = files.remove(source);
+        if (f == null) {
+            throw new java.nio.file.NoSuchFileException(source.toString());
+        }
+        files.put(target, f);
+        pendingNames.add(new NameChange(source, target, f));
+    }
+
+    @Override
+    public synchronized void delete(Path path) throws IOException {
+        tick();
+        if (files.remove(path) != null) {
+            pendingNames.add(new NameChange(path, null, null));
+        }
+    }
+
+    @Override
+    public synchronized long usableSpace(Path dir) throws IOException {
+        tick();
+        return Long.MAX_VALUE / 2;
     }
 
     private final class Channel implements LogChannel {

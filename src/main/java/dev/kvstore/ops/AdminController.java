@@ -1,0 +1,89 @@
+package dev.kvstore.ops;
+
+import dev.kvstore.store.CompactionResult;
+import dev.kvstore.store.Snapshot;
+import dev.kvstore.store.WalKeyValueStore;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /admin/compaction} and {@code GET /admin/snapshot}. Refusals (already running, no room on the disk)
+ * are problems from the API's exception handler; a compaction or snapshot that failed on the disk is a 503 here.
+ */
+@RestController
+class AdminController implements AdminApi {
+
+    private static final Log LOG = LogFactory.getLog(AdminController.class);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final WalKeyValueStore store;
+
+    AdminController(WalKeyValueStore store) {
+        this.store = store;
+    }
+
+    @Override
+    @PostMapping(path = "/admin/compaction", produces = MediaType.APPLICATION_JSON_VALUE)
+    public CompactionView compact() throws IOException {
+        return CompactionView.of(store.compact());
+    }
+
+    @Override
+    @GetMapping("/admin/snapshot")
+    public void snapshot(HttpServletResponse response) throws IOException {
+        try (Snapshot snapshot = store.snapshot()) {
+            response.setStatus(HttpStatus.OK.value());
+            response.setContentType(MediaType.APPLICATION_OCTET_STREAM_VALUE);
+            response.setContentLengthLong(snapshot.size());
+            response.setHeader("Content-Disposition",
+                    "attachment; filename=\"kvstore-" + STAMP.format(snapshot.takenAt()) + ".log\"");
+            // RFC 9530: lets the receiver check that the whole snapshot arrived intact.
+            response.setHeader("Repr-Digest",
+                    "sha-256=:" + Base64.getEncoder().encodeToString(snapshot.sha256()) + ":");
+            response.setHeader("Cache-Control", "no-store");
+            snapshot.transferTo(response.getOutputStream());
+        }
+    }
+
+    /** The disk failed under a compaction or a snapshot: the old log stays in use, nothing was lost. */
+    @ExceptionHandler(IOException.class)
+    ResponseEntity<ProblemDetail> diskFailure(IOException e, HttpServletRequest request) {
+        LOG.warn("Admin operation failed: " + e);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, String.format(
+                "It failed on the disk (%s). The log in use was not changed, and nothing acknowledged was lost.",
+                e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        problem.setType(URI.create("urn:kv-store:problem:admin-operation-failed"));
+        problem.setTitle("Admin operation failed");
+        problem.setInstance(URI.create(request.getRequestURI()));
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
+    }
+
+    /** What one compaction did, as {@code POST /admin/compaction} and the health details show it. */
+    record CompactionView(String trigger, String outcome, String startedAt, long bytesBefore, long bytesAfter,
+                          long liveBytes, long entries, double durationMs, double pauseMs, String failure) {
+
+        static CompactionView of(CompactionResult r) {
+            return new CompactionView(r.trigger().name().toLowerCase(java.util.Locale.ROOT),
+                    r.outcome().name().toLowerCase(java.util.Locale.ROOT), r.startedAt().toString(), r.bytesBefore(),
+                    r.bytesAfter(), r.liveBytes(), r.entries(), r.duration().toNanos() / 1e6,
+                    r.pause().toNanos() / 1e6, r.failure());
+        }
+    }
+}

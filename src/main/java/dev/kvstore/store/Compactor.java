@@ -1,0 +1,455 @@
+package dev.kvstore.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Compaction, and the snapshots that share its way of copying the live state. Both run on one thread of their own,
+ * one at a time, never on a caller's thread (an interrupted caller inside {@code FileChannel} I/O would close the
+ * log for everyone).
+ *
+ * <p><b>Copying the live state while writes go on.</b> Let P be the log's applied position: every frame before it
+ * is reflected in the index. A pass over the index then writes a SET frame for every live entry. It is not a
+ * picture of one moment, but every value in it is the one at P or a later one. Then the log's frames from P on are
+ * copied after it. Replaying the copy therefore ends in exactly the state the log ends in: every key written after P
+ * is set (or deleted) again by its frames, in log order, after whatever value the pass saw; every other key has its
+ * value at P. Deletes are not resurrected: a key deleted before P is not in the index, one deleted after P has its
+ * DELETE frame in the copied part. Memory stays constant: frames go through one buffer.
+ *
+ * <p><b>Compaction, step by step,</b> in the order that makes a crash at any step recover exactly the acknowledged
+ * state:
+ * <ol>
+ *   <li>Check that the disk has room for the live data plus 10% and {@link #HEADROOM_RESERVE}; refuse otherwise.</li>
+ *   <li>Create {@code kvstore.log.compacting} (a leftover from a crash is deleted first, and at every start).</li>
+ *   <li>Copy the live state into it as above, catching up with the log until less than {@link #CATCH_UP_BYTES} is
+ *       left, and force it. Writes and reads go on throughout.</li>
+ *   <li>On the writer thread, between two groups (the <i>pause</i>: writes queue up, reads go on): copy the frames
+ *       written since, and force the new file again. It now replays to exactly the state of the log.</li>
+ *   <li>Force the old log too, and write the forced mark ({@link ForcedMark}) for the new file. With both files
+ *       wholly forced, that mark is true of whichever of them a crash leaves under the log's name, so recovery can
+ *       always tell the trace of a crash from damage.</li>
+ *   <li>Rename {@code kvstore.log.compacting} to {@code kvstore.log}, atomically replacing the old log.</li>
+ *   <li>Force the directory. Only after this can a write to the new log be acknowledged.</li>
+ *   <li>Switch the writer to the new log and close the old one. Writes resume.</li>
+ * </ol>
+ * A crash before step 6 leaves the old log whole (it holds every acknowledged write) and a partial
+ * {@code .compacting} file, which the next start deletes. A crash between 6 and 7 leaves one name or the other,
+ * and both files hold every acknowledged write, since nothing was acknowledged in between. After 7, the new log is
+ * the log. The new file is always complete and forced before it takes the log's name, so compaction never takes
+ * the only copy of the data with it. A failure before step 6 abandons the compaction and leaves the old log in
+ * use; a failed force of the old log, or of the directory after the rename, stops writes, as any failed force
+ * does.
+ *
+ * <p><b>Snapshots</b> copy the live state the same way into a file that is unlinked as soon as it is created, then
+ * copy the log up to its applied position once more: that position is the snapshot's moment, after every write
+ * acknowledged before the request.
+ */
+final class Compactor implements AutoCloseable {
+
+    static final String COMPACTING_FILE_NAME = StoreOptions.LOG_FILE_NAME + ".compacting";
+    static final String SNAPSHOT_FILE_NAME = StoreOptions.LOG_FILE_NAME + ".snapshot";
+    /** Catching up stops once less than this is left to copy; the rest is copied during the pause. */
+    static final long CATCH_UP_BYTES = 256 * 1024;
+    /** Beyond the live bytes and 10% for writes meanwhile, this much must stay free. */
+    static final long HEADROOM_RESERVE = 16L << 20;
+    /** After an automatic compaction failed, the next automatic one waits this long. */
+    static final Duration AUTO_RETRY_DELAY = Duration.ofMinutes(1);
+    private static final int MAX_CATCH_UP_ROUNDS = 16;
+    private static final int BUFFER_BYTES = 1 << 20;
+    private static final int ENTRIES_BETWEEN_CHECKS = 4096;
+
+    private final LogStorage storage;
+    private final Path dir;
+    private final Path log;
+    private final Path compacting;
+    private final Path snapshotFile;
+    private final LogFormat format;
+    private final LogWriter writer;
+    private final Map<String, Value> index;
+    private final LongSupplier liveBytes;
+    private final CompactionPolicy policy;
+    private final StoreObserver observer;
+    private final Clock clock;
+    private final ExecutorService thread;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile CompactionResult last;
+    private volatile long autoNotBefore = System.nanoTime();
+    private volatile boolean closed;
+
+    Compactor(LogStorage storage, Path log, LogFormat format, LogWriter writer, Map<String, Value> index,
+              LongSupplier liveBytes, CompactionPolicy policy, StoreObserver observer, Clock clock) {
+        this.storage = storage;
+        this.log = log;
+        this.dir = log.getParent();
+        this.compacting = log.resolveSibling(COMPACTING_FILE_NAME);
+        this.snapshotFile = log.resolveSibling(SNAPSHOT_FILE_NAME);
+        this.format = format;
+        this.writer = writer;
+        this.index = index;
+        this.liveBytes = liveBytes;
+        this.policy = policy;
+        this.observer = observer;
+        this.clock = clock;
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kv-compactor");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Deletes what a crash during a compaction or a snapshot left in {@code dir}; run before the log opens. */
+    static void deleteLeftovers(LogStorage storage, Path log) throws IOException {
+        storage.delete(log.resolveSibling(COMPACTING_FILE_NAME));
+        storage.delete(log.resolveSibling(SNAPSHOT_FILE_NAME));
+        storage.delete(log.resolveSibling(SnapshotRestore.RESTORING_FILE_NAME));
+    }
+
+    CompactionStats stats() {
+        return new CompactionStats(running.get(), completed.get(), failed.get(), last);
+    }
+
+    /** Called by the writer thread after each group: starts a compaction in the background when one is due. */
+    void afterGroup() {
+        if (closed || !policy.isDue(writer.position(), liveBytes.getAsLong())
+                || System.nanoTime() - autoNotBefore < 0 || !running.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            thread.execute(() -> {
+                try {
+                    compactNow(CompactionResult.Trigger.AUTO);
+                } catch (IOException | RuntimeException e) {
+                    // recorded in the result, which the observer reports
+                } finally {
+                    running.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            running.set(false);
+        }
+    }
+
+    /**
+     * Compacts now and returns the result once the new log is in place.
+     *
+     * @throws CompactionRunningException  when one is running already
+     * @throws InsufficientSpaceException  when the disk lacks the room for it
+     * @throws StoreUnavailableException   when the store is closed or read-only after a failure of the log
+     * @throws IOException                 when it failed; the old log stays in use
+     */
+    CompactionResult compact() throws IOException {
+        if (!running.compareAndSet(false, true)) {
+            throw new CompactionRunningException();
+        }
+        try {
+            return onOwnThread(() -> compactNow(CompactionResult.Trigger.MANUAL));
+        } finally {
+            running.set(false);
+        }
+    }
+
+    /** Writes a snapshot (waiting for a running compaction to end first) and returns it, open for reading. */
+    Snapshot snapshot() throws IOException {
+        return onOwnThread(this::writeSnapshot);
+    }
+
+    /** Stops: a compaction in its copying phase gives up (its file is deleted); one in its pause finishes. */
+    @Override
+    public void close() {
+        closed = true;
+        thread.shutdown();
+        boolean interrupted = false;
+        while (!thread.isTerminated()) {
+            try {
+                thread.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private <T> T onOwnThread(Callable<T> task) throws IOException {
+        Future<T> future;
+        try {
+            future = thread.submit(task);
+        } catch (RejectedExecutionException e) {
+            throw new StoreUnavailableException("the store is closed", null);
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    // The work goes on regardless, and its files are the store's: wait for it.
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw rethrow(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static IOException rethrow(Throwable cause) {
+        if (cause instanceof IOException e) {
+            return e;
+        }
+        if (cause instanceof RuntimeException e) {
+            throw e;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        return new IOException(cause);
+    }
+
+    private CompactionResult compactNow(CompactionResult.Trigger trigger) throws IOException {
+        Instant startedAt = clock.instant();
+        long t0 = System.nanoTime();
+        long before = writer.position();
+        try {
+            writer.checkWritable();
+            checkHeadroom("compaction");
+            Rewrite r = rewrite();
+            return record(new CompactionResult(trigger, CompactionResult.Outcome.COMPLETED, startedAt, before,
+                    r.length, liveBytes.getAsLong(), r.entries, Duration.ofNanos(System.nanoTime() - t0),
+                    Duration.ofNanos(r.pauseNanos), null));
+        } catch (IOException | RuntimeException e) {
+            if (trigger == CompactionResult.Trigger.AUTO) {
+                autoNotBefore = System.nanoTime() + AUTO_RETRY_DELAY.toNanos();
+            }
+            record(new CompactionResult(trigger, CompactionResult.Outcome.FAILED, startedAt, before,
+                    writer.position(), liveBytes.getAsLong(), 0, Duration.ofNanos(System.nanoTime() - t0),
+                    Duration.ZERO, describe(e)));
+            throw e;
+        }
+    }
+
+    private CompactionResult record(CompactionResult result) {
+        (result.completed() ? completed : failed).incrementAndGet();
+        last = result;
+        observer.onCompaction(result);
+        return result;
+    }
+
+    private static String describe(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private void checkHeadroom(String what) throws IOException {
+        long live = liveBytes.getAsLong();
+        long needed = live + live / 10 + HEADROOM_RESERVE;
+        long usable = storage.usableSpace(dir);
+        if (usable < needed) {
+            throw new InsufficientSpaceException(what, needed, usable);
+        }
+    }
+
+    /** The new log's length and entries, and how long writes were held back. */
+    private record Rewrite(long length, long entries, long pauseNanos) {
+    }
+
+    private Rewrite rewrite() throws IOException {
+        storage.delete(compacting);
+        LogChannel out = storage.open(compacting, true);
+        boolean[] renamed = {false};
+        long[] pause = {0};
+        try {
+            LiveCopy copy = new LiveCopy(out, null);
+            copy.liveState();
+            copy.flush();
+            out.force(true);
+            writer.runExclusive(() -> {
+                long p0 = System.nanoTime();
+                takeOver(copy, renamed);
+                pause[0] = System.nanoTime() - p0;
+            });
+            return new Rewrite(copy.length(), copy.entries, pause[0]);
+        } finally {
+            if (!renamed[0]) {
+                closeQuietly(out);
+                deleteQuietly(compacting);
+            }
+        }
+    }
+
+    /** Steps 4 to 8 of the class comment; runs on the writer thread, between groups. */
+    private void takeOver(LiveCopy copy, boolean[] renamed) throws IOException {
+        copy.copyLog(writer.position());
+        copy.flush();
+        copy.target.force(true);
+        writer.forceAll();
+        writer.markForced(copy.target, copy.length());
+        try {
+            storage.move(compacting, log);
+        } catch (IOException | RuntimeException e) {
+            writer.remark();
+            throw e;
+        }
+        renamed[0] = true;
+        try {
+            storage.forceDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            // The new file has the name now, but whether that is durable is unknown: take no more writes.
+            writer.adopt(copy.target, copy.length());
+            writer.failWith(e);
+            throw e;
+        }
+        writer.adopt(copy.target, copy.length());
+    }
+
+    private Snapshot writeSnapshot() throws IOException {
+        if (closed) {
+            throw new StoreUnavailableException("the store is closed", null);
+        }
+        checkHeadroom("a snapshot");
+        Instant takenAt = clock.instant();
+        storage.delete(snapshotFile);
+        LogChannel out = storage.open(snapshotFile, true);
+        try {
+            storage.delete(snapshotFile);
+            LiveCopy copy = new LiveCopy(out, sha256());
+            copy.liveState();
+            copy.copyLog(writer.appliedPosition());
+            copy.flush();
+            return new Snapshot(out, copy.length(), copy.digest.digest(), takenAt);
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(out);
+            throw e;
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /** The live state, copied frame by frame into {@code target} through one buffer (see the class comment). */
+    private final class LiveCopy {
+        final LogChannel target;
+        final MessageDigest digest;
+        private final ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
+        private long flushed;
+        /** The log is copied from here on. */
+        private long logFrom;
+        long entries;
+
+        LiveCopy(LogChannel target, MessageDigest digest) {
+            this.target = target;
+            this.digest = digest;
+        }
+
+        long length() {
+            return flushed + buf.position();
+        }
+
+        /** The pass over the index, then the log since it began, until less than {@link #CATCH_UP_BYTES} is left. */
+        void liveState() throws IOException {
+            logFrom = writer.appliedPosition();
+            for (Map.Entry<String, Value> e : index.entrySet()) {
+                if (entries % ENTRIES_BETWEEN_CHECKS == 0 && closed) {
+                    throw new StoreUnavailableException("the store is closing", null);
+                }
+                put(Frame.encodeSet(format, Utf8.encode(e.getKey()), e.getValue()));
+                entries++;
+            }
+            for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
+                long applied = writer.appliedPosition();
+                if (applied - logFrom <= CATCH_UP_BYTES) {
+                    break;
+                }
+                copyLog(applied);
+            }
+        }
+
+        private void put(byte[] frame) throws IOException {
+            if (frame.length > buf.remaining()) {
+                flush();
+            }
+            if (frame.length > buf.capacity()) {
+                write(ByteBuffer.wrap(frame));
+            } else {
+                buf.put(frame);
+            }
+        }
+
+        /** Copies the log's frames from where the last copy ended up to {@code to}, an applied position. */
+        void copyLog(long to) throws IOException {
+            flush();
+            LogChannel source = writer.channel();
+            while (logFrom < to) {
+                buf.clear().limit((int) Math.min(buf.capacity(), to - logFrom));
+                while (buf.hasRemaining()) {
+                    if (source.read(buf, logFrom + buf.position()) < 0) {
+                        throw new IOException("the log ended at " + (logFrom + buf.position()) + ", before " + to);
+                    }
+                }
+                logFrom += buf.position();
+                flush();
+            }
+        }
+
+        void flush() throws IOException {
+            buf.flip();
+            write(buf);
+            buf.clear();
+        }
+
+        private void write(ByteBuffer src) throws IOException {
+            int n = src.remaining();
+            if (n == 0) {
+                return;
+            }
+            if (digest != null) {
+                digest.update(src.duplicate());
+            }
+            target.writeFully(src, flushed);
+            flushed += n;
+        }
+    }
+
+    private static void closeQuietly(LogChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing was kept in it
+        }
+    }
+
+    private void deleteQuietly(Path file) {
+        try {
+            storage.delete(file);
+        } catch (IOException ignored) {
+            // the next start deletes it
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.kvstore.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * Fills an empty data directory from a snapshot (or any log of this store), the way a database image initializes
+ * only an empty data directory: a directory whose log already holds data is never overwritten.
+ *
+ * <p>The snapshot is checked whole first: a copy cut short, or damaged, is refused with
+ * {@link InvalidSnapshotException}, and one of another magic or version with {@link IncompatibleLogException}, since
+ * restoring a prefix of it would silently lose data. It is then copied to {@code kvstore.log.restoring}, which is
+ * forced, renamed to {@code kvstore.log}, and the directory forced: a crash leaves either no log (and the restore
+ * runs again) or the whole snapshot.
+ */
+final class SnapshotRestore {
+
+    static final String RESTORING_FILE_NAME = StoreOptions.LOG_FILE_NAME + ".restoring";
+    private static final int COPY_BUFFER_BYTES = 1 << 20;
+
+    private SnapshotRestore() {
+    }
+
+    /**
+     * Restores {@code snapshot} as {@code log} when that is missing or empty.
+     *
+     * @return whether it restored; {@code false} when the log already holds data
+     */
+    static boolean restoreIfEmpty(LogStorage storage, Path snapshot, Path log, LogFormat format) throws IOException {
+        if (storage.exists(log)) {
+            try (LogChannel existing = storage.open(log, false)) {
+                if (existing.size() > 0) {
+                    return false;
+                }
+            }
+        }
+        Path restoring = log.resolveSibling(RESTORING_FILE_NAME);
+        try (LogChannel source = storage.open(snapshot, false)) {
+            check(source, snapshot, format);
+            storage.delete(restoring);
+            try (LogChannel target = storage.open(restoring, true)) {
+                copy(source, target);
+                target.force(true);
+            }
+        }
+        storage.move(restoring, log);
+        storage.forceDirectory(log.getParent());
+        return true;
+    }
+
+    private static void check(LogChannel source, Path snapshot, LogFormat format) throws IOException {
+        LogRecovery.Diagnosis d = LogRecovery.examine(source, format, null, (offset, length, record) -> {
+        });
+        switch (d.kind()) {
+            case SOUND:
+                return;
+            case INCOMPATIBLE:
+                throw new IncompatibleLogException(snapshot, d.foreignOffset(), d.foundMagic(), d.foundVersion(),
+                        format);
+            default:
+                throw new InvalidSnapshotException(snapshot, d.validBytes(), d.defect(), d.size());
+        }
+    }
+
+    private static void copy(LogChannel source, LogChannel target) throws IOException {
+        long size = source.size();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, Math.max(1, size)));
+        for (long pos = 0; pos < size; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
+            int n = source.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("the snapshot shrank while being copied, at offset " + pos);
+            }
+            buf.flip();
+            target.writeFully(buf, pos);
+            pos += n;
+        }
+    }
+}
