@@ -57,7 +57,15 @@ class AdminController implements AdminApi {
             response.setHeader("Repr-Digest",
                     "sha-256=:" + Base64.getEncoder().encodeToString(snapshot.sha256()) + ":");
             response.setHeader("Cache-Control", "no-store");
-            snapshot.transferTo(response.getOutputStream());
+            try {
+                snapshot.transferTo(response.getOutputStream());
+            } catch (IOException e) {
+                if (!response.isCommitted()) {
+                    throw e;
+                }
+                // Mostly a client that went away; its copy is short of Content-Length, which it can tell.
+                LOG.info("A snapshot was not sent whole: " + e);
+            }
         }
     }
 

@@ -127,8 +127,11 @@ final class Compactor implements AutoCloseable {
         return new CompactionStats(running.get(), completed.get(), failed.get(), last);
     }
 
-    /** Called by the writer thread after each group: starts a compaction in the background when one is due. */
-    void afterGroup() {
+    /**
+     * Starts a compaction in the background when one is due; called by the writer thread after each group, and once
+     * when the store opens.
+     */
+    void maybeStartAuto() {
         if (closed || !policy.isDue(writer.position(), liveBytes.getAsLong())
                 || System.nanoTime() - autoNotBefore < 0 || !running.compareAndSet(false, true)) {
             return;

@@ -49,12 +49,14 @@ public final class WalKeyValueStore implements AutoCloseable {
         this.writer = new LogWriter(channel, markFile, recovery.validBytes(), options.sync(), options.syncInterval(),
                 new IndexSequencer(), observer, () -> {
                     if (ref[0] != null) {
-                        ref[0].afterGroup();
+                        ref[0].maybeStartAuto();
                     }
                 });
         this.compactor = new Compactor(storage, options.logFile().toAbsolutePath(), format, writer, index,
                 () -> this.liveBytes, options.compaction(), observer, clock);
         ref[0] = compactor;
+        // A log that outgrew the thresholds before a restart is compacted without waiting for a write.
+        compactor.maybeStartAuto();
     }
 
     /**

@@ -217,6 +217,25 @@ class CompactionTest {
     }
 
     @Test
+    void aLogThatOutgrewTheThresholdsBeforeARestartIsCompactedAtOpen() throws Exception {
+        try (WalKeyValueStore store = open(options().withSync(SyncMode.NONE, null))) {
+            for (int i = 0; i < 200; i++) {
+                store.set("k" + (i % 5), Value.of("x".repeat(1000) + i));
+            }
+        }
+        long before = Files.size(log());
+        StoreOptions auto = options().withCompaction(new CompactionPolicy(true, 64 * 1024, 2.0));
+        try (WalKeyValueStore store = open(auto)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (store.compactionStats().completed() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(store.compactionStats().completed()).isEqualTo(1);
+            assertThat(Files.size(log())).isEqualTo(store.liveBytes()).isLessThan(before / 10);
+        }
+    }
+
+    @Test
     void refusesWhenTheDiskLacksRoomAndChangesNothing() throws IOException {
         try (WalKeyValueStore store = open(options())) {
             churn(store, 3, 300);
