@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -71,6 +70,12 @@ final class Compactor implements AutoCloseable {
     static final long HEADROOM_RESERVE = 16L << 20;
     /** After an automatic compaction failed, the next automatic one waits this long. */
     static final Duration AUTO_RETRY_DELAY = Duration.ofMinutes(1);
+    /**
+     * The new log is forced every this many bytes while it is written, like Redis's
+     * {@code aof-rewrite-incremental-fsync}: the disk then never holds a large backlog of dirty pages that the log's
+     * own forces would have to wait behind.
+     */
+    static final long INCREMENTAL_FORCE_BYTES = 4L << 20;
     private static final int MAX_CATCH_UP_ROUNDS = 16;
     private static final int BUFFER_BYTES = 1 << 20;
     private static final int ENTRIES_BETWEEN_CHECKS = 4096;
@@ -180,17 +185,7 @@ final class Compactor implements AutoCloseable {
     public void close() {
         closed = true;
         thread.shutdown();
-        boolean interrupted = false;
-        while (!thread.isTerminated()) {
-            try {
-                thread.awaitTermination(1, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        LogWriter.awaitUninterruptibly(thread);
     }
 
     private <T> T onOwnThread(Callable<T> task) throws IOException {
@@ -284,7 +279,7 @@ final class Compactor implements AutoCloseable {
         boolean[] renamed = {false};
         long[] pause = {0};
         try {
-            LiveCopy copy = new LiveCopy(out, null);
+            LiveCopy copy = new LiveCopy(out, null, true);
             copy.liveState();
             copy.flush();
             out.force(true);
@@ -337,7 +332,7 @@ final class Compactor implements AutoCloseable {
         LogChannel out = storage.open(snapshotFile, true);
         try {
             storage.delete(snapshotFile);
-            LiveCopy copy = new LiveCopy(out, sha256());
+            LiveCopy copy = new LiveCopy(out, sha256(), false);
             copy.liveState();
             copy.copyLog(writer.appliedPosition());
             copy.flush();
@@ -360,15 +355,18 @@ final class Compactor implements AutoCloseable {
     private final class LiveCopy {
         final LogChannel target;
         final MessageDigest digest;
+        private final boolean incrementalForce;
         private final ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
         private long flushed;
+        private long forced;
         /** The log is copied from here on. */
         private long logFrom;
         long entries;
 
-        LiveCopy(LogChannel target, MessageDigest digest) {
+        LiveCopy(LogChannel target, MessageDigest digest, boolean incrementalForce) {
             this.target = target;
             this.digest = digest;
+            this.incrementalForce = incrementalForce;
         }
 
         long length() {
@@ -437,6 +435,10 @@ final class Compactor implements AutoCloseable {
             }
             target.writeFully(src, flushed);
             flushed += n;
+            if (incrementalForce && flushed - forced >= INCREMENTAL_FORCE_BYTES) {
+                target.force(false);
+                forced = flushed;
+            }
         }
     }
 

@@ -209,7 +209,7 @@ final class LogWriter {
 
     /** From an exclusive action: forces the whole log, or fails the writer as any failed force does. */
     void forceAll() throws IOException {
-        if (!force()) {
+        if (forcedPosition != position && !force()) {
             Throwable f = failure;
             throw f instanceof IOException e ? e : new IOException(f);
         }
@@ -502,7 +502,8 @@ final class LogWriter {
         }
     }
 
-    private static void awaitUninterruptibly(ScheduledExecutorService executor) {
+    /** Waits for {@code executor} to terminate, keeping an interrupt for afterwards. */
+    static void awaitUninterruptibly(java.util.concurrent.ExecutorService executor) {
         boolean interrupted = false;
         while (!executor.isTerminated()) {
             try {

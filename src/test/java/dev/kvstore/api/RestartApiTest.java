@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
-import dev.kvstore.KvStoreApplication;
+import dev.kvstore.TestApps;
 import dev.kvstore.store.LogCorruptedException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /** The service stopped and started again on the same data directory, over a real port each time. */
@@ -24,15 +23,11 @@ class RestartApiTest {
     Path dataDir;
 
     private ConfigurableApplicationContext start(String... extra) {
-        String[] args = new String[extra.length + 2];
-        args[0] = "--server.port=0";
-        args[1] = "--kv.data-dir=" + dataDir;
-        System.arraycopy(extra, 0, args, 2, extra.length);
-        return new SpringApplicationBuilder(KvStoreApplication.class).run(args);
+        return TestApps.start(dataDir, extra);
     }
 
     private static int port(ConfigurableApplicationContext ctx) {
-        return ctx.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+        return TestApps.port(ctx);
     }
 
     @Test

@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
-import dev.kvstore.KvStoreApplication;
+import dev.kvstore.TestApps;
 import dev.kvstore.store.InvalidSnapshotException;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -34,15 +33,11 @@ class AdminApiTest {
     Path tmp;
 
     private static ConfigurableApplicationContext start(Path dataDir, String... extra) {
-        String[] args = new String[extra.length + 2];
-        args[0] = "--server.port=0";
-        args[1] = "--kv.data-dir=" + dataDir;
-        System.arraycopy(extra, 0, args, 2, extra.length);
-        return new SpringApplicationBuilder(KvStoreApplication.class).run(args);
+        return TestApps.start(dataDir, extra);
     }
 
     private static int port(ConfigurableApplicationContext ctx) {
-        return ctx.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+        return TestApps.port(ctx);
     }
 
     private static void put(int port, String key, String json) {

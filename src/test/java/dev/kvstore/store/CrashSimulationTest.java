@@ -302,19 +302,7 @@ class CrashSimulationTest {
         }
 
         private static Map<String, Value> replay(byte[] log) {
-            LogFormat format = StoreOptions.defaults(DIR).withLimits(64, 2 * SimulatedDisk.PAGE).format();
-            Map<String, Value> state = new HashMap<>();
-            for (int pos = 0; pos < log.length; ) {
-                assertThat(Frame.checkBody(log, pos, format)).as("frame at %d of the recovered log", pos).isNull();
-                LogRecord r = Frame.decode(log, pos);
-                if (r.isDelete()) {
-                    state.remove(r.key());
-                } else {
-                    state.put(r.key(), r.value());
-                }
-                pos += (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(log, pos));
-            }
-            return state;
+            return LogReplay.replay(log, StoreOptions.defaults(DIR).withLimits(64, 2 * SimulatedDisk.PAGE).format());
         }
 
         private static void closeQuietly(WalKeyValueStore store) {

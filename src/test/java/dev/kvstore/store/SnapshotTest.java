@@ -38,22 +38,6 @@ class SnapshotTest {
         return out.toByteArray();
     }
 
-    /** The state a log's frames replay to. */
-    private static Map<String, Value> replay(byte[] log, LogFormat format) {
-        Map<String, Value> state = new HashMap<>();
-        for (int pos = 0; pos < log.length; ) {
-            assertThat(Frame.checkBody(log, pos, format)).as("frame at %d", pos).isNull();
-            LogRecord r = Frame.decode(log, pos);
-            if (r.isDelete()) {
-                state.remove(r.key());
-            } else {
-                state.put(r.key(), r.value());
-            }
-            pos += (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(log, pos));
-        }
-        return state;
-    }
-
     /**
      * Whether replaying {@code log} passes through exactly {@code target} at some frame boundary: keeps count of the
      * keys whose value differs from the target, frame by frame.
@@ -129,7 +113,7 @@ class SnapshotTest {
         }
         assertThat(digest).isEqualTo(MessageDigest.getInstance("SHA-256").digest(snapshot));
         LogFormat format = opts.format();
-        Map<String, Value> state = replay(snapshot, format);
+        Map<String, Value> state = LogReplay.replay(snapshot, format);
         // Every write acknowledged before the request: the pre-loaded keys exactly, the writers' keys as they were or
         // later (each writer only counts up).
         ackedBeforeRequest.forEach((key, value) -> {
