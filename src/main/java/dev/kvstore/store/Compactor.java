@@ -37,8 +37,8 @@ import java.util.function.LongSupplier;
  * <ol>
  *   <li>Check that the disk has room for the live data plus 10% and {@link #HEADROOM_RESERVE}; refuse otherwise.</li>
  *   <li>Create {@code kvstore.log.compacting} (a leftover from a crash is deleted first, and at every start).</li>
- *   <li>Copy the live state into it as above, catching up with the log until less than {@link #CATCH_UP_BYTES} is
- *       left, and force it. Writes and reads go on throughout.</li>
+ *   <li>Copy the live state into it as above, forcing it every {@link #INCREMENTAL_FORCE_BYTES}, catching up with
+ *       the log until less than {@link #CATCH_UP_BYTES} is left, and force it. Writes and reads go on throughout.</li>
  *   <li>On the writer thread, between two groups (the <i>pause</i>: writes queue up, reads go on): copy the frames
  *       written since, and force the new file again. It now replays to exactly the state of the log.</li>
  *   <li>Force the old log too, and write the forced mark ({@link ForcedMark}) for the new file. With both files
