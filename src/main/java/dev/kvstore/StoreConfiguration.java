@@ -66,11 +66,11 @@ class StoreConfiguration {
         }
         if (store.restored()) {
             LOG.info(String.format("Restored %s from the snapshot %s. kv.restore.from is ignored from now on, since"
-                    + " the log holds data; remove it when convenient.", store.status().log(), from));
+                    + " the log holds data; remove it when convenient.", store.options().logFile(), from));
         } else {
             LOG.warn(String.format("kv.restore.from=%s ignored: %s already holds data, and a restore only fills an"
                     + " empty data directory. Point kv.data-dir at an empty directory to restore.", from,
-                    store.status().log()));
+                    store.options().logFile()));
         }
     }
 

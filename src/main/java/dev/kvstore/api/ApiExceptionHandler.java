@@ -40,15 +40,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             case VALUE_TOO_LARGE -> ApiProblem.Type.TOO_LARGE;
             case NOT_UNICODE, NOT_FINITE -> ApiProblem.Type.INVALID_VALUE;
         };
-        String detail = Character.toUpperCase(e.getMessage().charAt(0)) + e.getMessage().substring(1) + ".";
-        return respond(ApiProblem.problem(type, detail), request);
+        return respond(ApiProblem.problem(type, sentence(e.getMessage())), request);
     }
 
     @ExceptionHandler(StoreUnavailableException.class)
     ResponseEntity<ProblemDetail> unavailable(StoreUnavailableException e, HttpServletRequest request) {
         LOG.warn("Refused a write: " + e.getMessage());
-        return respond(ApiProblem.problem(ApiProblem.Type.STORE_UNAVAILABLE,
-                Character.toUpperCase(e.getMessage().charAt(0)) + e.getMessage().substring(1) + "."), request);
+        return respond(ApiProblem.problem(ApiProblem.Type.STORE_UNAVAILABLE, sentence(e.getMessage())), request);
     }
 
     @ExceptionHandler(CompactionRunningException.class)

@@ -39,7 +39,6 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
     private final DistributionSummary groupWrites;
     private final DistributionSummary groupBytes;
     private final Timer compactionPause;
-    private volatile CompactionResult lastCompaction;
 
     public StoreMetrics(MeterRegistry registry, ObjectProvider<WalKeyValueStore> store) {
         this.registry = registry;
@@ -55,10 +54,6 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
                 .description("How long writes waited while a compacted log took over").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
-        Gauge.builder("kv.compaction.last.bytes", this, m -> lastBytes(m.lastCompaction, true)).baseUnit("bytes")
-                .tag("when", "before").description("Log size before the last compaction").register(registry);
-        Gauge.builder("kv.compaction.last.bytes", this, m -> lastBytes(m.lastCompaction, false)).baseUnit("bytes")
-                .tag("when", "after").description("Log size after the last compaction").register(registry);
     }
 
     private static double lastBytes(CompactionResult r, boolean before) {
@@ -85,6 +80,12 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
                 .description("Share of the log that compaction would drop").register(registry);
         Gauge.builder("kv.compaction.running", s, st -> st.compactionStats().running() ? 1 : 0)
                 .description("1 while a compaction runs").register(registry);
+        Gauge.builder("kv.compaction.last.bytes", s, st -> lastBytes(st.compactionStats().last(), true))
+                .baseUnit("bytes").tag("when", "before").description("Log size before the last compaction")
+                .register(registry);
+        Gauge.builder("kv.compaction.last.bytes", s, st -> lastBytes(st.compactionStats().last(), false))
+                .baseUnit("bytes").tag("when", "after").description("Log size after the last compaction")
+                .register(registry);
         Gauge.builder("kv.wal.writable", s, st -> st.status().writable() ? 1 : 0)
                 .description("1 while the store takes writes, 0 after a log failure").register(registry);
     }
@@ -110,7 +111,6 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
 
     @Override
     public void onCompaction(CompactionResult r) {
-        lastCompaction = r;
         Timer.builder("kv.compaction").description("Compactions, by what started them and how they ended")
                 .tag("trigger", r.trigger().name().toLowerCase(Locale.ROOT))
                 .tag("outcome", r.outcome().name().toLowerCase(Locale.ROOT))

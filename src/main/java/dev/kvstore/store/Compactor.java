@@ -204,7 +204,7 @@ final class Compactor implements AutoCloseable {
                     // The work goes on regardless, and its files are the store's: wait for it.
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    throw rethrow(e.getCause());
+                    throw LogWriter.rethrow(e.getCause());
                 }
             }
         } finally {
@@ -212,19 +212,6 @@ final class Compactor implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    private static IOException rethrow(Throwable cause) {
-        if (cause instanceof IOException e) {
-            return e;
-        }
-        if (cause instanceof RuntimeException e) {
-            throw e;
-        }
-        if (cause instanceof Error e) {
-            throw e;
-        }
-        return new IOException(cause);
     }
 
     private CompactionResult compactNow(CompactionResult.Trigger trigger) throws IOException {

@@ -158,21 +158,26 @@ final class LogRecovery {
     private Path copyAside(LogChannel source, long from, long to, String kind) throws IOException {
         Path target = uniqueSibling(kind);
         try (LogChannel out = storage.open(target, true)) {
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, Math.max(1, to - from)));
-            for (long pos = from; pos < to; ) {
-                buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
-                int n = source.read(buf, pos);
-                if (n < 0) {
-                    throw new IOException("log shrank while being copied aside, at offset " + pos);
-                }
-                buf.flip();
-                out.writeFully(buf, pos - from);
-                pos += n;
-            }
+            copyRange(source, from, to, out);
             out.force(true);
         }
         storage.forceDirectory(log.toAbsolutePath().getParent());
         return target;
+    }
+
+    /** Copies bytes {@code [from, to)} of {@code source} to the start of {@code target}. */
+    static void copyRange(LogChannel source, long from, long to, LogChannel target) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, Math.max(1, to - from)));
+        for (long pos = from; pos < to; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+            int n = source.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("file shrank while being copied, at offset " + pos);
+            }
+            buf.flip();
+            target.writeFully(buf, pos - from);
+            pos += n;
+        }
     }
 
     private Path uniqueSibling(String kind) {

@@ -195,16 +195,23 @@ final class LogWriter {
         Pending p = new Pending("", null, new byte[0], action);
         submit(p);
         p.await();
-        Throwable f = p.failure;
-        if (f instanceof IOException e) {
+        if (p.failure != null) {
+            throw rethrow(p.failure);
+        }
+    }
+
+    /**
+     * A failure that happened on another thread, rethrown on this one: unchecked ones as they are, an
+     * {@link IOException} returned for the caller to throw.
+     */
+    static IOException rethrow(Throwable failure) {
+        if (failure instanceof RuntimeException e) {
             throw e;
         }
-        if (f instanceof RuntimeException e) {
+        if (failure instanceof Error e) {
             throw e;
         }
-        if (f instanceof Error e) {
-            throw e;
-        }
+        return failure instanceof IOException e ? e : new IOException(failure);
     }
 
     /** From an exclusive action: forces the whole log, or fails the writer as any failed force does. */

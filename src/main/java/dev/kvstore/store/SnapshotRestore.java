@@ -1,7 +1,6 @@
 package dev.kvstore.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 final class SnapshotRestore {
 
     static final String RESTORING_FILE_NAME = StoreOptions.LOG_FILE_NAME + ".restoring";
-    private static final int COPY_BUFFER_BYTES = 1 << 20;
 
     private SnapshotRestore() {
     }
@@ -40,7 +38,7 @@ final class SnapshotRestore {
             check(source, snapshot, format);
             storage.delete(restoring);
             try (LogChannel target = storage.open(restoring, true)) {
-                copy(source, target);
+                LogRecovery.copyRange(source, 0, source.size(), target);
                 target.force(true);
             }
         }
@@ -60,21 +58,6 @@ final class SnapshotRestore {
                         format);
             default:
                 throw new InvalidSnapshotException(snapshot, d.validBytes(), d.defect(), d.size());
-        }
-    }
-
-    private static void copy(LogChannel source, LogChannel target) throws IOException {
-        long size = source.size();
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, Math.max(1, size)));
-        for (long pos = 0; pos < size; ) {
-            buf.clear().limit((int) Math.min(buf.capacity(), size - pos));
-            int n = source.read(buf, pos);
-            if (n < 0) {
-                throw new IOException("the snapshot shrank while being copied, at offset " + pos);
-            }
-            buf.flip();
-            target.writeFully(buf, pos);
-            pos += n;
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.kvstore.ops;
 
+import static dev.kvstore.TestApps.port;
+import static dev.kvstore.TestApps.start;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +9,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
-import dev.kvstore.TestApps;
 import dev.kvstore.store.InvalidSnapshotException;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
@@ -31,14 +32,6 @@ class AdminApiTest {
 
     @TempDir
     Path tmp;
-
-    private static ConfigurableApplicationContext start(Path dataDir, String... extra) {
-        return TestApps.start(dataDir, extra);
-    }
-
-    private static int port(ConfigurableApplicationContext ctx) {
-        return TestApps.port(ctx);
-    }
 
     private static void put(int port, String key, String json) {
         given().port(port).contentType("application/json").body(json).put("/keys/" + key).then()
