@@ -32,18 +32,19 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                            @Valid @DefaultValue Recovery recovery,
                            @Valid @DefaultValue Compaction compaction,
                            @DefaultValue Restore restore,
-                           @DefaultValue Security security) {
+                           @DefaultValue Security security,
+                           @Valid @DefaultValue Batch batch,
+                           @Valid @DefaultValue Listing list) {
 
     /**
      * @param sync         {@code always} (acknowledge after force), {@code interval} or {@code none}
      * @param syncInterval how often {@code interval} forces the log
-     * @param magic        magic byte of every frame; {@code 0xAA} like the reference
-     * @param version      version byte of every frame
+     * @param magic        magic byte of every frame; {@code 0xAA} like the reference. The version byte is not
+     *                     configured: it names the frame layout (0x01 seed, read; 0x02 with revisions, written)
      */
     public record Wal(@NotNull @DefaultValue("always") SyncMode sync,
                       @NotNull @DefaultValue("1s") Duration syncInterval,
-                      @Min(0) @Max(255) @DefaultValue("0xAA") int magic,
-                      @Min(0) @Max(255) @DefaultValue("1") int version) {
+                      @Min(0) @Max(255) @DefaultValue("0xAA") int magic) {
 
         @AssertTrue(message = "kv.wal.sync-interval must be at least 1ms")
         public boolean isSyncIntervalPositive() {
@@ -138,9 +139,41 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
         }
     }
 
+    /**
+     * {@code POST /batch}.
+     *
+     * @param maxOperations most operations in one batch
+     * @param maxSize       largest batch, counted as the bytes of its operations in the log (18 bytes each plus its
+     *                      key and value); at most 1GB
+     */
+    public record Batch(@Min(1) @Max(100_000) @DefaultValue("128") int maxOperations,
+                        @NotNull @DefaultValue("16MB") DataSize maxSize) {
+
+        @AssertTrue(message = "kv.batch.max-size must be between 0 and 1GB")
+        public boolean isMaxSizeInRange() {
+            return maxSize == null || (maxSize.toBytes() >= 0 && maxSize.toBytes() <= 1L << 30);
+        }
+    }
+
+    /**
+     * {@code GET /keys?prefix=}.
+     *
+     * @param defaultLimit page size when the request gives no {@code limit}
+     * @param maxLimit     largest {@code limit} a request may ask for
+     */
+    public record Listing(@Min(1) @DefaultValue("100") int defaultLimit,
+                          @Min(1) @Max(100_000) @DefaultValue("1000") int maxLimit) {
+
+        @AssertTrue(message = "kv.list.default-limit must not exceed kv.list.max-limit")
+        public boolean isDefaultWithinMax() {
+            return defaultLimit <= maxLimit;
+        }
+    }
+
     public StoreOptions toStoreOptions(StoreObserver observer) {
-        return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), (byte) wal.magic(), (byte) wal.version(),
-                limits.maxKeyBytes(), Math.toIntExact(limits.maxValueSize().toBytes()), recovery.repair(), observer,
+        return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), (byte) wal.magic(), limits.maxKeyBytes(),
+                Math.toIntExact(limits.maxValueSize().toBytes()), batch.maxOperations(),
+                Math.toIntExact(batch.maxSize().toBytes()), recovery.repair(), observer,
                 new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),
                 restore.from());
     }

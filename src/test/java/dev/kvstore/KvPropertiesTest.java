@@ -34,7 +34,10 @@ class KvPropertiesTest {
             assertThat(o.sync()).isEqualTo(SyncMode.ALWAYS);
             assertThat(o.syncInterval()).isEqualTo(Duration.ofSeconds(1));
             assertThat(o.magic()).isEqualTo((byte) 0xAA);
-            assertThat(o.version()).isEqualTo((byte) 0x01);
+            assertThat(o.maxBatchOperations()).isEqualTo(128);
+            assertThat(o.maxBatchBytes()).isEqualTo(16 * 1024 * 1024);
+            assertThat(p.list().defaultLimit()).isEqualTo(100);
+            assertThat(p.list().maxLimit()).isEqualTo(1000);
             assertThat(o.maxKeyBytes()).isEqualTo(1024);
             assertThat(o.maxValueBytes()).isEqualTo(4 * 1024 * 1024);
             assertThat(o.repair()).isFalse();
@@ -45,7 +48,8 @@ class KvPropertiesTest {
     @Test
     void bindsEveryPropertyIncludingHexMagic() {
         runner.withPropertyValues("kv.data-dir=/var/lib/kv", "kv.wal.sync=interval", "kv.wal.sync-interval=250ms",
-                "kv.wal.magic=0xBB", "kv.wal.version=2", "kv.limits.max-key-bytes=64",
+                "kv.wal.magic=0xBB", "kv.limits.max-key-bytes=64", "kv.batch.max-operations=16",
+                "kv.batch.max-size=1MB", "kv.list.default-limit=10", "kv.list.max-limit=50",
                 "kv.limits.max-value-size=1MB", "kv.limits.max-request-size=3MB", "kv.recovery.repair=true")
                 .run(ctx -> {
                     KvProperties p = ctx.getBean(KvProperties.class);
@@ -54,7 +58,10 @@ class KvPropertiesTest {
                     assertThat(o.sync()).isEqualTo(SyncMode.INTERVAL);
                     assertThat(o.syncInterval()).isEqualTo(Duration.ofMillis(250));
                     assertThat(o.magic()).isEqualTo((byte) 0xBB);
-                    assertThat(o.version()).isEqualTo((byte) 2);
+                    assertThat(o.maxBatchOperations()).isEqualTo(16);
+                    assertThat(o.maxBatchBytes()).isEqualTo(1024 * 1024);
+                    assertThat(p.list().defaultLimit()).isEqualTo(10);
+                    assertThat(p.list().maxLimit()).isEqualTo(50);
                     assertThat(o.maxKeyBytes()).isEqualTo(64);
                     assertThat(o.maxValueBytes()).isEqualTo(1024 * 1024);
                     assertThat(p.limits().maxRequestBytes()).isEqualTo(3 * 1024 * 1024);
@@ -64,7 +71,8 @@ class KvPropertiesTest {
 
     @Test
     void refusesValuesOutOfRange() {
-        for (String bad : new String[] {"kv.wal.magic=256", "kv.wal.version=-1", "kv.limits.max-key-bytes=0",
+        for (String bad : new String[] {"kv.wal.magic=256", "kv.limits.max-key-bytes=0", "kv.batch.max-operations=0",
+                "kv.batch.max-size=2GB", "kv.list.default-limit=2000", "kv.list.max-limit=0",
                 "kv.wal.sync=sometimes", "kv.wal.sync-interval=0s", "kv.limits.max-value-size=2GB",
                 "kv.limits.max-request-size=0"}) {
             runner.withPropertyValues(bad).run(ctx -> assertThat(ctx).as(bad).hasFailed());

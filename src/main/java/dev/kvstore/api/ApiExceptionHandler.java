@@ -38,7 +38,9 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         ApiProblem.Type type = switch (e.reason()) {
             case EMPTY_KEY, KEY_TOO_LONG -> ApiProblem.Type.INVALID_KEY;
             case VALUE_TOO_LARGE -> ApiProblem.Type.TOO_LARGE;
-            case NOT_UNICODE, NOT_FINITE -> ApiProblem.Type.INVALID_VALUE;
+            case NOT_UNICODE, NOT_FINITE, NOT_A_NUMBER -> ApiProblem.Type.INVALID_VALUE;
+            case INVALID_BATCH -> ApiProblem.Type.INVALID_BATCH;
+            case BATCH_TOO_LARGE -> ApiProblem.Type.TOO_LARGE;
         };
         return respond(ApiProblem.problem(type, sentence(e.getMessage())), request);
     }

@@ -16,7 +16,15 @@ final class ApiProblem extends RuntimeException {
         TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Content too large"),
         STORE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Store unavailable"),
         COMPACTION_RUNNING(HttpStatus.CONFLICT, "Compaction running"),
-        INSUFFICIENT_STORAGE(HttpStatus.INSUFFICIENT_STORAGE, "Insufficient storage");
+        INSUFFICIENT_STORAGE(HttpStatus.INSUFFICIENT_STORAGE, "Insufficient storage"),
+        PRECONDITION_FAILED(HttpStatus.PRECONDITION_FAILED, "Precondition failed"),
+        INVALID_PRECONDITION(HttpStatus.BAD_REQUEST, "Invalid precondition"),
+        NOT_A_NUMBER(HttpStatus.CONFLICT, "Not a number"),
+        TYPE_MISMATCH(HttpStatus.CONFLICT, "Type mismatch"),
+        OVERFLOW(HttpStatus.CONFLICT, "Overflow"),
+        INVALID_QUERY(HttpStatus.BAD_REQUEST, "Invalid query"),
+        INVALID_CURSOR(HttpStatus.BAD_REQUEST, "Invalid cursor"),
+        INVALID_BATCH(HttpStatus.BAD_REQUEST, "Invalid batch");
 
         final HttpStatus status;
         final String title;
@@ -30,10 +38,17 @@ final class ApiProblem extends RuntimeException {
     }
 
     private final Type type;
+    private final java.util.Map<String, Object> properties = new java.util.LinkedHashMap<>();
 
     ApiProblem(Type type, String detail) {
         super(detail, null, false, false);
         this.type = type;
+    }
+
+    /** Adds an extension member to the problem. */
+    ApiProblem with(String name, Object value) {
+        properties.put(name, value);
+        return this;
     }
 
     Type type() {
@@ -41,7 +56,9 @@ final class ApiProblem extends RuntimeException {
     }
 
     ProblemDetail toProblemDetail() {
-        return problem(type, getMessage());
+        ProblemDetail pd = problem(type, getMessage());
+        properties.forEach(pd::setProperty);
+        return pd;
     }
 
     static ProblemDetail problem(Type type, String detail) {

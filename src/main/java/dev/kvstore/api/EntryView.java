@@ -1,25 +1,41 @@
 package dev.kvstore.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.kvstore.store.Entry;
 import dev.kvstore.store.Value;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A stored entry as the API shows it. */
-@Schema(name = "Entry", description = "A key with its typed value")
+@Schema(name = "Entry", description = "A key with its typed value and revisions")
 record EntryView(
         @Schema(description = "The key, as given in the path (percent-decoded)", example = "greeting")
         String key,
         @Schema(description = "The value's type", allowableValues = {"string", "integer", "float"}, example = "string")
         String type,
-        @Schema(description = "The value: a JSON string, a 64-bit integer or a finite 64-bit float, per type",
+        @Schema(description = "The value: a JSON string, a 64-bit integer or a finite 64-bit float, per type; left"
+                + " out of a listing with keysOnly=true",
                 oneOf = {String.class, Long.class, Double.class}, example = "Hello, World!")
-        Object value) {
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        Object value,
+        @Schema(description = "Revision of the key's last change; its ETag is this number in quotes",
+                format = "int64", example = "42")
+        long revision,
+        @Schema(description = "Revision of the write that created the key", format = "int64", example = "17")
+        long createRevision) {
 
-    static EntryView of(String key, Value v) {
-        Object json = switch (v.type()) {
+    static EntryView of(String key, Entry e) {
+        return new EntryView(key, e.value().type().jsonName(), json(e.value()), e.revision(), e.createRevision());
+    }
+
+    static EntryView keyOnly(String key, Entry e) {
+        return new EntryView(key, e.value().type().jsonName(), null, e.revision(), e.createRevision());
+    }
+
+    static Object json(Value v) {
+        return switch (v.type()) {
             case STRING -> ((Value.Text) v).value();
             case INTEGER -> ((Value.Int) v).value();
             case FLOAT -> ((Value.Float) v).value();
         };
-        return new EntryView(key, v.type().jsonName(), json);
     }
 }

@@ -35,7 +35,25 @@ public final class KeyPath {
         }
     }
 
+    /** A query component, percent-decoded once as strict UTF-8, with {@code +} as a space. */
+    static String decodeQuery(String raw) {
+        return percentDecode(raw.replace('+', ' '));
+    }
+
     static String decode(String raw) {
+        try {
+            return percentDecode(raw);
+        } catch (IllegalArgumentException e) {
+            throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The key is not valid: " + e.getMessage() + ".");
+        }
+    }
+
+    /**
+     * Decodes each {@code %XX} once and the result as strict UTF-8.
+     *
+     * @throws IllegalArgumentException with the reason when it cannot
+     */
+    static String percentDecode(String raw) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
@@ -43,29 +61,34 @@ public final class KeyPath {
                 int hi = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
                 int lo = hi >= 0 ? Character.digit(raw.charAt(i + 2), 16) : -1;
                 if (lo < 0) {
-                    throw new ApiProblem(ApiProblem.Type.INVALID_KEY, String.format(
-                            "Invalid percent-encoding at character %d of the key: '%%' must be followed by two hex digits.", i));
+                    throw new IllegalArgumentException(String.format(
+                            "invalid percent-encoding at character %d: '%%' must be followed by two hex digits", i));
                 }
                 bytes.write(hi << 4 | lo);
                 i += 2;
             } else if (c > 0xFF) {
-                throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The path holds a character that is not a byte.");
+                throw new IllegalArgumentException("it holds a character that is not a byte");
             } else {
                 bytes.write(c);
             }
         }
         byte[] b = bytes.toByteArray();
-        String key = Utf8.decode(b, 0, b.length);
-        if (key == null) {
-            throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The key is not valid UTF-8 once percent-decoded.");
+        String decoded = Utf8.decode(b, 0, b.length);
+        if (decoded == null) {
+            throw new IllegalArgumentException("it is not valid UTF-8 once percent-decoded");
         }
-        return key;
+        return decoded;
     }
 
     /** The path of {@code key}, percent-encoding everything but unreserved characters and {@code /}. */
     static String encode(String contextPath, String key) {
-        StringBuilder sb = new StringBuilder(contextPath).append(PREFIX);
-        for (byte b : Utf8.encode(key)) {
+        return contextPath + PREFIX + encodeComponent(key);
+    }
+
+    /** {@code s} percent-encoded but for unreserved characters and {@code /}. */
+    static String encodeComponent(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : Utf8.encode(s)) {
             int c = b & 0xFF;
             if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
                     || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {

@@ -26,7 +26,49 @@ final class ValueJson {
     }
 
     /** A JSON value token as read, before it is checked against the declared type. */
-    private record Token(JsonToken kind, String text) {
+    record Token(JsonToken kind, String text) {
+    }
+
+    static JsonParser parser(byte[] body, int length) {
+        return JSON.createParser(ObjectReadContext.empty(), body, 0, length);
+    }
+
+    /**
+     * Reads a PATCH body, {@code {"increment": n}}: a JSON integer (signed 64-bit) is an integer step, any other
+     * finite number a float step.
+     */
+    static Value parseIncrement(byte[] body, int length) {
+        if (length == 0) {
+            throw invalid("The body is empty; send {\"increment\": <number>}.");
+        }
+        Value step = null;
+        try (JsonParser p = parser(body, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw invalid("The body must be a JSON object: {\"increment\": <number>}.");
+            }
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (!name.equals("increment")) {
+                    throw invalid(String.format("Unknown member \"%s\": the body takes only \"increment\".", name));
+                }
+                duplicate("increment", step);
+                Token token = valueToken(p, v, null);
+                if (!v.isNumeric()) {
+                    throw invalid("\"increment\" must be a JSON number, not " + describe(v) + ".");
+                }
+                step = v == JsonToken.VALUE_NUMBER_INT ? Value.of(parseLong(token.text())) : Value.of(parseDouble(token));
+            }
+            if (p.nextToken() != null) {
+                throw malformed("Unexpected content after the JSON object.");
+            }
+        } catch (JacksonException e) {
+            throw malformed(describe(e));
+        }
+        if (step == null) {
+            throw invalid("\"increment\" is missing: send {\"increment\": <number>}.");
+        }
+        return step;
     }
 
     static Value parse(byte[] body, int length, String pathKey) {
@@ -35,7 +77,7 @@ final class ValueJson {
         }
         String type = null;
         Token value = null;
-        try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), body, 0, length)) {
+        try (JsonParser p = parser(body, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw invalid("The body must be a JSON object: {\"type\": ..., \"value\": ...}.");
             }
@@ -46,6 +88,8 @@ final class ValueJson {
                     case "type" -> type = typeName(p, v, type);
                     case "value" -> value = valueToken(p, v, value);
                     case "key" -> checkKey(p, v, pathKey);
+                    // What a GET answers, so that it can be sent back as it is; a conditional write uses If-Match.
+                    case "revision", "createRevision" -> p.skipChildren();
                     default -> throw invalid(String.format(
                             "Unknown member \"%s\": the body takes \"type\" and \"value\" (and optionally \"key\").", name));
                 }
@@ -59,7 +103,7 @@ final class ValueJson {
         return toValue(type, value);
     }
 
-    private static String typeName(JsonParser p, JsonToken v, String previous) {
+    static String typeName(JsonParser p, JsonToken v, String previous) {
         duplicate("type", previous);
         if (v != JsonToken.VALUE_STRING) {
             throw invalid("\"type\" must be a string: \"string\", \"integer\" or \"float\".");
@@ -67,7 +111,7 @@ final class ValueJson {
         return p.getString();
     }
 
-    private static Token valueToken(JsonParser p, JsonToken v, Token previous) {
+    static Token valueToken(JsonParser p, JsonToken v, Token previous) {
         duplicate("value", previous);
         if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
             p.skipChildren();
@@ -82,13 +126,13 @@ final class ValueJson {
         }
     }
 
-    private static void duplicate(String member, Object previous) {
+    static void duplicate(String member, Object previous) {
         if (previous != null) {
             throw invalid("\"" + member + "\" appears twice.");
         }
     }
 
-    private static Value toValue(String typeName, Token value) {
+    static Value toValue(String typeName, Token value) {
         if (typeName == null) {
             throw invalid("\"type\" is missing: it must be \"string\", \"integer\" or \"float\".");
         }
@@ -113,7 +157,7 @@ final class ValueJson {
         return value.text();
     }
 
-    private static long parseLong(String text) {
+    static long parseLong(String text) {
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
@@ -122,7 +166,7 @@ final class ValueJson {
         }
     }
 
-    private static double parseDouble(Token value) {
+    static double parseDouble(Token value) {
         if (!value.kind().isNumeric()) {
             throw invalid("A value of type \"float\" must be a JSON number, not " + describe(value.kind()) + ".");
         }
@@ -133,7 +177,7 @@ final class ValueJson {
         return d;
     }
 
-    private static String describe(JsonToken kind) {
+    static String describe(JsonToken kind) {
         return switch (kind) {
             case VALUE_STRING -> "a string";
             case VALUE_NUMBER_INT -> "an integer";
@@ -146,7 +190,7 @@ final class ValueJson {
         };
     }
 
-    private static String describe(JacksonException e) {
+    static String describe(JacksonException e) {
         String msg = Objects.requireNonNullElse(e.getOriginalMessage(), "unreadable JSON");
         int nl = msg.indexOf('\n');
         String first = nl < 0 ? msg : msg.substring(0, nl);
@@ -161,11 +205,11 @@ final class ValueJson {
         return s.length() <= 40 ? s : s.substring(0, 20) + "..." + s.substring(s.length() - 10);
     }
 
-    private static ApiProblem invalid(String detail) {
+    static ApiProblem invalid(String detail) {
         return new ApiProblem(ApiProblem.Type.INVALID_VALUE, detail);
     }
 
-    private static ApiProblem malformed(String detail) {
+    static ApiProblem malformed(String detail) {
         return new ApiProblem(ApiProblem.Type.MALFORMED_JSON, "The body is not valid JSON: " + detail);
     }
 }

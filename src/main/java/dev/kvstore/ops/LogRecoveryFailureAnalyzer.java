@@ -29,8 +29,8 @@ class LogRecoveryFailureAnalyzer extends AbstractFailureAnalyzer<LogException> {
         } else {
             IncompatibleLogException i = (IncompatibleLogException) cause;
             action = String.format("%s Point kv.data-dir at this store's own data directory, or, if this log"
-                    + " really is the one to serve, set kv.wal.magic=0x%02X and kv.wal.version=0x%02X to match it.",
-                    tool, i.foundMagic(), i.foundVersion());
+                    + " really is the one to serve and its version is 0x01 or 0x02, set kv.wal.magic=0x%02X to match"
+                    + " it; a version above 0x02 was written by a newer release.", tool, i.foundMagic());
         }
         return new FailureAnalysis(cause.getMessage(), action, cause);
     }

@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
 /**
  * The store's metrics: {@code kv.operations} by op and outcome, {@code kv.wal.force} (a latency histogram),
  * {@code kv.wal.group.writes} (writes per group commit), {@code kv.wal.log.bytes}, {@code kv.wal.live.bytes},
- * {@code kv.wal.dead.ratio} and {@code kv.keys}; for compaction, {@code kv.compaction} (count and duration by
+ * {@code kv.wal.dead.ratio}, {@code kv.keys} and {@code kv.revision}; for compaction, {@code kv.compaction} (count and duration by
  * trigger and outcome), {@code kv.compaction.pause}, {@code kv.compaction.running} and the last one's sizes in
  * {@code kv.compaction.last.bytes}. It also logs each compaction's result.
  */
@@ -73,6 +73,8 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
         Gauge.builder("kv.wal.log.bytes", s, st -> st.status().logBytes()).baseUnit("bytes")
                 .description("Bytes in the write-ahead log").register(registry);
         Gauge.builder("kv.keys", s, WalKeyValueStore::size).description("Live keys").register(registry);
+        Gauge.builder("kv.revision", s, WalKeyValueStore::revision)
+                .description("Revision of the last write: the global counter every change steps").register(registry);
         Gauge.builder("kv.wal.live.bytes", s, WalKeyValueStore::liveBytes).baseUnit("bytes")
                 .description("Bytes the live entries take in the log: the size of a freshly compacted log")
                 .register(registry);

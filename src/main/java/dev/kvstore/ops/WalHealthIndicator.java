@@ -33,6 +33,7 @@ class WalHealthIndicator implements HealthIndicator {
                 .withDetail("liveBytes", s.liveBytes())
                 .withDetail("deadRatio", Math.round(s.deadRatio() * 1000) / 1000.0)
                 .withDetail("liveKeys", s.liveKeys())
+                .withDetail("revision", s.revision())
                 .withDetail("sync", s.syncMode().name().toLowerCase(java.util.Locale.ROOT))
                 .withDetail("writable", s.writable())
                 .withDetail("lastRecovery", recovery(s.lastRecovery()))

@@ -1,5 +1,6 @@
 package dev.kvstore.security;
 
+import dev.kvstore.api.KeyScope;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -36,8 +37,8 @@ final class SecurityProblems {
     void forbidden(HttpServletRequest request, HttpServletResponse response, AccessDeniedException e)
             throws IOException {
         response.setHeader("WWW-Authenticate", REALM + ", error=\"insufficient_scope\"");
-        write(request, response, 403, "forbidden", "Forbidden",
-                "The token's role or key prefix does not allow this request.");
+        write(request, response, 403, "forbidden", "Forbidden", e instanceof KeyScope.OutOfScopeException
+                ? e.getMessage() : "The token's role or key prefix does not allow this request.");
     }
 
     /** No token configured, and a client from another host: 403, and how to change that. */

@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * log for everyone).
  *
  * <p><b>Copying the live state while writes go on.</b> Let P be the log's applied position: every frame before it
- * is reflected in the index. A pass over the index then writes a SET frame for every live entry. It is not a
+ * is reflected in the index. A REVISION frame records the revision counter as of P or later; a pass over the index
+ * then writes a SET frame for every live entry, with its revisions. It is not a
  * picture of one moment, but every value in it is the one at P or a later one. Then the log's frames from P on are
  * copied after it. Replaying the copy therefore ends in exactly the state the log ends in: every key written after P
  * is set (or deleted) again by its frames, in log order, after whatever value the pass saw; every other key has its
@@ -87,7 +88,8 @@ final class Compactor implements AutoCloseable {
     private final Path snapshotFile;
     private final LogFormat format;
     private final LogWriter writer;
-    private final Map<String, Value> index;
+    private final Map<String, Entry> index;
+    private final LongSupplier revision;
     private final LongSupplier liveBytes;
     private final CompactionPolicy policy;
     private final StoreObserver observer;
@@ -100,8 +102,9 @@ final class Compactor implements AutoCloseable {
     private volatile long autoNotBefore = System.nanoTime();
     private volatile boolean closed;
 
-    Compactor(LogStorage storage, Path log, LogFormat format, LogWriter writer, Map<String, Value> index,
-              LongSupplier liveBytes, CompactionPolicy policy, StoreObserver observer, Clock clock) {
+    Compactor(LogStorage storage, Path log, LogFormat format, LogWriter writer, Map<String, Entry> index,
+              LongSupplier revision, LongSupplier liveBytes, CompactionPolicy policy, StoreObserver observer,
+              Clock clock) {
         this.storage = storage;
         this.log = log;
         this.dir = log.getParent();
@@ -110,6 +113,7 @@ final class Compactor implements AutoCloseable {
         this.format = format;
         this.writer = writer;
         this.index = index;
+        this.revision = revision;
         this.liveBytes = liveBytes;
         this.policy = policy;
         this.observer = observer;
@@ -363,11 +367,19 @@ final class Compactor implements AutoCloseable {
         /** The pass over the index, then the log since it began, until less than {@link #CATCH_UP_BYTES} is left. */
         void liveState() throws IOException {
             logFrom = writer.appliedPosition();
-            for (Map.Entry<String, Value> e : index.entrySet()) {
+            // Read after P, so at least the counter at P: the counter never goes back, even when the key that had
+            // the highest revision is gone.
+            long floor = revision.getAsLong();
+            if (floor > 0) {
+                put(Frame.encodeRevision(format.magic(), floor));
+            }
+            for (Map.Entry<String, Entry> e : index.entrySet()) {
                 if (entries % ENTRIES_BETWEEN_CHECKS == 0 && closed) {
                     throw new StoreUnavailableException("the store is closing", null);
                 }
-                put(Frame.encodeSet(format, Utf8.encode(e.getKey()), e.getValue()));
+                Entry entry = e.getValue();
+                put(Frame.encodeSetV2(format.magic(), Utf8.encode(e.getKey()), entry.value(), entry.revision(),
+                        entry.createRevision()));
                 entries++;
             }
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {

@@ -6,13 +6,15 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32;
 
 /**
- * The one place that knows the on-disk frame of the seed log format (v1). All integers are little-endian.
+ * The one place that knows the on-disk frames. All integers are little-endian. Two layouts share the first 16 bytes
+ * and are told apart by the version byte; the store reads both and writes version 2.
  *
+ * <p><b>Version 1</b>, the seed format ({@code ../shared/FORMAT.md}), carries no revision:
  * <pre>
  * offset        size       field
  * 0             4          total_len  u32: bytes after this field = 16 + key_len + value_len
  * 4             1          magic      configured per store (default 0xAA)
- * 5             1          version    configured per store (default 0x01)
+ * 5             1          version    0x01
  * 6             1          op         0x01 SET, 0x02 DELETE
  * 7             1          encoding   0x00 UTF-8, 0x01 i64 LE, 0x02 f64 LE (IEEE-754); DELETE carries 0x00
  * 8             4          key_len    u32
@@ -22,9 +24,40 @@ import java.util.zip.CRC32;
  * 16+k+v        4          crc32      CRC-32 (IEEE, as java.util.zip.CRC32) over bytes 4 .. 16+k+v
  * </pre>
  *
- * A frame is {@code 4 + total_len} bytes. Reading a frame is two steps, so that nothing is allocated from an
- * unchecked length: {@link #checkLength} bounds {@code total_len} by the limits and the bytes left in the file,
- * then {@link #checkBody} verifies the bytes of the whole frame, then {@link #decode} builds the record.
+ * <p><b>Version 2</b> adds two revisions after the same header, and two ops:
+ * <pre>
+ * 0             4          total_len        u32 = 32 + key_len + value_len
+ * 4             1          magic
+ * 5             1          version          0x02
+ * 6             1          op               0x01 SET, 0x02 DELETE, 0x03 BATCH, 0x04 REVISION
+ * 7             1          encoding         as version 1; 0x00 for every op but SET
+ * 8             4          key_len          u32; 0 for BATCH and REVISION
+ * 12            4          value_len        u32; 0 for DELETE and REVISION
+ * 16            8          revision         u64 &gt; 0: the write's revision
+ * 24            8          create_revision  u64: for SET the key's creation revision, else 0
+ * 32            key_len    key
+ * 32+k          value_len  value
+ * 32+k+v        4          crc32            over bytes 4 .. 32+k+v
+ * </pre>
+ * A BATCH frame's value is its operations back to back, each of them:
+ * <pre>
+ * 0             1          op               0x01 SET, 0x02 DELETE
+ * 1             1          encoding         as for a frame
+ * 2             4          key_len          u32
+ * 6             4          value_len        u32
+ * 10            8          create_revision  u64, as for a SET frame; 0 for DELETE
+ * 18            key_len    key
+ * 18+k          value_len  value
+ * </pre>
+ * Their revision is the batch's. The batch is one frame with one CRC, so a crash keeps all of it or none. Its
+ * operations are deliberately not frames of their own: a whole frame with a good CRC inside a torn batch would pass
+ * for data written after the tear, and recovery would take the tear for damage.
+ * A REVISION frame says that the revision counter had reached {@code revision}: compaction starts its file with one,
+ * so that the counter never goes back when the key that held the highest revision was deleted.
+ *
+ * <p>Reading a frame is two steps, so that nothing is allocated from an unchecked length: {@link #checkLength}
+ * bounds {@code total_len} by the limits and the bytes left in the file, then {@link #checkBody} verifies the bytes
+ * of the whole frame, then {@link #decode} builds the record.
  */
 final class Frame {
 
@@ -35,17 +68,38 @@ final class Frame {
     static final int ENCODING_OFFSET = 7;
     static final int KEY_LEN_OFFSET = 8;
     static final int VALUE_LEN_OFFSET = 12;
+    /** Where the key starts in a version-1 frame. */
     static final int KEY_OFFSET = 16;
+    static final int REVISION_OFFSET = 16;
+    static final int CREATE_REVISION_OFFSET = 24;
+    /** Where the key starts in a version-2 frame. */
+    static final int KEY_OFFSET_V2 = 32;
 
     static final int LENGTH_FIELD_BYTES = 4;
     static final int CRC_BYTES = 4;
-    /** Bytes of a frame besides key and value: header and CRC. */
+    /** Bytes of a version-1 frame besides key and value: header and CRC. */
     static final int OVERHEAD = KEY_OFFSET + CRC_BYTES;
-    /** {@code total_len} of a frame with an empty key and value. */
+    /** Bytes of a version-2 frame besides key and value. */
+    static final int OVERHEAD_V2 = KEY_OFFSET_V2 + CRC_BYTES;
+    /** {@code total_len} of a version-1 frame with an empty key and value: the smallest any frame can have. */
     static final int FIXED_TOTAL_LEN = OVERHEAD - LENGTH_FIELD_BYTES;
+    static final int FIXED_TOTAL_LEN_V2 = OVERHEAD_V2 - LENGTH_FIELD_BYTES;
+
+    static final int BATCH_OP_OP_OFFSET = 0;
+    static final int BATCH_OP_ENCODING_OFFSET = 1;
+    static final int BATCH_OP_KEY_LEN_OFFSET = 2;
+    static final int BATCH_OP_VALUE_LEN_OFFSET = 6;
+    static final int BATCH_OP_CREATE_REVISION_OFFSET = 10;
+    /** Bytes of an operation of a batch besides its key and value. */
+    static final int BATCH_OP_HEADER = 18;
+
+    static final byte VERSION_SEED = 0x01;
+    static final byte VERSION_REVISIONS = 0x02;
 
     static final byte OP_SET = 0x01;
     static final byte OP_DELETE = 0x02;
+    static final byte OP_BATCH = 0x03;
+    static final byte OP_REVISION = 0x04;
     static final byte ENCODING_UTF8 = 0x00;
     static final byte ENCODING_I64 = 0x01;
     static final byte ENCODING_F64 = 0x02;
@@ -57,28 +111,23 @@ final class Frame {
     private Frame() {
     }
 
-    /** A SET frame of {@code value} under the UTF-8 bytes {@code key}. */
+    // ---- version 1, the seed format: read, and written only by tests and tools that make seed logs ----
+
+    /** A version-1 SET frame of {@code value} under the UTF-8 bytes {@code key}. */
     static byte[] encodeSet(LogFormat format, byte[] key, Value value) {
         return encode(format, OP_SET, value.type().encoding(), key, valueBytes(value));
-    }
-
-    /** The value field of a SET frame; throws {@link IllegalArgumentException} for a string with no UTF-8 form. */
-    static byte[] valueBytes(Value value) {
-        if (value instanceof Value.Text t) {
-            return Utf8.encode(t.value());
-        }
-        return longBytes(value instanceof Value.Int i ? i.value() : Double.doubleToRawLongBits(((Value.Float) value).value()));
     }
 
     static byte[] encodeDelete(LogFormat format, byte[] key) {
         return encode(format, OP_DELETE, ENCODING_UTF8, key, new byte[0]);
     }
 
+    /** A version-1 frame. */
     static byte[] encode(LogFormat format, byte op, byte encoding, byte[] key, byte[] value) {
         byte[] frame = new byte[OVERHEAD + key.length + value.length];
         INT_LE.set(frame, TOTAL_LEN_OFFSET, FIXED_TOTAL_LEN + key.length + value.length);
         frame[MAGIC_OFFSET] = format.magic();
-        frame[VERSION_OFFSET] = format.version();
+        frame[VERSION_OFFSET] = VERSION_SEED;
         frame[OP_OFFSET] = op;
         frame[ENCODING_OFFSET] = encoding;
         INT_LE.set(frame, KEY_LEN_OFFSET, key.length);
@@ -88,6 +137,113 @@ final class Frame {
         int crcOffset = KEY_OFFSET + key.length + value.length;
         INT_LE.set(frame, crcOffset, checksum(frame, 0, crcOffset));
         return frame;
+    }
+
+    // ---- version 2: what the store writes ----
+
+    /**
+     * A version-2 frame with its revisions and CRC still to be {@link #stamp}ed: callers encode it off the writer
+     * thread, which assigns the revision.
+     */
+    static byte[] encodeV2(byte magic, byte op, byte encoding, byte[] key, byte[] value) {
+        byte[] frame = new byte[OVERHEAD_V2 + key.length + value.length];
+        writeHeaderV2(frame, 0, magic, op, encoding, key.length, value.length);
+        System.arraycopy(key, 0, frame, KEY_OFFSET_V2, key.length);
+        System.arraycopy(value, 0, frame, KEY_OFFSET_V2 + key.length, value.length);
+        return frame;
+    }
+
+    /** A version-2 SET frame, stamped. */
+    static byte[] encodeSetV2(byte magic, byte[] key, Value value, long revision, long createRevision) {
+        byte[] frame = encodeV2(magic, OP_SET, value.type().encoding(), key, valueBytes(value));
+        stamp(frame, 0, revision, createRevision);
+        return frame;
+    }
+
+    /** A REVISION frame: the counter had reached {@code revision}. */
+    static byte[] encodeRevision(byte magic, long revision) {
+        byte[] frame = encodeV2(magic, OP_REVISION, ENCODING_UTF8, new byte[0], new byte[0]);
+        stamp(frame, 0, revision, 0);
+        return frame;
+    }
+
+    /** One operation of a batch, its creation revision still to be set ({@link #setCreateRevisionOfOp}). */
+    static byte[] encodeBatchOp(byte op, byte encoding, byte[] key, byte[] value) {
+        byte[] b = new byte[BATCH_OP_HEADER + key.length + value.length];
+        b[BATCH_OP_OP_OFFSET] = op;
+        b[BATCH_OP_ENCODING_OFFSET] = encoding;
+        INT_LE.set(b, BATCH_OP_KEY_LEN_OFFSET, key.length);
+        INT_LE.set(b, BATCH_OP_VALUE_LEN_OFFSET, value.length);
+        System.arraycopy(key, 0, b, BATCH_OP_HEADER, key.length);
+        System.arraycopy(value, 0, b, BATCH_OP_HEADER + key.length, value.length);
+        return b;
+    }
+
+    /** An unstamped BATCH frame around the operations {@code ops} ({@link #encodeBatchOp}). */
+    static byte[] encodeBatch(byte magic, java.util.List<byte[]> ops) {
+        int valueLen = 0;
+        for (byte[] op : ops) {
+            valueLen += op.length;
+        }
+        byte[] frame = new byte[OVERHEAD_V2 + valueLen];
+        writeHeaderV2(frame, 0, magic, OP_BATCH, ENCODING_UTF8, 0, valueLen);
+        int at = KEY_OFFSET_V2;
+        for (byte[] op : ops) {
+            System.arraycopy(op, 0, frame, at, op.length);
+            at += op.length;
+        }
+        return frame;
+    }
+
+    /** Sets the creation revision of the batch operation at {@code at}; returns where the next one starts. */
+    static int setCreateRevisionOfOp(byte[] buf, int at, long createRevision) {
+        LONG_LE.set(buf, at + BATCH_OP_CREATE_REVISION_OFFSET, createRevision);
+        return at + batchOpLength(buf, at);
+    }
+
+    private static int batchOpLength(byte[] buf, int at) {
+        return BATCH_OP_HEADER + (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET)
+                + (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET);
+    }
+
+    private static void writeHeaderV2(byte[] frame, int start, byte magic, byte op, byte encoding, int keyLen,
+                                      int valueLen) {
+        INT_LE.set(frame, start + TOTAL_LEN_OFFSET, FIXED_TOTAL_LEN_V2 + keyLen + valueLen);
+        frame[start + MAGIC_OFFSET] = magic;
+        frame[start + VERSION_OFFSET] = VERSION_REVISIONS;
+        frame[start + OP_OFFSET] = op;
+        frame[start + ENCODING_OFFSET] = encoding;
+        INT_LE.set(frame, start + KEY_LEN_OFFSET, keyLen);
+        INT_LE.set(frame, start + VALUE_LEN_OFFSET, valueLen);
+    }
+
+    /** Sets the revisions of the version-2 frame at {@code start} and computes its CRC. */
+    static void stamp(byte[] buf, int start, long revision, long createRevision) {
+        LONG_LE.set(buf, start + REVISION_OFFSET, revision);
+        LONG_LE.set(buf, start + CREATE_REVISION_OFFSET, createRevision);
+        int crcOffset = (int) (LENGTH_FIELD_BYTES + totalLength(buf, start) - CRC_BYTES);
+        INT_LE.set(buf, start + crcOffset, checksum(buf, start, crcOffset));
+    }
+
+    /** Replaces the encoding and 8-byte value of the unstamped version-2 SET frame {@code frame}. */
+    static void setNumber(byte[] frame, Value value) {
+        frame[ENCODING_OFFSET] = value.type().encoding();
+        int at = KEY_OFFSET_V2 + keyLength(frame);
+        long bits = value instanceof Value.Int i ? i.value() : Double.doubleToRawLongBits(((Value.Float) value).value());
+        LONG_LE.set(frame, at, bits);
+    }
+
+    /** Offset of the first operation inside a BATCH frame that starts at {@code start}. */
+    static int batchOpsStart(int start) {
+        return start + KEY_OFFSET_V2;
+    }
+
+    /** The value field of a SET frame; throws {@link IllegalArgumentException} for a string with no UTF-8 form. */
+    static byte[] valueBytes(Value value) {
+        if (value instanceof Value.Text t) {
+            return Utf8.encode(t.value());
+        }
+        return longBytes(value instanceof Value.Int i ? i.value() : Double.doubleToRawLongBits(((Value.Float) value).value()));
     }
 
     /** CRC-32 over magic .. last value byte of the frame at {@code start} whose CRC sits at {@code start + crcOffset}. */
@@ -126,6 +282,11 @@ final class Frame {
         return null;
     }
 
+    /** Where the key starts in a frame of this version byte; unknown versions are read as the seed layout. */
+    private static int keyOffset(byte version) {
+        return version == VERSION_REVISIONS ? KEY_OFFSET_V2 : KEY_OFFSET;
+    }
+
     /**
      * Verifies the whole frame at {@code start}, whose {@code total_len} already passed {@link #checkLength}.
      *
@@ -133,25 +294,76 @@ final class Frame {
      */
     static FrameDefect checkBody(byte[] buf, int start, LogFormat format) {
         long totalLen = totalLength(buf, start);
+        byte version = buf[start + VERSION_OFFSET];
+        int keyOffset = keyOffset(version);
         long keyLen = Integer.toUnsignedLong((int) INT_LE.get(buf, start + KEY_LEN_OFFSET));
         long valueLen = Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET));
-        if (FIXED_TOTAL_LEN + keyLen + valueLen != totalLen) {
+        if (keyOffset - LENGTH_FIELD_BYTES + CRC_BYTES + keyLen + valueLen != totalLen) {
             return FrameDefect.LENGTH_MISMATCH;
         }
-        int crcOffset = (int) (KEY_OFFSET + keyLen + valueLen);
+        int crcOffset = (int) (keyOffset + keyLen + valueLen);
         if (storedChecksum(buf, start + crcOffset) != checksum(buf, start, crcOffset)) {
             return FrameDefect.BAD_CRC;
         }
         if (buf[start + MAGIC_OFFSET] != format.magic()) {
             return FrameDefect.WRONG_MAGIC;
         }
-        if (buf[start + VERSION_OFFSET] != format.version()) {
+        if (version != VERSION_SEED && version != VERSION_REVISIONS) {
             return FrameDefect.WRONG_VERSION;
+        }
+        byte op = buf[start + OP_OFFSET];
+        if (version == VERSION_REVISIONS && (op == OP_BATCH || op == OP_REVISION)) {
+            return checkBatchOrRevision(buf, start, op, keyLen, valueLen, format);
         }
         if (keyLen > format.maxKeyBytes() || valueLen > format.maxValueBytes()) {
             return FrameDefect.OVER_LIMIT;
         }
-        return checkOpAndEncoding(buf[start + OP_OFFSET], buf[start + ENCODING_OFFSET], valueLen);
+        if (version == VERSION_REVISIONS && !revisionsFit(buf, start, op)) {
+            return FrameDefect.BAD_REVISION;
+        }
+        return checkOpAndEncoding(op, buf[start + ENCODING_OFFSET], valueLen);
+    }
+
+    private static boolean revisionsFit(byte[] buf, int start, byte op) {
+        long revision = revision(buf, start);
+        long created = createRevision(buf, start);
+        return revision > 0 && (op == OP_SET ? created > 0 && created <= revision : created == 0);
+    }
+
+    /** A BATCH frame's value is whole, valid operations, within the limits, created no later than the batch. */
+    private static FrameDefect checkBatchOrRevision(byte[] buf, int start, byte op, long keyLen, long valueLen,
+                                                    LogFormat format) {
+        if (keyLen != 0 || buf[start + ENCODING_OFFSET] != ENCODING_UTF8 || createRevision(buf, start) != 0) {
+            return FrameDefect.BAD_VALUE;
+        }
+        long revision = revision(buf, start);
+        if (revision <= 0) {
+            return FrameDefect.BAD_REVISION;
+        }
+        if (op == OP_REVISION) {
+            return valueLen == 0 ? null : FrameDefect.BAD_VALUE;
+        }
+        if (valueLen > format.maxBatchBytes()) {
+            return FrameDefect.OVER_LIMIT;
+        }
+        int end = (int) (batchOpsStart(start) + valueLen);
+        for (int at = batchOpsStart(start); at < end; ) {
+            if (end - at < BATCH_OP_HEADER) {
+                return FrameDefect.BAD_BATCH;
+            }
+            long keyLen2 = Integer.toUnsignedLong((int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET));
+            long valueLen2 = Integer.toUnsignedLong((int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET));
+            byte op2 = buf[at + BATCH_OP_OP_OFFSET];
+            long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
+            if (BATCH_OP_HEADER + keyLen2 + valueLen2 > end - at || keyLen2 > format.maxKeyBytes()
+                    || valueLen2 > format.maxValueBytes() || (op2 != OP_SET && op2 != OP_DELETE)
+                    || checkOpAndEncoding(op2, buf[at + BATCH_OP_ENCODING_OFFSET], valueLen2) != null
+                    || (op2 == OP_SET ? created <= 0 || created > revision : created != 0)) {
+                return FrameDefect.BAD_BATCH;
+            }
+            at += (int) (BATCH_OP_HEADER + keyLen2 + valueLen2);
+        }
+        return null;
     }
 
     private static FrameDefect checkOpAndEncoding(byte op, byte encoding, long valueLen) {
@@ -168,37 +380,84 @@ final class Frame {
         };
     }
 
+    static long revision(byte[] buf, int start) {
+        return (long) LONG_LE.get(buf, start + REVISION_OFFSET);
+    }
+
+    static long createRevision(byte[] buf, int start) {
+        return (long) LONG_LE.get(buf, start + CREATE_REVISION_OFFSET);
+    }
+
     /**
      * Decodes a frame that passed {@link #checkBody}.
      *
-     * @return the record, or {@code null} when its key or string value is not valid UTF-8
+     * @return the record, or {@code null} when a key or string value in it is not valid UTF-8
      */
     static LogRecord decode(byte[] buf, int start) {
+        byte version = buf[start + VERSION_OFFSET];
+        byte op = buf[start + OP_OFFSET];
+        if (version == VERSION_REVISIONS && op == OP_REVISION) {
+            return new LogRecord.Revision(revision(buf, start));
+        }
+        if (version == VERSION_REVISIONS && op == OP_BATCH) {
+            return decodeBatch(buf, start);
+        }
+        long revision = version == VERSION_REVISIONS ? revision(buf, start) : 0;
+        int keyOffset = keyOffset(version);
         int keyLen = (int) INT_LE.get(buf, start + KEY_LEN_OFFSET);
         int valueLen = (int) INT_LE.get(buf, start + VALUE_LEN_OFFSET);
-        String key = Utf8.decode(buf, start + KEY_OFFSET, keyLen);
+        String key = Utf8.decode(buf, start + keyOffset, keyLen);
         if (key == null) {
             return null;
         }
-        if (buf[start + OP_OFFSET] == OP_DELETE) {
-            return new LogRecord(key, null);
+        if (op == OP_DELETE) {
+            return new LogRecord.Delete(key, revision);
         }
-        int valueOffset = start + KEY_OFFSET + keyLen;
-        Value value = switch (buf[start + ENCODING_OFFSET]) {
-            case ENCODING_I64 -> Value.of((long) LONG_LE.get(buf, valueOffset));
-            case ENCODING_F64 -> Value.of(Double.longBitsToDouble((long) LONG_LE.get(buf, valueOffset)));
+        Value value = decodeValue(buf, buf[start + ENCODING_OFFSET], start + keyOffset + keyLen, valueLen);
+        return value == null ? null
+                : new LogRecord.Set(key, value, revision, version == VERSION_REVISIONS ? createRevision(buf, start) : 0);
+    }
+
+    private static LogRecord decodeBatch(byte[] buf, int start) {
+        long revision = revision(buf, start);
+        int end = (int) (batchOpsStart(start) + Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET)));
+        java.util.List<LogRecord> ops = new java.util.ArrayList<>();
+        for (int at = batchOpsStart(start); at < end; at += batchOpLength(buf, at)) {
+            int keyLen = (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET);
+            String key = Utf8.decode(buf, at + BATCH_OP_HEADER, keyLen);
+            if (key == null) {
+                return null;
+            }
+            if (buf[at + BATCH_OP_OP_OFFSET] == OP_DELETE) {
+                ops.add(new LogRecord.Delete(key, revision));
+                continue;
+            }
+            Value value = decodeValue(buf, buf[at + BATCH_OP_ENCODING_OFFSET], at + BATCH_OP_HEADER + keyLen,
+                    (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET));
+            if (value == null) {
+                return null;
+            }
+            ops.add(new LogRecord.Set(key, value, revision, (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET)));
+        }
+        return new LogRecord.Batch(revision, ops);
+    }
+
+    /** The value at {@code offset}, or {@code null} for a string that is not valid UTF-8. */
+    private static Value decodeValue(byte[] buf, byte encoding, int offset, int length) {
+        return switch (encoding) {
+            case ENCODING_I64 -> Value.of((long) LONG_LE.get(buf, offset));
+            case ENCODING_F64 -> Value.of(Double.longBitsToDouble((long) LONG_LE.get(buf, offset)));
             default -> {
-                String s = Utf8.decode(buf, valueOffset, valueLen);
+                String s = Utf8.decode(buf, offset, length);
                 yield s == null ? null : Value.of(s);
             }
         };
-        return value == null ? null : new LogRecord(key, value);
     }
 
-    /** Bytes of the SET frame of {@code value} under a key of {@code keyBytes} UTF-8 bytes. */
+    /** Bytes of the version-2 SET frame of {@code value} under a key of {@code keyBytes} UTF-8 bytes. */
     static long setFrameLength(int keyBytes, Value value) {
         int valueBytes = value instanceof Value.Text t ? Utf8.encodedLength(t.value()) : NUMBER_BYTES;
-        return OVERHEAD + (long) keyBytes + valueBytes;
+        return OVERHEAD_V2 + (long) keyBytes + valueBytes;
     }
 
     /** {@code key_len} of the frame at the start of {@code frame}. */

@@ -6,7 +6,7 @@ public enum FrameDefect {
     LENGTH_TOO_SMALL("total_len is below the 16-byte minimum"),
     LENGTH_TOO_LARGE("total_len exceeds the configured key and value limits"),
     SHORT_BODY("the file ends inside the frame"),
-    LENGTH_MISMATCH("total_len does not equal 16 + key_len + value_len"),
+    LENGTH_MISMATCH("total_len does not equal 16 (version 2: 32) + key_len + value_len"),
     BAD_CRC("CRC-32 mismatch"),
     WRONG_MAGIC("unknown magic byte"),
     WRONG_VERSION("unknown version byte"),
@@ -14,7 +14,9 @@ public enum FrameDefect {
     UNKNOWN_OP("unknown op"),
     UNKNOWN_ENCODING("unknown value encoding"),
     BAD_VALUE("value length does not fit the op and encoding"),
-    INVALID_UTF8("key or string value is not valid UTF-8");
+    INVALID_UTF8("key or string value is not valid UTF-8"),
+    BAD_REVISION("a revision is zero or out of order"),
+    BAD_BATCH("a batch's operations are malformed, over the limits or created after the batch");
 
     private final String description;
 

@@ -11,10 +11,9 @@ public final class IncompatibleLogException extends LogException {
     IncompatibleLogException(Path file, long offset, byte foundMagic, byte foundVersion, LogFormat expected) {
         super(file, offset, String.format(
                 "%s is not a log of this store: the frame at byte offset %d has magic 0x%02X and version 0x%02X,"
-                        + " but this store uses magic 0x%02X and version 0x%02X (kv.wal.magic, kv.wal.version)."
+                        + " but this store uses magic 0x%02X (kv.wal.magic) and reads versions 0x01 and 0x02."
                         + " The file was left untouched.",
-                file, offset, foundMagic & 0xFF, foundVersion & 0xFF, expected.magic() & 0xFF,
-                expected.version() & 0xFF));
+                file, offset, foundMagic & 0xFF, foundVersion & 0xFF, expected.magic() & 0xFF));
         this.foundMagic = foundMagic & 0xFF;
         this.foundVersion = foundVersion & 0xFF;
     }

@@ -1,9 +1,15 @@
 package dev.kvstore.store;
 
-/** A key or value the store does not take. Nothing was written. */
+/** A key, value, step or batch the store does not take. Nothing was written. */
 public final class InvalidEntryException extends IllegalArgumentException {
 
-    public enum Reason { EMPTY_KEY, KEY_TOO_LONG, VALUE_TOO_LARGE, NOT_UNICODE, NOT_FINITE }
+    public enum Reason {
+        EMPTY_KEY, KEY_TOO_LONG, VALUE_TOO_LARGE, NOT_UNICODE, NOT_FINITE, NOT_A_NUMBER,
+        /** A batch with no operation, or two on one key. */
+        INVALID_BATCH,
+        /** A batch with more operations or bytes than the limits. */
+        BATCH_TOO_LARGE
+    }
 
     private final Reason reason;
 

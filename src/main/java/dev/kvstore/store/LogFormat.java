@@ -1,19 +1,25 @@
 package dev.kvstore.store;
 
 /**
- * What a log's frames must look like to belong to this store: the magic and version bytes it writes and accepts,
- * and the key and value limits that bound every allocation made while reading.
+ * What a log's frames must look like to belong to this store: the magic byte it writes and accepts, and the limits
+ * that bound every allocation made while reading. The version byte names the layout ({@link Frame}).
+ *
+ * @param maxBatchBytes largest value of a BATCH frame: its operations together
  */
-record LogFormat(byte magic, byte version, int maxKeyBytes, int maxValueBytes) {
+record LogFormat(byte magic, int maxKeyBytes, int maxValueBytes, int maxBatchBytes) {
 
     LogFormat {
-        if (maxKeyBytes < 1 || maxValueBytes < 0) {
+        if (maxKeyBytes < 1 || maxValueBytes < 0 || maxBatchBytes < 0) {
             throw new IllegalArgumentException("limits must be positive");
         }
     }
 
+    LogFormat(byte magic, int maxKeyBytes, int maxValueBytes) {
+        this(magic, maxKeyBytes, maxValueBytes, StoreOptions.DEFAULT_MAX_BATCH_BYTES);
+    }
+
     /** The longest {@code total_len} a frame within the limits can have. */
     long maxTotalLength() {
-        return Frame.FIXED_TOTAL_LEN + (long) maxKeyBytes + maxValueBytes;
+        return Frame.FIXED_TOTAL_LEN_V2 + Math.max((long) maxKeyBytes + maxValueBytes, maxBatchBytes);
     }
 }

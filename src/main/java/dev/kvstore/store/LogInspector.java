@@ -39,8 +39,31 @@ public final class LogInspector {
                          int foundVersion) {
     }
 
-    /** One sound frame. {@code value} is {@code null} for a DELETE. */
-    public record FrameInfo(long offset, int length, String key, Value value) {
+    /**
+     * One sound frame, or one operation of a batch frame (which has the batch's offset and length).
+     *
+     * @param op       {@code set}, {@code delete}, {@code revision} (the counter's floor) or, inside a batch,
+     *                 {@code batch-set} and {@code batch-delete}
+     * @param revision the frame's revision; 0 for a seed-format frame, which has none
+     * @param key      {@code null} for a revision frame
+     * @param value    {@code null} but for a set
+     */
+    public record FrameInfo(long offset, int length, String op, long revision, String key, Value value) {
+
+        static void each(long offset, int length, LogRecord r, String prefix, Consumer<FrameInfo> sink) {
+            if (r instanceof LogRecord.Set set) {
+                sink.accept(new FrameInfo(offset, length, prefix + "set", set.revision(), set.key(), set.value()));
+            } else if (r instanceof LogRecord.Delete d) {
+                sink.accept(new FrameInfo(offset, length, prefix + "delete", d.revision(), d.key(), null));
+            } else if (r instanceof LogRecord.Batch b) {
+                for (LogRecord op : b.ops()) {
+                    each(offset, length, op, "batch-", sink);
+                }
+            } else {
+                sink.accept(new FrameInfo(offset, length, "revision", ((LogRecord.Revision) r).revision(), null,
+                        null));
+            }
+        }
     }
 
     /** What {@link #repair} did, or would do under {@code dryRun}. */
@@ -50,9 +73,12 @@ public final class LogInspector {
     private final LogStorage storage;
     private final LogFormat format;
 
-    /** An inspector for logs of this magic, version and limits (the server's {@code kv.wal.*} and {@code kv.limits.*}). */
-    public LogInspector(byte magic, byte version, int maxKeyBytes, int maxValueBytes) {
-        this(LogStorage.files(), new LogFormat(magic, version, maxKeyBytes, maxValueBytes));
+    /**
+     * An inspector for logs of this magic and limits (the server's {@code kv.wal.magic}, {@code kv.limits.*} and
+     * {@code kv.batch.max-size}).
+     */
+    public LogInspector(byte magic, int maxKeyBytes, int maxValueBytes, int maxBatchBytes) {
+        this(LogStorage.files(), new LogFormat(magic, maxKeyBytes, maxValueBytes, maxBatchBytes));
     }
 
     LogInspector(LogStorage storage, LogFormat format) {
@@ -69,8 +95,12 @@ public final class LogInspector {
         Map<String, Boolean> keys = new HashMap<>();
         try (LogChannel ch = storage.open(log, false)) {
             LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, ForcedMark.readFor(storage, log), (offset, length, r) -> {
-                each.accept(new FrameInfo(offset, length, r.key(), r.value()));
-                keys.compute(r.key(), (k, v) -> r.isDelete() ? null : Boolean.TRUE);
+                FrameInfo.each(offset, length, r, "", f -> {
+                    each.accept(f);
+                    if (f.key() != null) {
+                        keys.compute(f.key(), (k, v) -> f.value() == null ? null : Boolean.TRUE);
+                    }
+                });
             });
             return report(log, d, keys.size());
         }
@@ -103,7 +133,7 @@ public final class LogInspector {
         while (pos < d.size()) {
             LogScanner.Sound s = pos == d.validBytes() ? null : scanner.soundAt(pos);
             if (s != null) {
-                frames.add(new FrameInfo(pos, s.length(), s.record().key(), s.record().value()));
+                FrameInfo.each(pos, s.length(), s.record(), "", frames::add);
                 pos += s.length();
                 continue;
             }

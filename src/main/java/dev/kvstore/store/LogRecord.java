@@ -1,8 +1,25 @@
 package dev.kvstore.store;
 
-/** One decoded frame: a SET of {@code value} to {@code key}, or a DELETE when {@code value} is null. */
-record LogRecord(String key, Value value) {
-    boolean isDelete() {
-        return value == null;
+import java.util.List;
+
+/**
+ * One decoded frame. A revision of 0 means the frame is of the seed format, which has none: replay gives it the next
+ * revision in log order.
+ */
+sealed interface LogRecord {
+
+    /** A SET of {@code value} to {@code key}; {@code createRevision} is 0 in the seed format. */
+    record Set(String key, Value value, long revision, long createRevision) implements LogRecord {
+    }
+
+    record Delete(String key, long revision) implements LogRecord {
+    }
+
+    /** Operations written together under one revision: all of them or none are in the log. */
+    record Batch(long revision, List<LogRecord> ops) implements LogRecord {
+    }
+
+    /** The revision counter had reached {@code revision}. */
+    record Revision(long revision) implements LogRecord {
     }
 }

@@ -41,26 +41,25 @@ final class LogWriter {
     /** A group's frames, all written in one call; a single larger frame is a group of its own. */
     static final int GROUP_BYTES = 1 << 20;
 
-    /** One write waiting for its turn. What the writer thread sets is published to the caller by {@code done}. */
-    static final class Pending {
-        final String key;
-        /** The new value, or {@code null} for a delete. */
-        final Value value;
+    /**
+     * One write waiting for its turn: its frame, as long as it will be written (the sequencer may still stamp it).
+     * What the writer thread sets is published to the caller by {@code done}.
+     */
+    static class Pending {
         final byte[] frame;
         /** Instead of a write: an action to run on the writer thread between groups. */
         final Exclusive action;
-        WriteOutcome outcome;
+        /** Set by the sequencer: whether the frame goes into the log. */
+        boolean logged;
         Throwable failure;
         private final Thread waiter;
         private volatile boolean done;
 
-        Pending(String key, Value value, byte[] frame) {
-            this(key, value, frame, null);
+        Pending(byte[] frame) {
+            this(frame, null);
         }
 
-        private Pending(String key, Value value, byte[] frame, Exclusive action) {
-            this.key = key;
-            this.value = value;
+        private Pending(byte[] frame, Exclusive action) {
             this.frame = frame;
             this.action = action;
             this.waiter = Thread.currentThread();
@@ -87,7 +86,10 @@ final class LogWriter {
 
     /** The store's side of a group: decide each write against the state before it, then apply. */
     interface Sequencer {
-        /** In log order, before the group is written: sets {@code w.outcome}; returns whether its frame is logged. */
+        /**
+         * In log order, before the group is written: decides the write against the state before it, stamps its frame
+         * when it goes into the log, and returns whether it does.
+         */
         boolean admit(Pending w);
 
         /** The group is as durable as the mode promises: apply it to the index, in log order. */
@@ -103,7 +105,7 @@ final class LogWriter {
         void run() throws IOException;
     }
 
-    private static final Pending CLOSE = new Pending("", null, new byte[0]);
+    private static final Pending CLOSE = new Pending(new byte[0]);
 
     private volatile LogChannel channel;
     private final LogChannel markFile;
@@ -192,7 +194,7 @@ final class LogWriter {
      * takes writes.
      */
     void runExclusive(Exclusive action) throws IOException {
-        Pending p = new Pending("", null, new byte[0], action);
+        Pending p = new Pending(new byte[0], action);
         submit(p);
         p.await();
         if (p.failure != null) {
@@ -415,11 +417,13 @@ final class LogWriter {
     private ByteBuffer encode(List<Pending> group) {
         if (group.size() == 1 && group.get(0).frame.length > buffer.capacity()) {
             Pending only = group.get(0);
-            return sequencer.admit(only) ? ByteBuffer.wrap(only.frame) : ByteBuffer.allocate(0);
+            only.logged = sequencer.admit(only);
+            return only.logged ? ByteBuffer.wrap(only.frame) : ByteBuffer.allocate(0);
         }
         buffer.clear();
         for (Pending w : group) {
-            if (sequencer.admit(w)) {
+            w.logged = sequencer.admit(w);
+            if (w.logged) {
                 buffer.put(w.frame);
             }
         }
@@ -429,7 +433,7 @@ final class LogWriter {
     private static int countLogged(List<Pending> group) {
         int n = 0;
         for (Pending w : group) {
-            if (w.outcome != WriteOutcome.NOT_FOUND) {
+            if (w.logged) {
                 n++;
             }
         }

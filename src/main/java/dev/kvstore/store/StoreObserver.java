@@ -6,7 +6,7 @@ public interface StoreObserver {
     StoreObserver NONE = new StoreObserver() {
     };
 
-    enum Operation { GET, SET, DELETE }
+    enum Operation { GET, SET, DELETE, INCREMENT, BATCH, LIST }
 
     /** An operation finished; {@code outcome} is e.g. {@code hit}, {@code miss}, {@code created}, {@code failed}. */
     default void onOperation(Operation operation, String outcome) {

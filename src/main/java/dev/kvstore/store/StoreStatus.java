@@ -7,10 +7,11 @@ import java.nio.file.Path;
  *
  * @param logBytes  bytes of the log written so far (the sound prefix plus everything appended)
  * @param liveBytes bytes the frames of the live entries take: what a freshly compacted log holds
+ * @param revision  the revision of the last write
  * @param failure   why the store stopped taking writes, or {@code null} while it is writable
  */
-public record StoreStatus(Path log, long logBytes, long liveBytes, int liveKeys, SyncMode syncMode, boolean writable,
-                          String failure, RecoveryReport lastRecovery, CompactionStats compaction) {
+public record StoreStatus(Path log, long logBytes, long liveBytes, int liveKeys, long revision, SyncMode syncMode,
+                          boolean writable, String failure, RecoveryReport lastRecovery, CompactionStats compaction) {
 
     /** The share of the log that compaction would drop, from 0 to 1. */
     public double deadRatio() {

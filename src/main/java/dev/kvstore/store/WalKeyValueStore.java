@@ -3,20 +3,30 @@ package dev.kvstore.store;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Consumer;
 
 /**
- * A typed key-value store: an in-memory index in front of a write-ahead log in the seed frame format.
+ * A typed key-value store: an in-memory index in front of a write-ahead log.
  *
- * <p>{@link #open} recovers the log ({@link LogRecovery}) and rebuilds the index from it. Reads go straight to the
- * index and never wait. Writes go through the {@link LogWriter}, which orders them, appends their frames with
- * group commit and applies them to the index once they are as durable as the {@link SyncMode} promises. After a
- * failed append or force the store refuses writes until it is reopened, and keeps serving reads. The
+ * <p>{@link #open} recovers the log ({@link LogRecovery}) and rebuilds the index from it. Writes go through the
+ * {@link LogWriter}, which orders them, appends their frames with group commit and applies them to the index once
+ * they are as durable as the {@link SyncMode} promises. Every write that changes something takes the next revision
+ * of one counter; the writer thread decides each write, its precondition included, against the state it changes.
+ * After a failed append or force the store refuses writes until it is reopened, and keeps serving reads. The
  * {@link Compactor} rewrites the log to the live state, on its own when the log has grown (see
  * {@link CompactionPolicy}) or when asked, and writes snapshots.
+ *
+ * <p>The index is sorted in {@link KeyOrder#CODE_POINTS} order for listings. A group is applied to it under a write
+ * lock, and reads validate against that lock, so no read sees part of a group, and so none sees part of a batch.
  *
  * <p>Safe for any number of threads.
  */
@@ -25,7 +35,9 @@ public final class WalKeyValueStore implements AutoCloseable {
     private final StoreOptions options;
     private final LogFormat format;
     private final LogChannel markFile;
-    private final ConcurrentHashMap<String, Value> index;
+    private final ConcurrentSkipListMap<String, Entry> index;
+    /** Held for writing while a group is applied to the index; see the class comment. */
+    private final StampedLock applyLock = new StampedLock();
     private final RecoveryReport recovery;
     private final LogWriter writer;
     private final Compactor compactor;
@@ -33,27 +45,32 @@ public final class WalKeyValueStore implements AutoCloseable {
     private final boolean restored;
     /** Bytes the frames of the live entries take: what a compacted log holds. Changed by the writer thread only. */
     private volatile long liveBytes;
+    /** The revision of the last applied write. Changed by the writer thread only. */
+    private volatile long revision;
+    /** Keys in the index, counted, since the sorted index takes time to count. */
+    private volatile int size;
 
     private WalKeyValueStore(StoreOptions options, LogStorage storage, Clock clock, LogChannel channel,
-                             LogChannel markFile, ConcurrentHashMap<String, Value> index, long liveBytes,
-                             RecoveryReport recovery, boolean restored) {
+                             LogChannel markFile, Replay replay, RecoveryReport recovery, boolean restored) {
         this.options = options;
         this.format = options.format();
         this.markFile = markFile;
-        this.index = index;
-        this.liveBytes = liveBytes;
+        this.index = replay.index;
+        this.liveBytes = replay.liveBytes;
+        this.revision = replay.revision;
+        this.size = replay.index.size();
         this.recovery = recovery;
         this.restored = restored;
         this.observer = options.observer();
         Compactor[] ref = new Compactor[1];
         this.writer = new LogWriter(channel, markFile, recovery.validBytes(), options.sync(), options.syncInterval(),
-                new IndexSequencer(), observer, () -> {
+                new IndexSequencer(replay.revision), observer, () -> {
                     if (ref[0] != null) {
                         ref[0].maybeStartAuto();
                     }
                 });
         this.compactor = new Compactor(storage, options.logFile().toAbsolutePath(), format, writer, index,
-                () -> this.liveBytes, options.compaction(), observer, clock);
+                () -> this.revision, this::liveBytes, options.compaction(), observer, clock);
         ref[0] = compactor;
         // A log that outgrew the thresholds before a restart is compacted without waiting for a write.
         compactor.maybeStartAuto();
@@ -63,7 +80,7 @@ public final class WalKeyValueStore implements AutoCloseable {
      * Opens the store in {@code options.dataDir()}, creating the directory and an empty log when missing.
      *
      * @throws LogCorruptedException     on damage that no crash leaves (unless {@code repair}); file untouched
-     * @throws IncompatibleLogException  on a log of another magic or version; file untouched
+     * @throws IncompatibleLogException  on a log of another magic or an unknown version; file untouched
      */
     public static WalKeyValueStore open(StoreOptions options) throws IOException {
         return open(options, LogStorage.files(), Clock.systemUTC());
@@ -90,11 +107,9 @@ public final class WalKeyValueStore implements AutoCloseable {
                 storage.forceDirectory(dir);
             }
             Path markPath = ForcedMark.pathFor(log);
-            ConcurrentHashMap<String, Value> index = new ConcurrentHashMap<>();
-            long[] live = {0};
+            Replay replay = new Replay();
             LogRecovery recovery = new LogRecovery(storage, log, options.format(), options.repair(), clock);
-            RecoveryReport report = recovery.recover(channel, ForcedMark.readFor(storage, log), created,
-                    record -> live[0] += replay(index, record));
+            RecoveryReport report = recovery.recover(channel, ForcedMark.readFor(storage, log), created, replay);
             boolean newMark = !storage.exists(markPath);
             markFile = storage.open(markPath, true);
             // What recovery read may still sit unforced in the page cache after a process crash: force it, then
@@ -104,7 +119,7 @@ public final class WalKeyValueStore implements AutoCloseable {
             if (newMark) {
                 storage.forceDirectory(dir);
             }
-            return new WalKeyValueStore(options, storage, clock, channel, markFile, index, live[0], report, restored);
+            return new WalKeyValueStore(options, storage, clock, channel, markFile, replay, report, restored);
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(channel, e);
             if (markFile != null) {
@@ -114,55 +129,211 @@ public final class WalKeyValueStore implements AutoCloseable {
         }
     }
 
-    /** Applies one recovered frame; returns how it changed the live bytes. */
-    private static long replay(Map<String, Value> index, LogRecord record) {
-        Value old = record.isDelete() ? index.remove(record.key()) : index.put(record.key(), record.value());
-        if (old == null && record.isDelete()) {
-            return 0;
+    /**
+     * Rebuilds the index from recovered records. Seed-format frames carry no revision: each takes the next one in
+     * log order, so the same log always gives the same revisions. Version-2 frames carry theirs, and a REVISION
+     * frame raises the counter to its value.
+     */
+    static final class Replay implements Consumer<LogRecord> {
+        final ConcurrentSkipListMap<String, Entry> index = new ConcurrentSkipListMap<>(KeyOrder.CODE_POINTS);
+        long liveBytes;
+        long revision;
+
+        @Override
+        public void accept(LogRecord record) {
+            if (record instanceof LogRecord.Batch b) {
+                for (LogRecord op : b.ops()) {
+                    accept(op);
+                }
+            } else if (record instanceof LogRecord.Set r) {
+                long rev = next(r.revision());
+                Entry old = index.get(r.key());
+                long created = r.createRevision() != 0 ? r.createRevision() : old != null ? old.createRevision() : rev;
+                index.put(r.key(), new Entry(r.value(), rev, created));
+                account(r.key(), r.value(), old);
+            } else if (record instanceof LogRecord.Delete r) {
+                next(r.revision());
+                account(r.key(), null, index.remove(r.key()));
+            } else {
+                revision = Math.max(revision, ((LogRecord.Revision) record).revision());
+            }
         }
-        int keyBytes = Utf8.encodedLength(record.key());
-        return (record.isDelete() ? 0 : Frame.setFrameLength(keyBytes, record.value()))
-                - (old == null ? 0 : Frame.setFrameLength(keyBytes, old));
+
+        private long next(long framed) {
+            long rev = framed != 0 ? framed : revision + 1;
+            revision = Math.max(revision, rev);
+            return rev;
+        }
+
+        private void account(String key, Value value, Entry old) {
+            if (value == null && old == null) {
+                return;
+            }
+            int keyBytes = Utf8.encodedLength(key);
+            liveBytes += (value == null ? 0 : Frame.setFrameLength(keyBytes, value))
+                    - (old == null ? 0 : Frame.setFrameLength(keyBytes, old.value()));
+        }
     }
 
     /** The value of {@code key}, or {@code null} when it has none. */
     public Value get(String key) {
-        Value v = index.get(key);
-        observer.onOperation(StoreObserver.Operation.GET, v == null ? "miss" : "hit");
-        return v;
+        Entry e = entry(key);
+        return e == null ? null : e.value();
+    }
+
+    /** The entry of {@code key} with its revisions, or {@code null} when it has none. */
+    public Entry entry(String key) {
+        long stamp = applyLock.tryOptimisticRead();
+        Entry e = index.get(key);
+        if (!applyLock.validate(stamp)) {
+            // A group was being applied meanwhile: read again once it is whole.
+            stamp = applyLock.readLock();
+            try {
+                e = index.get(key);
+            } finally {
+                applyLock.unlockRead(stamp);
+            }
+        }
+        observer.onOperation(StoreObserver.Operation.GET, e == null ? "miss" : "hit");
+        return e;
+    }
+
+    /**
+     * Up to {@code limit} keys that start with {@code prefix}, in {@link KeyOrder#CODE_POINTS} order, from the first
+     * one after {@code after} (or from the first one when {@code after} is {@code null}), all read from one state.
+     * The cost is that of the page, not of the store.
+     */
+    public Page list(String prefix, String after, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive");
+        }
+        long stamp = applyLock.readLock();
+        try {
+            NavigableMap<String, Entry> tail = after == null || KeyOrder.CODE_POINTS.compare(after, prefix) < 0
+                    ? index.tailMap(prefix, true) : index.tailMap(after, false);
+            List<Map.Entry<String, Entry>> out = new ArrayList<>(Math.min(limit, 1024));
+            for (Map.Entry<String, Entry> e : tail.entrySet()) {
+                if (!e.getKey().startsWith(prefix)) {
+                    break;
+                }
+                if (out.size() == limit) {
+                    return page(out, true);
+                }
+                out.add(e);
+            }
+            return page(out, false);
+        } finally {
+            applyLock.unlockRead(stamp);
+        }
+    }
+
+    private Page page(List<Map.Entry<String, Entry>> entries, boolean more) {
+        observer.onOperation(StoreObserver.Operation.LIST, "ok");
+        return new Page(entries, more);
     }
 
     /** Sets {@code key} to {@code value}; returns once the write is acknowledged under the sync mode. */
     public WriteOutcome set(String key, Value value) {
+        return put(key, value, Precondition.NONE).outcome();
+    }
+
+    /**
+     * Sets {@code key} to {@code value} if {@code precondition} holds for its current entry; returns once the write
+     * is acknowledged under the sync mode, or at once with {@code PRECONDITION_FAILED}.
+     */
+    public WriteResult put(String key, Value value, Precondition precondition) {
         byte[] keyBytes = checkKey(key);
         byte[] valueBytes = checkValue(value);
-        return write(StoreObserver.Operation.SET, new LogWriter.Pending(key, value,
-                Frame.encode(format, Frame.OP_SET, value.type().encoding(), keyBytes, valueBytes)));
+        return write(StoreObserver.Operation.SET, new Write(Write.Kind.SET, key, value, precondition, null,
+                Frame.encodeV2(format.magic(), Frame.OP_SET, value.type().encoding(), keyBytes, valueBytes)));
     }
 
     /** Deletes {@code key}; returns {@link WriteOutcome#NOT_FOUND}, writing nothing, when it has no value. */
     public WriteOutcome delete(String key) {
-        byte[] keyBytes = checkKey(key);
-        return write(StoreObserver.Operation.DELETE, new LogWriter.Pending(key, null,
-                Frame.encodeDelete(format, keyBytes)));
+        return remove(key, Precondition.NONE).outcome();
     }
 
-    private WriteOutcome write(StoreObserver.Operation operation, LogWriter.Pending pending) {
+    /** Deletes {@code key} if {@code precondition} holds (it is tested first, so it may fail on a missing key). */
+    public WriteResult remove(String key, Precondition precondition) {
+        byte[] keyBytes = checkKey(key);
+        return write(StoreObserver.Operation.DELETE, new Write(Write.Kind.DELETE, key, null, precondition, null,
+                Frame.encodeV2(format.magic(), Frame.OP_DELETE, Frame.ENCODING_UTF8, keyBytes, new byte[0])));
+    }
+
+    /**
+     * Adds {@code step} (an integer or a float) to the number under {@code key}, atomically. A missing key is created
+     * with {@code step} as its value. An integer takes an integer step, with no wrap-around ({@code OVERFLOW}); a float
+     * takes either. A string is {@code NOT_A_NUMBER}, and a float step on an integer {@code TYPE_MISMATCH}.
+     */
+    public WriteResult increment(String key, Value step, Precondition precondition) {
+        byte[] keyBytes = checkKey(key);
+        if (step instanceof Value.Text) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.NOT_A_NUMBER, "the step must be a number");
+        }
+        byte[] stepBytes = checkValue(step);
+        return write(StoreObserver.Operation.INCREMENT, new Write(Write.Kind.INCREMENT, key, step, precondition, null,
+                Frame.encodeV2(format.magic(), Frame.OP_SET, step.type().encoding(), keyBytes, stepBytes)));
+    }
+
+    /**
+     * Applies {@code operations} all together under one revision, or none of them when a precondition fails. They
+     * are written as one frame, so a crash keeps all of them or none. Each key may appear once.
+     */
+    public BatchResult batch(List<BatchOperation> operations) {
+        if (operations.isEmpty()) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_BATCH, "the batch has no operation");
+        }
+        if (operations.size() > options.maxBatchOperations()) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.BATCH_TOO_LARGE, String.format(
+                    "the batch has %d operations; the limit is %d", operations.size(), options.maxBatchOperations()));
+        }
+        Set<String> keys = new HashSet<>();
+        List<byte[]> frames = new ArrayList<>(operations.size());
+        long bytes = 0;
+        for (int i = 0; i < operations.size(); i++) {
+            BatchOperation op = operations.get(i);
+            if (!keys.add(op.key())) {
+                throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_BATCH, String.format(
+                        "operation %d repeats the key \"%s\"; each key may appear once in a batch", i, op.key()));
+            }
+            byte[] keyBytes = checkKey(op.key());
+            byte[] frame = op.isDelete()
+                    ? Frame.encodeBatchOp(Frame.OP_DELETE, Frame.ENCODING_UTF8, keyBytes, new byte[0])
+                    : Frame.encodeBatchOp(Frame.OP_SET, op.value().type().encoding(), keyBytes, checkValue(op.value()));
+            bytes += frame.length;
+            frames.add(frame);
+        }
+        if (bytes > options.maxBatchBytes()) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.BATCH_TOO_LARGE, String.format(
+                    "the batch's operations take %d bytes in the log; the limit is %d", bytes, options.maxBatchBytes()));
+        }
+        Write w = new Write(Write.Kind.BATCH, null, null, null, List.copyOf(operations),
+                Frame.encodeBatch(format.magic(), frames));
+        submit(StoreObserver.Operation.BATCH, w);
+        observer.onOperation(StoreObserver.Operation.BATCH, w.batchResult.applied() ? "applied" : "precondition_failed");
+        return w.batchResult;
+    }
+
+    private WriteResult write(StoreObserver.Operation operation, Write w) {
+        submit(operation, w);
+        observer.onOperation(operation, w.result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+        return w.result;
+    }
+
+    private void submit(StoreObserver.Operation operation, Write w) {
         try {
-            writer.submit(pending);
+            writer.submit(w);
         } catch (StoreUnavailableException e) {
             observer.onOperation(operation, "failed");
             throw e;
         }
-        pending.await();
-        if (pending.failure != null) {
+        w.await();
+        if (w.failure != null) {
             observer.onOperation(operation, "failed");
-            Throwable f = pending.failure;
+            Throwable f = w.failure;
             throw new StoreUnavailableException(f instanceof StoreUnavailableException
                     ? f.getMessage() : LogWriter.failureMessage(f), f);
         }
-        observer.onOperation(operation, pending.outcome.name().toLowerCase(java.util.Locale.ROOT));
-        return pending.outcome;
     }
 
     /**
@@ -236,9 +407,12 @@ public final class WalKeyValueStore implements AutoCloseable {
         return compactor.stats();
     }
 
-    /** Bytes the frames of the live entries take: the size of a freshly compacted log. */
+    /**
+     * The size of a freshly compacted log: the frames of the live entries, after the REVISION frame that keeps the
+     * counter.
+     */
     public long liveBytes() {
-        return liveBytes;
+        return liveBytes + (revision > 0 ? Frame.OVERHEAD_V2 : 0);
     }
 
     /** Whether this start filled the data directory from {@code options.restoreFrom()}. */
@@ -246,14 +420,21 @@ public final class WalKeyValueStore implements AutoCloseable {
         return restored;
     }
 
-    /** A copy of every live entry; for tests and tools, not for serving. */
+    /** A copy of every live value; for tests and tools, not for serving. */
     Map<String, Value> entries() {
-        return new HashMap<>(index);
+        Map<String, Value> copy = new HashMap<>();
+        index.forEach((k, e) -> copy.put(k, e.value()));
+        return copy;
     }
 
     /** Number of live keys. */
     public int size() {
-        return index.size();
+        return size;
+    }
+
+    /** The revision of the last write: every revision up to it is taken. */
+    public long revision() {
+        return revision;
     }
 
     public RecoveryReport lastRecovery() {
@@ -262,7 +443,7 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     public StoreStatus status() {
         Throwable f = writer.failure();
-        return new StoreStatus(options.logFile().toAbsolutePath(), writer.position(), liveBytes, index.size(),
+        return new StoreStatus(options.logFile().toAbsolutePath(), writer.position(), liveBytes(), size, revision,
                 options.sync(), f == null, f == null ? null : LogWriter.failureMessage(f), recovery,
                 compactor.stats());
     }
@@ -297,49 +478,209 @@ public final class WalKeyValueStore implements AutoCloseable {
         }
     }
 
+    /** A write on its way through the {@link LogWriter}, with what the writer thread decided for it. */
+    private static final class Write extends LogWriter.Pending {
+        enum Kind { SET, DELETE, INCREMENT, BATCH }
+
+        final Kind kind;
+        final String key;
+        /** The value to set, or the step of an increment. */
+        final Value value;
+        final Precondition precondition;
+        final List<BatchOperation> operations;
+        /** Set when admitted: the keys changed and their new entries ({@code null} for a delete), in order. */
+        String[] keys;
+        Entry[] after;
+        WriteResult result;
+        BatchResult batchResult;
+
+        Write(Kind kind, String key, Value value, Precondition precondition, List<BatchOperation> operations,
+              byte[] frame) {
+            super(frame);
+            this.kind = kind;
+            this.key = key;
+            this.value = value;
+            this.precondition = precondition == null ? Precondition.NONE : precondition;
+            this.operations = operations;
+        }
+
+        void changes(String key, Entry after) {
+            keys = new String[] {key};
+            this.after = new Entry[] {after};
+        }
+    }
+
     /**
-     * Decides each write against the index plus the earlier writes of its group. Runs on the writer thread only,
-     * which is also the only thread that changes the index after recovery.
+     * Decides each write against the index plus the earlier writes of its group, and hands out revisions. Runs on
+     * the writer thread only, which is also the only thread that changes the index after recovery.
      */
     private final class IndexSequencer implements LogWriter.Sequencer {
-        private static final Object DELETED = new Object();
-        private final Map<String, Object> group = new HashMap<>();
+        private final Entry deleted = new Entry(Value.of(""), 0, 0);
+        /** Entries written earlier in this group, {@code deleted} for a delete. */
+        private final Map<String, Entry> group = new HashMap<>();
+        /** The last revision handed out. */
+        private long next;
+
+        IndexSequencer(long revision) {
+            this.next = revision;
+        }
+
+        private Entry current(String key) {
+            Entry e = group.get(key);
+            return e == deleted ? null : e != null ? e : index.get(key);
+        }
+
+        private void record(String key, Entry after) {
+            group.put(key, after == null ? deleted : after);
+        }
 
         @Override
-        public boolean admit(LogWriter.Pending w) {
-            Object pending = group.get(w.key);
-            boolean exists = pending != null ? pending != DELETED : index.containsKey(w.key);
-            if (w.value == null && !exists) {
-                w.outcome = WriteOutcome.NOT_FOUND;
+        public boolean admit(LogWriter.Pending p) {
+            Write w = (Write) p;
+            if (w.kind == Write.Kind.BATCH) {
+                return admitBatch(w);
+            }
+            Entry current = current(w.key);
+            if (!w.precondition.test(current)) {
+                w.result = new WriteResult(WriteOutcome.PRECONDITION_FAILED, current, 0);
                 return false;
             }
-            w.outcome = w.value == null ? WriteOutcome.DELETED : exists ? WriteOutcome.REPLACED : WriteOutcome.CREATED;
-            group.put(w.key, w.value == null ? DELETED : w.value);
+            if (w.kind == Write.Kind.DELETE) {
+                if (current == null) {
+                    w.result = new WriteResult(WriteOutcome.NOT_FOUND, null, 0);
+                    return false;
+                }
+                long rev = ++next;
+                Frame.stamp(w.frame, 0, rev, 0);
+                w.changes(w.key, null);
+                record(w.key, null);
+                w.result = new WriteResult(WriteOutcome.DELETED, current, rev);
+                return true;
+            }
+            Value value = w.value;
+            if (w.kind == Write.Kind.INCREMENT && current != null) {
+                WriteOutcome refusal = refusal(current.value(), w.value);
+                if (refusal != null) {
+                    w.result = new WriteResult(refusal, current, 0);
+                    return false;
+                }
+                value = sum(current.value(), w.value);
+                Frame.setNumber(w.frame, value);
+            }
+            long rev = ++next;
+            Entry entry = new Entry(value, rev, current == null ? rev : current.createRevision());
+            Frame.stamp(w.frame, 0, rev, entry.createRevision());
+            w.changes(w.key, entry);
+            record(w.key, entry);
+            w.result = new WriteResult(current == null ? WriteOutcome.CREATED : WriteOutcome.REPLACED, entry, rev);
+            return true;
+        }
+
+        /** Why {@code step} cannot be added to {@code value}, or {@code null} when it can. */
+        private WriteOutcome refusal(Value value, Value step) {
+            if (value instanceof Value.Text) {
+                return WriteOutcome.NOT_A_NUMBER;
+            }
+            if (value instanceof Value.Int i) {
+                if (!(step instanceof Value.Int s)) {
+                    return WriteOutcome.TYPE_MISMATCH;
+                }
+                long r = i.value() + s.value();
+                // Overflow when both operands have the sign the result lacks (as Math.addExact checks).
+                return ((i.value() ^ r) & (s.value() ^ r)) < 0 ? WriteOutcome.OVERFLOW : null;
+            }
+            return Double.isFinite(((Value.Float) value).value() + asDouble(step)) ? null : WriteOutcome.OVERFLOW;
+        }
+
+        private Value sum(Value value, Value step) {
+            if (value instanceof Value.Int i) {
+                return Value.of(i.value() + ((Value.Int) step).value());
+            }
+            return Value.of(((Value.Float) value).value() + asDouble(step));
+        }
+
+        private double asDouble(Value step) {
+            return step instanceof Value.Int i ? (double) i.value() : ((Value.Float) step).value();
+        }
+
+        private boolean admitBatch(Write w) {
+            List<BatchOperation> ops = w.operations;
+            Entry[] currents = new Entry[ops.size()];
+            int failed = -1;
+            for (int i = 0; i < ops.size(); i++) {
+                currents[i] = current(ops.get(i).key());
+                if (failed < 0 && !ops.get(i).precondition().test(currents[i])) {
+                    failed = i;
+                }
+            }
+            List<WriteResult> results = new ArrayList<>(ops.size());
+            if (failed >= 0) {
+                for (int i = 0; i < ops.size(); i++) {
+                    boolean holds = i != failed && (i < failed || ops.get(i).precondition().test(currents[i]));
+                    results.add(new WriteResult(holds ? WriteOutcome.ABORTED : WriteOutcome.PRECONDITION_FAILED,
+                            currents[i], 0));
+                }
+                w.batchResult = new BatchResult(false, 0, List.copyOf(results), failed);
+                return false;
+            }
+            long rev = ++next;
+            w.keys = new String[ops.size()];
+            w.after = new Entry[ops.size()];
+            int at = Frame.batchOpsStart(0);
+            for (int i = 0; i < ops.size(); i++) {
+                BatchOperation op = ops.get(i);
+                Entry current = currents[i];
+                Entry entry = op.isDelete() ? null
+                        : new Entry(op.value(), rev, current == null ? rev : current.createRevision());
+                at = Frame.setCreateRevisionOfOp(w.frame, at, entry == null ? 0 : entry.createRevision());
+                w.keys[i] = op.key();
+                w.after[i] = entry;
+                record(op.key(), entry);
+                WriteOutcome outcome = entry != null ? current == null ? WriteOutcome.CREATED : WriteOutcome.REPLACED
+                        : current == null ? WriteOutcome.NOT_FOUND : WriteOutcome.DELETED;
+                results.add(new WriteResult(outcome, entry != null ? entry : current, rev));
+            }
+            Frame.stamp(w.frame, 0, rev, 0);
+            w.batchResult = new BatchResult(true, rev, List.copyOf(results), -1);
             return true;
         }
 
         @Override
         public void apply(List<LogWriter.Pending> writes) {
-            long live = liveBytes;
-            for (LogWriter.Pending w : writes) {
-                if (w.outcome == WriteOutcome.NOT_FOUND) {
-                    continue;
+            long stamp = applyLock.writeLock();
+            try {
+                long live = liveBytes;
+                int keys = size;
+                for (LogWriter.Pending p : writes) {
+                    Write w = (Write) p;
+                    if (!w.logged) {
+                        continue;
+                    }
+                    for (int i = 0; i < w.keys.length; i++) {
+                        Entry e = w.after[i];
+                        Entry old = e == null ? index.remove(w.keys[i]) : index.put(w.keys[i], e);
+                        if (e == null && old == null) {
+                            continue;
+                        }
+                        keys += (e == null ? -1 : 0) + (old == null ? 1 : 0);
+                        int keyBytes = Utf8.encodedLength(w.keys[i]);
+                        live += (e == null ? 0 : Frame.setFrameLength(keyBytes, e.value()))
+                                - (old == null ? 0 : Frame.setFrameLength(keyBytes, old.value()));
+                    }
                 }
-                Value old = w.outcome == WriteOutcome.DELETED ? index.remove(w.key) : index.put(w.key, w.value);
-                if (w.value != null) {
-                    live += w.frame.length;
-                }
-                if (old != null) {
-                    live -= Frame.setFrameLength(Frame.keyLength(w.frame), old);
-                }
+                liveBytes = live;
+                size = keys;
+                revision = next;
+            } finally {
+                applyLock.unlockWrite(stamp);
             }
-            liveBytes = live;
             group.clear();
         }
 
         @Override
         public void discard() {
             group.clear();
+            next = revision;
         }
     }
 }

@@ -23,7 +23,8 @@ import tools.jackson.core.json.JsonFactory;
  * java -jar kv-store.jar verify &lt;log&gt; [options]             report frames, keys, valid prefix, first bad offset
  * java -jar kv-store.jar dump &lt;log&gt; [options]               one JSON line per frame
  * java -jar kv-store.jar repair &lt;log&gt; [--dry-run] [options] keep the original aside, cut to the valid prefix
- * options: --magic 0xAA --version 1 --max-key-bytes 1024 --max-value-size 4MB (as kv.wal.* and kv.limits.*)
+ * options: --magic 0xAA --max-key-bytes 1024 --max-value-size 4MB --max-batch-size 16MB (as kv.wal.magic,
+ * kv.limits.* and kv.batch.max-size)
  * </pre>
  * Exit status: 0 sound (or repaired), 1 a crash trace the server cuts on start, 2 damage the server refuses,
  * 3 a log of another magic or version, 64 bad usage, 74 an I/O error.
@@ -116,8 +117,8 @@ public final class LogTool {
             return SOUND;
         }
         if (r.kind() == LogInspector.Kind.INCOMPATIBLE) {
-            out.printf("%s is not damaged but incompatible: %s. Not repaired; use the matching --magic and"
-                    + " --version.%n", r.log(), status(r));
+            out.printf("%s is not damaged but incompatible: %s. Not repaired; use the matching --magic (versions"
+                    + " 0x01 and 0x02 are read).%n", r.log(), status(r));
             return INCOMPATIBLE;
         }
         out.printf("%s: %s at offset %d (%s).%n", r.log(), status(r), r.validBytes(), describe(r.defect()));
@@ -152,7 +153,7 @@ public final class LogTool {
                     + " bytes and saving the rest beside the log";
             case DAMAGE -> "the server refuses to start; `repair` keeps the first " + r.validBytes()
                     + " bytes after setting the original aside";
-            default -> "the server refuses to start: start it with the log's magic and version";
+            default -> "the server refuses to start: start it with the log's magic";
         };
     }
 
@@ -173,8 +174,13 @@ public final class LogTool {
         return write(g -> {
             g.writeNumberProperty("offset", f.offset());
             g.writeNumberProperty("length", f.length());
-            g.writeStringProperty("op", f.value() == null ? "delete" : "set");
-            g.writeStringProperty("key", f.key());
+            g.writeStringProperty("op", f.op());
+            if (f.revision() != 0) {
+                g.writeNumberProperty("revision", f.revision());
+            }
+            if (f.key() != null) {
+                g.writeStringProperty("key", f.key());
+            }
             if (f.value() != null) {
                 g.writeStringProperty("type", f.value().type().jsonName());
                 g.writeName("value");
@@ -220,15 +226,16 @@ public final class LogTool {
                 usage: java -jar kv-store.jar verify <log> [options]
                        java -jar kv-store.jar dump <log> [options]
                        java -jar kv-store.jar repair <log> [--dry-run] [options]
-                options: --magic 0xAA  --version 1  --max-key-bytes 1024  --max-value-size 4MB""";
+                options: --magic 0xAA  --max-key-bytes 1024  --max-value-size 4MB  --max-batch-size 16MB""";
     }
 
     /** The command line. */
-    record Args(String command, Path log, boolean dryRun, int magic, int version, int maxKeyBytes,
-                long maxValueBytes) {
+    record Args(String command, Path log, boolean dryRun, int magic, int maxKeyBytes, long maxValueBytes,
+                long maxBatchBytes) {
 
         LogInspector inspector() {
-            return new LogInspector((byte) magic, (byte) version, maxKeyBytes, Math.toIntExact(maxValueBytes));
+            return new LogInspector((byte) magic, maxKeyBytes, Math.toIntExact(maxValueBytes),
+                    Math.toIntExact(maxBatchBytes));
         }
 
         static Args parse(String[] args) {
@@ -241,7 +248,7 @@ public final class LogTool {
                 throw new IllegalArgumentException("--dry-run is an option of repair");
             }
             int magic = 0xAA;
-            int version = 1;
+            long maxBatch = 16L << 20;
             int maxKey = 1024;
             long maxValue = 4L << 20;
             for (int i = 0; i < rest.size(); i += 2) {
@@ -253,19 +260,19 @@ public final class LogTool {
                 try {
                     switch (name) {
                         case "--magic" -> magic = byteValue(name, Integer.decode(v));
-                        case "--version" -> version = byteValue(name, Integer.decode(v));
                         case "--max-key-bytes" -> maxKey = Integer.parseInt(v);
                         case "--max-value-size" -> maxValue = DataSize.parse(v).toBytes();
+                        case "--max-batch-size" -> maxBatch = DataSize.parse(v).toBytes();
                         default -> throw new IllegalArgumentException("unknown option " + name);
                     }
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException(name + ": not a number: " + v);
                 }
             }
-            if (maxKey < 1 || maxValue < 0 || maxValue > 1L << 30) {
+            if (maxKey < 1 || maxValue < 0 || maxValue > 1L << 30 || maxBatch < 0 || maxBatch > 1L << 30) {
                 throw new IllegalArgumentException("limits out of range");
             }
-            return new Args(args[0], Path.of(args[1]), dryRun, magic, version, maxKey, maxValue);
+            return new Args(args[0], Path.of(args[1]), dryRun, magic, maxKey, maxValue, maxBatch);
         }
 
         private static int byteValue(String name, int v) {

@@ -32,56 +32,241 @@ class OpenApiTest {
     @LocalServerPort
     int port;
 
+    private static final List<String> KEY_OPS = List.of("get", "put", "delete", "patch");
+
     private JsonPath doc() {
         return given().port(port).get("/v3/api-docs").then().statusCode(200).extract().jsonPath();
     }
 
     @Test
-    void describesTheThreeOperationsOnAKeyTemplate() {
+    void describesTheOperationsOnKeysListingsAndBatches() {
         JsonPath doc = doc();
         Map<String, Object> paths = doc.getMap("paths");
-        assertThat(paths).containsOnlyKeys("/keys/{key}", "/admin/compaction", "/admin/snapshot");
+        assertThat(paths).containsOnlyKeys("/keys/{key}", "/keys", "/batch", "/admin/compaction", "/admin/snapshot");
         Map<String, Object> ops = doc.getMap("paths.'/keys/{key}'");
-        assertThat(ops).containsOnlyKeys("get", "put", "delete");
-        for (String op : List.of("get", "put", "delete")) {
+        assertThat(ops).containsOnlyKeys("get", "put", "delete", "patch");
+        for (String op : KEY_OPS) {
             String base = "paths.'/keys/{key}'." + op;
-            assertThat(doc.getList(base + ".parameters.name")).containsExactly("key");
-            assertThat(doc.getList(base + ".parameters.in")).containsExactly("path");
+            assertThat(doc.getList(base + ".parameters.findAll { it['in'] == 'path' }.name")).containsExactly("key");
             assertThat(doc.getMap(base + ".responses")).containsKeys("400");
         }
-        assertThat(doc.getMap("paths.'/keys/{key}'.put.responses")).containsKeys("200", "201", "400", "413", "415",
-                "503");
-        assertThat(doc.getMap("paths.'/keys/{key}'.get.responses")).containsKeys("200", "404");
-        assertThat(doc.getMap("paths.'/keys/{key}'.delete.responses")).containsKeys("204", "404", "503");
+        assertThat(doc.getMap("paths.'/keys/{key}'.put.responses")).containsKeys("200", "201", "400", "412", "413",
+                "415", "503");
+        assertThat(doc.getMap("paths.'/keys/{key}'.get.responses")).containsKeys("200", "304", "400", "404", "412");
+        assertThat(doc.getMap("paths.'/keys/{key}'.delete.responses")).containsKeys("204", "404", "412", "503");
+        assertThat(doc.getMap("paths.'/keys/{key}'.patch.responses")).containsKeys("200", "201", "400", "409", "412",
+                "413", "415", "503");
+        assertThat(doc.getMap("paths.'/keys'")).containsOnlyKeys("get");
+        assertThat(doc.getMap("paths.'/batch'")).containsOnlyKeys("post");
         assertThat(doc.getString("paths.'/keys/{key}'.put.responses.'400'.content.keySet()[0]"))
                 .isEqualTo("application/problem+json");
     }
 
+    /**
+     * Every error of the key, list and batch operations is a Problem with an example of its own status, whose type
+     * and title are the ones the API answers for that type. 401 and 403 on /keys/{key} come from the security
+     * filters and are added without examples.
+     */
     @Test
     void everyErrorResponseHasAProblemExampleOfItsOwnStatus() {
         JsonPath doc = doc();
+        Map<String, ApiProblem.Type> types = new java.util.HashMap<>();
+        for (ApiProblem.Type t : ApiProblem.Type.values()) {
+            types.put(t.uri.toString(), t);
+        }
         int checked = 0;
-        for (String op : List.of("get", "put", "delete")) {
-            Map<String, Map<String, Object>> responses = doc.getMap("paths.'/keys/{key}'." + op + ".responses");
+        List<String> operations = new java.util.ArrayList<>(
+                KEY_OPS.stream().map(op -> "'/keys/{key}'." + op).toList());
+        operations.addAll(List.of("'/keys'.get", "'/batch'.post"));
+        for (String path : operations) {
+            Map<String, Object> responses = doc.getMap("paths." + path + ".responses");
             for (String code : responses.keySet()) {
-                if (code.startsWith("2")) {
+                if (code.startsWith("2") || code.startsWith("3")) {
                     continue;
                 }
-                String content = "paths.'/keys/{key}'." + op + ".responses.'" + code + "'.content.'application/problem+json'";
-                assertThat(doc.getString(content + ".schema.$ref")).isEqualTo("#/components/schemas/Problem");
-                if (code.equals("401") || code.equals("403")) {
-                    checked++;
-                    continue;
-                }
-                // One unnamed example is rendered as "example".
-                Map<String, Object> example = doc.getMap(content + ".example");
-                assertThat(example).as(op + " " + code).isNotNull();
-                assertThat(example.get("status")).as(op + " " + code).isEqualTo(Integer.parseInt(code));
-                assertThat((String) example.get("detail")).as(op + " " + code).isNotBlank();
+                String content = "paths." + path + ".responses.'" + code + "'.content.'application/problem+json'";
+                assertThat(doc.getString(content + ".schema.$ref")).as(path + " " + code)
+                        .isEqualTo("#/components/schemas/Problem");
                 checked++;
+                if (path.startsWith("'/keys/{key}'") && (code.equals("401") || code.equals("403"))) {
+                    continue;
+                }
+                List<Map<String, Object>> examples = examples(doc, content);
+                assertThat(examples).as(path + " " + code).isNotEmpty();
+                for (Map<String, Object> example : examples) {
+                    assertThat(example.get("status")).as(path + " " + code).isEqualTo(Integer.parseInt(code));
+                    assertThat((String) example.get("detail")).as(path + " " + code).isNotBlank();
+                    ApiProblem.Type type = types.get((String) example.get("type"));
+                    if (type != null) {
+                        assertThat(type.status.value()).as(path + " " + code + " " + type)
+                                .isEqualTo(Integer.parseInt(code));
+                        assertThat(example.get("title")).as(path + " " + code).isEqualTo(type.title);
+                    }
+                }
             }
         }
-        assertThat(checked).isEqualTo(15);
+        assertThat(checked).isEqualTo(36);
+    }
+
+    @Test
+    void documentsPatchAsAnAtomicIncrement() {
+        JsonPath doc = doc();
+        String patch = "paths.'/keys/{key}'.patch";
+        assertThat(doc.getMap(patch + ".responses")).containsKeys("200", "201", "409", "412");
+        String body = patch + ".requestBody.content.'application/json'";
+        assertThat(doc.getString(body + ".schema.$ref")).isEqualTo("#/components/schemas/IncrementRequest");
+        assertThat(doc.getMap(body + ".examples.integer.value")).isEqualTo(Map.of("increment", 1));
+        assertThat(((Number) doc.get(body + ".examples.float.value.increment")).doubleValue()).isEqualTo(-0.5);
+        assertThat(doc.getString("components.schemas.IncrementRequest.properties.increment.type"))
+                .isEqualTo("number");
+        assertThat(doc.getList("components.schemas.IncrementRequest.required")).containsExactly("increment");
+        String conflict = patch + ".responses.'409'.content.'application/problem+json'.examples";
+        assertThat(doc.getMap(conflict)).containsOnlyKeys("not-a-number", "type-mismatch", "overflow");
+        for (String name : List.of("not-a-number", "type-mismatch", "overflow")) {
+            assertThat(doc.getString(conflict + ".'" + name + "'.value.type"))
+                    .isEqualTo("urn:kv-store:problem:" + name);
+            assertThat(doc.getMap(conflict + ".'" + name + "'.value")).containsKey("currentRevision");
+        }
+        assertThat(doc.getMap(patch + ".responses.'201'.headers")).containsKeys("ETag", "Location");
+    }
+
+    @Test
+    void documentsConditionalRequestHeaders() {
+        JsonPath doc = doc();
+        Map<String, List<String>> expected = Map.of("get", List.of("If-Match", "If-None-Match"),
+                "put", List.of("If-Match", "If-None-Match"), "patch", List.of("If-Match", "If-None-Match"),
+                "delete", List.of("If-Match"));
+        expected.forEach((op, headers) -> {
+            String base = "paths.'/keys/{key}'." + op;
+            assertThat(doc.getList(base + ".parameters.findAll { it['in'] == 'header' }.name")).as(op)
+                    .containsExactlyInAnyOrderElementsOf(headers);
+            assertThat(doc.getMap(base + ".responses")).as(op).containsKey("412");
+            String failed = base + ".responses.'412'.content.'application/problem+json'";
+            for (Map<String, Object> example : examples(doc, failed)) {
+                assertThat(example).as(op).containsKey("currentRevision");
+                assertThat(example.get("type")).isEqualTo("urn:kv-store:problem:precondition-failed");
+            }
+            assertThat(examples(doc, base + ".responses.'400'.content.'application/problem+json'")).as(op)
+                    .anySatisfy(e -> assertThat(e.get("type")).isEqualTo("urn:kv-store:problem:invalid-precondition"));
+        });
+        String get = "paths.'/keys/{key}'.get";
+        assertThat(doc.getString(get + ".parameters.find { it.name == 'If-None-Match' }.description"))
+                .contains("304");
+        assertThat(doc.getMap(get + ".responses.'304'.headers")).containsKey("ETag");
+        assertThat(doc.getMap(get + ".responses.'304'")).doesNotContainKey("content");
+    }
+
+    @Test
+    void responsesWithAnEntryDocumentTheETag() {
+        JsonPath doc = doc();
+        for (String response : List.of("get.responses.'200'", "get.responses.'304'", "put.responses.'200'",
+                "put.responses.'201'", "patch.responses.'200'", "patch.responses.'201'")) {
+            String etag = "paths.'/keys/{key}'." + response + ".headers.ETag";
+            assertThat(doc.getString(etag + ".schema.type")).as(response).isEqualTo("string");
+            assertThat(doc.getString(etag + ".schema.example")).as(response).matches("\"[0-9]+\"");
+            assertThat(doc.getString(etag + ".description")).as(response).isNotBlank();
+        }
+        for (String response : List.of("get.responses.'200'", "put.responses.'200'", "patch.responses.'200'")) {
+            assertThat(examples(doc, "paths.'/keys/{key}'." + response + ".content.'application/json'"))
+                    .as(response).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e).containsKeys("key", "type", "value", "revision", "createRevision"));
+        }
+    }
+
+    @Test
+    void documentsTheListingQuery() {
+        JsonPath doc = doc();
+        String list = "paths.'/keys'.get";
+        assertThat(doc.getList(list + ".parameters.name")).containsExactlyInAnyOrder("prefix", "limit", "cursor",
+                "keysOnly");
+        assertThat(doc.getList(list + ".parameters.in")).containsOnly("query");
+        String limit = list + ".parameters.find { it.name == 'limit' }.schema";
+        assertThat(doc.getInt(limit + ".default")).isEqualTo(100);
+        assertThat(doc.getInt(limit + ".maximum")).isEqualTo(1000);
+        assertThat(doc.getString(list + ".parameters.find { it.name == 'keysOnly' }.schema.type"))
+                .isEqualTo("boolean");
+        assertThat(doc.getMap(list + ".responses")).containsKeys("200", "400", "403");
+        String ok = list + ".responses.'200'.content.'application/json'";
+        assertThat(doc.getString(ok + ".schema.$ref")).isEqualTo("#/components/schemas/KeyPage");
+        assertThat(examples(doc, ok)).isNotEmpty()
+                .allSatisfy(e -> assertThat(e).containsOnlyKeys("items", "cursor", "next"));
+        assertThat(examples(doc, list + ".responses.'400'.content.'application/problem+json'"))
+                .extracting(e -> e.get("type"))
+                .contains("urn:kv-store:problem:invalid-query", "urn:kv-store:problem:invalid-cursor");
+        assertThat(examples(doc, list + ".responses.'403'.content.'application/problem+json'"))
+                .extracting(e -> e.get("type")).containsOnly("urn:kv-store:problem:forbidden");
+    }
+
+    @Test
+    void documentsTheBatchWithAnExampleForEachResponse() {
+        JsonPath doc = doc();
+        String batch = "paths.'/batch'.post";
+        assertThat(doc.getMap(batch + ".responses")).containsKeys("200", "400", "412", "413");
+        String body = batch + ".requestBody.content.'application/json'";
+        assertThat(doc.getString(body + ".schema.$ref")).isEqualTo("#/components/schemas/BatchRequest");
+        assertThat(doc.getList(body + ".examples.batch.value.operations.op")).containsExactly("set", "set", "delete");
+        assertThat(doc.getString("components.schemas.BatchRequest.properties.operations.items.$ref"))
+                .isEqualTo("#/components/schemas/BatchOperation");
+        assertThat(doc.getMap("components.schemas.BatchOperation.properties")).containsOnlyKeys("op", "key", "type",
+                "value", "ifRevision", "ifAbsent");
+        for (String code : List.of("200", "400", "412", "413")) {
+            String media = code.equals("200") ? "application/json" : "application/problem+json";
+            assertThat(examples(doc, batch + ".responses.'" + code + "'.content.'" + media + "'")).as(code)
+                    .isNotEmpty();
+        }
+        assertThat(doc.getString(batch + ".responses.'200'.content.'application/json'.schema.$ref"))
+                .isEqualTo("#/components/schemas/BatchResult");
+        Map<String, Object> failed = examples(doc,
+                batch + ".responses.'412'.content.'application/problem+json'").get(0);
+        assertThat(failed).containsKeys("failedOperation", "results");
+        assertThat(examples(doc, batch + ".responses.'413'.content.'application/problem+json'"))
+                .extracting(e -> e.get("type")).containsOnly("urn:kv-store:problem:too-large");
+    }
+
+    /** The documented batch example, sent to a store where "a" has no value, answers the documented 412 shape. */
+    @Test
+    void theBatchExampleAnswersAsDocumented() {
+        JsonPath doc = doc();
+        Map<String, Object> body = doc.getMap("paths.'/batch'.post.requestBody.content.'application/json'"
+                + ".examples.batch.value");
+        Map<String, Object> documented = examples(doc,
+                "paths.'/batch'.post.responses.'412'.content.'application/problem+json'").get(0);
+        JsonPath answer = given().port(port).contentType("application/json").body(body).post("/batch").then()
+                .statusCode(412).contentType("application/problem+json").extract().jsonPath();
+        assertThat(answer.getMap("$")).containsOnlyKeys(documented.keySet());
+        assertThat(answer.getInt("failedOperation")).isZero();
+        assertThat(answer.getList("results.outcome")).containsExactly("precondition-failed", "aborted", "aborted");
+    }
+
+    /** The documented increment examples, and the ETag they answer, work as described. */
+    @Test
+    void theIncrementExamplesAnswerAsDocumented() {
+        JsonPath doc = doc();
+        String examples = "paths.'/keys/{key}'.patch.requestBody.content.'application/json'.examples";
+        Map<String, Object> integer = doc.getMap(examples + ".integer.value");
+        Map<String, Object> fraction = doc.getMap(examples + ".float.value");
+        String etag = given().port(port).contentType("application/json").body(integer).patch("/keys/try/counter")
+                .then().statusCode(201).header("Location", endsWith("/keys/try/counter"))
+                .body("type", org.hamcrest.Matchers.equalTo("integer")).extract().header("ETag");
+        assertThat(etag).matches("\"[0-9]+\"");
+        given().port(port).header("If-None-Match", etag).get("/keys/try/counter").then().statusCode(304)
+                .header("ETag", etag);
+        given().port(port).contentType("application/json").body(fraction).patch("/keys/try/counter").then()
+                .statusCode(409).body("type", org.hamcrest.Matchers.equalTo("urn:kv-store:problem:type-mismatch"))
+                .body("currentRevision", org.hamcrest.Matchers.notNullValue());
+        given().port(port).header("If-Match", "42").get("/keys/try/counter").then().statusCode(400)
+                .body("type", org.hamcrest.Matchers.equalTo("urn:kv-store:problem:invalid-precondition"));
+    }
+
+    /** A response's examples: one unnamed is rendered as "example", named ones under "examples". */
+    private static List<Map<String, Object>> examples(JsonPath doc, String content) {
+        Map<String, Object> named = doc.getMap(content + ".examples");
+        if (named == null) {
+            Map<String, Object> one = doc.getMap(content + ".example");
+            return one == null ? List.of() : List.of(one);
+        }
+        return named.keySet().stream().map(k -> doc.<String, Object>getMap(content + ".examples.'" + k + "'.value"))
+                .toList();
     }
 
     @Test

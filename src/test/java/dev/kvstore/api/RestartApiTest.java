@@ -43,14 +43,20 @@ class RestartApiTest {
         }
         try (ConfigurableApplicationContext app = start()) {
             int port = port(app);
-            assertBody(port, "/keys/s", "{\"key\":\"s\",\"type\":\"string\",\"value\":\"välue ✓\"}");
-            assertBody(port, "/keys/i", "{\"key\":\"i\",\"type\":\"integer\",\"value\":-9223372036854775808}");
-            assertBody(port, "/keys/f", "{\"key\":\"f\",\"type\":\"float\",\"value\":-0.0}");
-            assertBody(port, "/keys/dir/sub/leaf", "{\"key\":\"dir/sub/leaf\",\"type\":\"float\",\"value\":4.9E-324}");
+            assertBody(port, "/keys/s", "{\"key\":\"s\",\"type\":\"string\",\"value\":\"välue ✓\""
+                    + ",\"revision\":1,\"createRevision\":1}");
+            assertBody(port, "/keys/i", "{\"key\":\"i\",\"type\":\"integer\",\"value\":-9223372036854775808"
+                    + ",\"revision\":2,\"createRevision\":2}");
+            assertBody(port, "/keys/f", "{\"key\":\"f\",\"type\":\"float\",\"value\":-0.0"
+                    + ",\"revision\":3,\"createRevision\":3}");
+            assertBody(port, "/keys/dir/sub/leaf", "{\"key\":\"dir/sub/leaf\",\"type\":\"float\",\"value\":4.9E-324"
+                    + ",\"revision\":4,\"createRevision\":4}");
             given().port(port).get("/keys/gone").then().statusCode(404);
             given().port(port).get("/actuator/health").then().statusCode(200)
                     .body("components.wal.details.lastRecovery.framesReplayed", equalTo(6))
-                    .body("components.wal.details.liveKeys", equalTo(4));
+                    .body("components.wal.details.liveKeys", equalTo(4))
+                    // Six writes, the delete included, each took a revision.
+                    .body("components.wal.details.revision", equalTo(6));
         }
     }
 
@@ -59,12 +65,16 @@ class RestartApiTest {
         install("basic.log");
         try (ConfigurableApplicationContext app = start()) {
             int port = port(app);
-            assertBody(port, "/keys/greeting", "{\"key\":\"greeting\",\"type\":\"string\",\"value\":\"Hello, World!\"}");
-            assertBody(port, "/keys/i64max", "{\"key\":\"i64max\",\"type\":\"integer\",\"value\":9223372036854775807}");
-            assertBody(port, "/keys/tiny", "{\"key\":\"tiny\",\"type\":\"float\",\"value\":4.9E-324}");
-            assertBody(port, "/keys/negzero", "{\"key\":\"negzero\",\"type\":\"float\",\"value\":-0.0}");
+            assertBody(port, "/keys/greeting", "{\"key\":\"greeting\",\"type\":\"string\",\"value\":\"Hello, World!\""
+                    + ",\"revision\":1,\"createRevision\":1}");
+            assertBody(port, "/keys/i64max", "{\"key\":\"i64max\",\"type\":\"integer\",\"value\":9223372036854775807"
+                    + ",\"revision\":10,\"createRevision\":10}");
+            assertBody(port, "/keys/tiny", "{\"key\":\"tiny\",\"type\":\"float\",\"value\":4.9E-324"
+                    + ",\"revision\":13,\"createRevision\":13}");
+            assertBody(port, "/keys/negzero", "{\"key\":\"negzero\",\"type\":\"float\",\"value\":-0.0"
+                    + ",\"revision\":12,\"createRevision\":12}");
             assertBody(port, "/keys/a/b/c",
-                    "{\"key\":\"a/b/c\",\"type\":\"string\",\"value\":\"slashes are part of the key\"}");
+                    "{\"key\":\"a/b/c\",\"type\":\"string\",\"value\":\"slashes are part of the key\",\"revision\":9,\"createRevision\":9}");
             given().port(port).urlEncodingEnabled(false).get("/keys/%D0%BA%D0%BB%D1%8E%D1%87%2F%C3%BC%F0%9F%99%82")
                     .then().statusCode(200).body("value", equalTo("unicode key and välue ✓"));
             given().port(port).get("/keys/tmp").then().statusCode(404);
@@ -98,7 +108,8 @@ class RestartApiTest {
             given().port(port).get("/actuator/health").then().statusCode(200)
                     .body("components.wal.details.lastRecovery.repaired", equalTo(true))
                     .body("components.wal.details.lastRecovery.bytesCut", equalTo(original.length - 75));
-            assertBody(port, "/keys/greeting", "{\"key\":\"greeting\",\"type\":\"string\",\"value\":\"Hello, World!\"}");
+            assertBody(port, "/keys/greeting", "{\"key\":\"greeting\",\"type\":\"string\",\"value\":\"Hello, World!\""
+                    + ",\"revision\":1,\"createRevision\":1}");
         }
         try (var files = Files.list(dataDir)) {
             Path aside = files.filter(p -> p.getFileName().toString().startsWith("kvstore.log.corrupt-")).findFirst()

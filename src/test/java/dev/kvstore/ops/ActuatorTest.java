@@ -68,6 +68,7 @@ class ActuatorTest {
                 .body(containsString("kv_wal_group_writes_bucket"))
                 .body(containsString("kv_wal_log_bytes "))
                 .body(containsString("kv_keys "))
+                .body(containsString("kv_revision "))
                 .body(containsString("kv_wal_writable 1.0"));
     }
 

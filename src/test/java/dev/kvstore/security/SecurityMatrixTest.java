@@ -115,6 +115,17 @@ class SecurityMatrixTest {
         row("DELETE", "/keys/w", null, 401, 401, 403, 204, 204, 403);
         row("DELETE", "/keys/team-a/w", null, 401, 401, 403, 204, 204, 204);
         row("POST", "/keys/existing", null, 401, 401, 403, 405, 405, 403);
+        String inc = "{\"increment\":1}";
+        row("PATCH", "/keys/counter", inc, 401, 401, 403, 201, 201, 403);
+        row("PATCH", "/keys/team-a/counter", inc, 401, 401, 403, 201, 201, 201);
+        row("GET", "/keys?prefix=team-a/", null, 401, 401, 200, 200, 200, 200);
+        row("GET", "/keys?prefix=team", null, 401, 401, 200, 200, 200, 403);
+        row("GET", "/keys", null, 401, 401, 200, 200, 200, 403);
+        String setB = "{\"op\":\"set\",\"key\":\"team-a/b\",\"type\":\"integer\",\"value\":1}";
+        String inScope = "{\"operations\":[" + setB + "]}";
+        String outOfScope = "{\"operations\":[" + setB + ",{\"op\":\"delete\",\"key\":\"nothing\"}]}";
+        row("POST", "/batch", inScope, 401, 401, 403, 200, 200, 200);
+        row("POST", "/batch", outOfScope, 401, 401, 403, 200, 200, 403);
         row("GET", "/actuator/health/liveness", null, 200, 200, 200, 200, 200, 200);
         row("GET", "/actuator/health/readiness", null, 200, 200, 200, 200, 200, 200);
         row("GET", "/actuator/health", null, 200, 200, 200, 200, 200, 200);
@@ -134,7 +145,7 @@ class SecurityMatrixTest {
     private void row(String method, String path, String body, int... statuses) {
         Who[] who = Who.values();
         for (int i = 0; i < who.length; i++) {
-            if (method.equals("DELETE") || method.equals("PUT")) {
+            if (method.equals("DELETE") || method.equals("PUT") || method.equals("PATCH")) {
                 reset(path, method);
             }
             expect(method, path, body, who[i], statuses[i]);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CorruptionShapeTest {
 
-    private static final LogFormat FORMAT = new LogFormat((byte) 0xAA, (byte) 0x01, 1024, 4 << 20);
+    private static final LogFormat FORMAT = new LogFormat((byte) 0xAA, 1024, 4 << 20);
     private static final byte[] BASIC = GoldenLogs.bytes("basic.log");
     private static final byte[] NEXT = Frame.encodeSet(FORMAT, Utf8.encode("next"), Value.of("a full frame"));
 
@@ -131,7 +131,7 @@ class CorruptionShapeTest {
 
     @Test
     void wrongMagic() throws IOException {
-        byte[] log = Frame.encodeSet(new LogFormat((byte) 0xBB, (byte) 0x01, 1024, 1024), Utf8.encode("k"),
+        byte[] log = Frame.encodeSet(new LogFormat((byte) 0xBB, 1024, 1024), Utf8.encode("k"),
                 Value.of(1L));
         Path file = install(log);
 
@@ -146,21 +146,24 @@ class CorruptionShapeTest {
 
     @Test
     void wrongVersionAfterValidFrames() throws IOException {
-        byte[] v2 = Frame.encodeSet(new LogFormat((byte) 0xAA, (byte) 0x02, 1024, 1024), Utf8.encode("k"),
-                Value.of(1L));
-        byte[] log = concat(BASIC, v2);
+        // A seed-layout frame under version 3, which no release has written yet, with a CRC that checks out.
+        byte[] v3 = Frame.encodeSet(new LogFormat((byte) 0xAA, 1024, 1024), Utf8.encode("k"), Value.of(1L));
+        v3[Frame.VERSION_OFFSET] = 0x03;
+        java.nio.ByteBuffer.wrap(v3).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(v3.length - Frame.CRC_BYTES, Frame.checksum(v3, 0, v3.length - Frame.CRC_BYTES));
+        byte[] log = concat(BASIC, v3);
         install(log);
 
         assertThatThrownBy(() -> open(StoreOptions.defaults(dir)))
                 .isInstanceOfSatisfying(IncompatibleLogException.class, e -> {
                     assertThat(e.offset()).isEqualTo(BASIC.length);
-                    assertThat(e.foundVersion()).isEqualTo(2);
+                    assertThat(e.foundVersion()).isEqualTo(3);
                 });
     }
 
     @Test
     void foreignFrameAfterDamageIsIncompatibleNotTorn() throws IOException {
-        byte[] foreign = Frame.encodeSet(new LogFormat((byte) 0xBB, (byte) 0x01, 1024, 1024), Utf8.encode("k"),
+        byte[] foreign = Frame.encodeSet(new LogFormat((byte) 0xBB, 1024, 1024), Utf8.encode("k"),
                 Value.of(1L));
         byte[] log = concat(BASIC, new byte[] {1, 2, 3}, foreign);
         install(log);

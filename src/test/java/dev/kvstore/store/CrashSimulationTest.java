@@ -74,6 +74,9 @@ class CrashSimulationTest {
         /** Compactions asked for while the writers run; with {@code autoCompaction}, more may start on their own. */
         private final int compactions;
         private final boolean autoCompaction;
+        /** The highest revision acknowledged to a writer: under ALWAYS, the counter after the crash is at least this. */
+        private final java.util.concurrent.atomic.AtomicLong maxAcknowledgedRevision =
+                new java.util.concurrent.atomic.AtomicLong();
 
         SimCase(long seed) {
             rnd = new SplittableRandom(seed);
@@ -168,15 +171,19 @@ class CrashSimulationTest {
                         if (issued.getAndIncrement() == faultAt) {
                             injectFault(faults, r);
                         }
+                        if (r.nextInt(4) == 0) {
+                            if (!writePair(store, history, id, i, r)) {
+                                return;
+                            }
+                            continue;
+                        }
                         String key = "w" + id + "/k" + r.nextInt(5);
                         Value value = r.nextInt(5) == 0 ? null : randomValue(r);
                         try {
-                            if (value == null) {
-                                store.delete(key);
-                            } else {
-                                store.set(key, value);
-                            }
+                            WriteResult result = value == null ? store.remove(key, Precondition.NONE)
+                                    : store.put(key, value, Precondition.NONE);
                             history.add(new Op(key, value, true));
+                            maxAcknowledgedRevision.accumulateAndGet(result.revision(), Math::max);
                         } catch (StoreUnavailableException e) {
                             history.add(new Op(key, value, false));
                             return;
@@ -202,6 +209,34 @@ class CrashSimulationTest {
                 t.join();
             }
             return histories;
+        }
+
+        /**
+         * A batch that sets (or deletes) the writer's pair of keys together, sometimes with a precondition that
+         * holds; returns false once the store refuses writes.
+         */
+        private boolean writePair(WalKeyValueStore store, List<Op> history, int id, int i, SplittableRandom r) {
+            String x = "w" + id + "/pair-x";
+            String y = "w" + id + "/pair-y";
+            Value value = r.nextInt(4) == 0 ? null : Value.of(id * 1_000_000L + i);
+            Precondition onX = r.nextBoolean() ? Precondition.NONE : Precondition.ifRevision(
+                    store.entry(x) == null ? 1 : store.entry(x).revision());
+            List<BatchOperation> ops = value == null
+                    ? List.of(BatchOperation.delete(x, null), BatchOperation.delete(y, null))
+                    : List.of(BatchOperation.set(x, value, onX), BatchOperation.set(y, value, null));
+            try {
+                BatchResult result = store.batch(ops);
+                if (result.applied()) {
+                    history.add(new Op(x, value, true));
+                    history.add(new Op(y, value, true));
+                    maxAcknowledgedRevision.accumulateAndGet(result.revision(), Math::max);
+                }
+                return true;
+            } catch (StoreUnavailableException e) {
+                history.add(new Op(x, value, false));
+                history.add(new Op(y, value, false));
+                return false;
+            }
         }
 
         private static void injectFault(FaultInjectingStorage faults, SplittableRandom r) {
@@ -242,7 +277,19 @@ class CrashSimulationTest {
             }
             assertThat(recovered.entries()).as("index vs an independent replay").isEqualTo(replay(log));
             checkNothingInvented(recovered.entries(), histories);
+            checkPairsWhole(recovered.entries());
+            for (int w = 0; w < writers; w++) {
+                for (String k : new String[] {"/pair-x", "/pair-y", "/k0", "/k1", "/k2", "/k3", "/k4"}) {
+                    Entry e = recovered.entry("w" + w + k);
+                    if (e != null) {
+                        assertThat(e.revision()).as("revision of w%d%s", w, k).isBetween(e.createRevision(),
+                                recovered.revision());
+                    }
+                }
+            }
             if (mode == SyncMode.ALWAYS) {
+                assertThat(recovered.revision()).as("the counter after the crash")
+                        .isGreaterThanOrEqualTo(maxAcknowledgedRevision.get());
                 for (List<Op> history : histories) {
                     checkAcknowledged(recovered, history);
                 }
@@ -265,6 +312,14 @@ class CrashSimulationTest {
                 pos += (int) length;
             }
             return pos;
+        }
+
+        /** A batch is all there or not at all: each writer's pair holds one value, or neither key is there. */
+        private void checkPairsWhole(Map<String, Value> recovered) {
+            for (int w = 0; w < writers; w++) {
+                assertThat(recovered.get("w" + w + "/pair-y")).as("pair of writer %d", w)
+                        .isEqualTo(recovered.get("w" + w + "/pair-x"));
+            }
         }
 
         /** Every recovered value was written to its key by some write, acknowledged or not. */

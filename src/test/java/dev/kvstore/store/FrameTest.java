@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class FrameTest {
 
-    private static final LogFormat FORMAT = new LogFormat((byte) 0xAA, (byte) 0x01, 1024, 4 << 20);
+    private static final LogFormat FORMAT = new LogFormat((byte) 0xAA, 1024, 4 << 20);
 
     @Test
     void encodesTheExampleOfTheFormatSpecByteForByte() {
@@ -26,7 +26,7 @@ class FrameTest {
         assertThat(frame[Frame.OP_OFFSET]).isEqualTo(Frame.OP_DELETE);
         assertThat(frame[Frame.ENCODING_OFFSET]).isEqualTo(Frame.ENCODING_UTF8);
         assertThat(Frame.checkBody(frame, 0, FORMAT)).isNull();
-        assertThat(Frame.decode(frame, 0)).isEqualTo(new LogRecord("tmp", null));
+        assertThat(Frame.decode(frame, 0)).isEqualTo(new LogRecord.Delete("tmp", 0));
     }
 
     @Test
@@ -40,7 +40,7 @@ class FrameTest {
             assertThat(Frame.totalLength(frame, 0)).isEqualTo(frame.length - 4L);
             assertThat(Frame.checkLength(Frame.totalLength(frame, 0), frame.length, FORMAT)).isNull();
             assertThat(Frame.checkBody(frame, 0, FORMAT)).isNull();
-            assertThat(Frame.decode(frame, 0)).isEqualTo(new LogRecord("ключ/ü", v));
+            assertThat(Frame.decode(frame, 0)).isEqualTo(new LogRecord.Set("ключ/ü", v, 0, 0));
         }
     }
 
@@ -48,7 +48,7 @@ class FrameTest {
     void negativeZeroKeepsItsSignBit() {
         byte[] frame = Frame.encodeSet(FORMAT, Utf8.encode("z"), Value.of(-0.0));
 
-        Value.Float decoded = (Value.Float) Frame.decode(frame, 0).value();
+        Value.Float decoded = (Value.Float) ((LogRecord.Set) Frame.decode(frame, 0)).value();
         assertThat(Double.doubleToRawLongBits(decoded.value())).isEqualTo(Double.doubleToRawLongBits(-0.0));
     }
 
@@ -61,9 +61,9 @@ class FrameTest {
             int len = (int) (4 + Frame.totalLength(log, pos));
             assertThat(Frame.checkBody(log, pos, FORMAT)).isNull();
             LogRecord r = Frame.decode(log, pos);
-            byte[] again = r.isDelete()
-                    ? Frame.encodeDelete(FORMAT, Utf8.encode(r.key()))
-                    : Frame.encodeSet(FORMAT, Utf8.encode(r.key()), r.value());
+            byte[] again = r instanceof LogRecord.Set s
+                    ? Frame.encodeSet(FORMAT, Utf8.encode(s.key()), s.value())
+                    : Frame.encodeDelete(FORMAT, Utf8.encode(((LogRecord.Delete) r).key()));
             assertThat(again).isEqualTo(java.util.Arrays.copyOfRange(log, pos, pos + len));
             pos += len;
         }

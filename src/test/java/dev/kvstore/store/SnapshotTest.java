@@ -52,15 +52,12 @@ class SnapshotTest {
             if (pos >= log.length) {
                 return false;
             }
-            LogRecord r = Frame.decode(log, pos);
-            boolean before = Objects.equals(state.get(r.key()), target.get(r.key()));
-            if (r.isDelete()) {
-                state.remove(r.key());
-            } else {
-                state.put(r.key(), r.value());
+            for (LogReplay.Change c : LogReplay.changes(Frame.decode(log, pos))) {
+                boolean before = Objects.equals(state.get(c.key()), target.get(c.key()));
+                LogReplay.apply(state, c);
+                boolean after = Objects.equals(state.get(c.key()), target.get(c.key()));
+                differing += (before ? 1 : 0) - (after ? 1 : 0);
             }
-            boolean after = Objects.equals(state.get(r.key()), target.get(r.key()));
-            differing += (before ? 1 : 0) - (after ? 1 : 0);
             pos += (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(log, pos));
         }
     }
@@ -148,7 +145,7 @@ class SnapshotTest {
                 Files.write(file, bytesOf(s));
             }
         }
-        LogInspector.Report report = new LogInspector((byte) 0xAA, (byte) 1, 1024, 4 << 20).verify(file);
+        LogInspector.Report report = new LogInspector((byte) 0xAA, 1024, 4 << 20, 16 << 20).verify(file);
         assertThat(report.kind()).isEqualTo(LogInspector.Kind.SOUND);
         assertThat(report.liveKeys()).isEqualTo(state.size());
 

@@ -58,14 +58,14 @@ class WalKeyValueStoreTest {
     }
 
     @Test
-    void writesTheConfiguredMagicAndVersionAndReadsThemBack() throws IOException {
-        StoreOptions options = StoreOptions.defaults(tmp).withFormat((byte) 0x42, (byte) 0x07);
+    void writesTheConfiguredMagicInVersionTwoFramesAndReadsThemBack() throws IOException {
+        StoreOptions options = StoreOptions.defaults(tmp).withMagic((byte) 0x42);
         try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
             store.set("k", Value.of(1L));
         }
         byte[] log = Files.readAllBytes(tmp.resolve("kvstore.log"));
         assertThat(log[Frame.MAGIC_OFFSET]).isEqualTo((byte) 0x42);
-        assertThat(log[Frame.VERSION_OFFSET]).isEqualTo((byte) 0x07);
+        assertThat(log[Frame.VERSION_OFFSET]).isEqualTo(Frame.VERSION_REVISIONS);
         try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
             assertThat(store.get("k")).isEqualTo(Value.of(1L));
         }
@@ -90,7 +90,7 @@ class WalKeyValueStoreTest {
             assertThat(store.set("12345678", Value.of("x".repeat(16)))).isEqualTo(WriteOutcome.CREATED);
             assertThat(store.size()).isEqualTo(1);
         }
-        assertThat(Files.size(tmp.resolve("kvstore.log"))).isEqualTo(Frame.OVERHEAD + 8 + 16);
+        assertThat(Files.size(tmp.resolve("kvstore.log"))).isEqualTo(Frame.OVERHEAD_V2 + 8 + 16);
     }
 
     private static void assertReason(Runnable r, InvalidEntryException.Reason reason) {

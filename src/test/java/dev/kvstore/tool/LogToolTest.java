@@ -50,6 +50,32 @@ class LogToolTest {
     }
 
     @Test
+    void dumpShowsRevisionsTheOperationsOfABatchAndTheRevisionFrameOfACompactedLog() throws IOException {
+        Path data = dir.resolve("data");
+        try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
+            store.set("a", dev.kvstore.store.Value.of(1L));
+            store.batch(List.of(dev.kvstore.store.BatchOperation.set("b", dev.kvstore.store.Value.of("x"), null),
+                    dev.kvstore.store.BatchOperation.delete("a", null)));
+        }
+        Path log = data.resolve("kvstore.log");
+        assertThat(run("dump", log.toString())).isEqualTo(LogTool.SOUND);
+        List<String> lines = out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("{\"offset\":0,\"length\":45,\"op\":\"set\",\"revision\":1,\"key\":\"a\","
+                + "\"type\":\"integer\",\"value\":1}");
+        assertThat(lines.get(1)).isEqualTo("{\"offset\":45,\"length\":75,\"op\":\"batch-set\",\"revision\":2,"
+                + "\"key\":\"b\",\"type\":\"string\",\"value\":\"x\"}");
+        assertThat(lines.get(2)).isEqualTo("{\"offset\":45,\"length\":75,\"op\":\"batch-delete\",\"revision\":2,"
+                + "\"key\":\"a\"}");
+        try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
+            store.compact();
+        }
+        assertThat(run("dump", log.toString())).isEqualTo(LogTool.SOUND);
+        assertThat(out().lines().toList()).startsWith("{\"offset\":0,\"length\":36,\"op\":\"revision\",\"revision\":2}",
+                "{\"offset\":36,\"length\":38,\"op\":\"set\",\"revision\":2,\"key\":\"b\",\"type\":\"string\","
+                        + "\"value\":\"x\"}");
+    }
+
+    @Test
     void verifyReportsATornTailAndExitsNonZero() throws IOException {
         Path log = golden("torn-huge-length.log");
         byte[] before = Files.readAllBytes(log);

@@ -1,0 +1,58 @@
+package dev.kvstore.api;
+
+import dev.kvstore.KvProperties;
+import dev.kvstore.store.BatchOperation;
+import dev.kvstore.store.BatchResult;
+import dev.kvstore.store.WalKeyValueStore;
+import dev.kvstore.store.WriteResult;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code POST /batch}: several sets and deletes, applied together under one revision or not at all. */
+@RestController
+class BatchController implements BatchApi {
+
+    private final WalKeyValueStore store;
+    private final long maxRequestBytes;
+
+    BatchController(WalKeyValueStore store, KvProperties properties) {
+        this.store = store;
+        this.maxRequestBytes = properties.limits().maxRequestBytes();
+    }
+
+    @Override
+    @PostMapping(path = "/batch", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    public BatchView batch(HttpServletRequest request) throws IOException {
+        RequestBody body = RequestBody.read(request, maxRequestBytes);
+        List<BatchOperation> ops = BatchJson.parse(body.bytes(), body.length());
+        for (int i = 0; i < ops.size(); i++) {
+            store.validateKey(ops.get(i).key());
+            KeyScope.check(ops.get(i).key(), "the key of operation " + i);
+        }
+        BatchResult result = store.batch(ops);
+        List<BatchView.Result> results = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            results.add(BatchView.Result.of(ops.get(i), result.results().get(i)));
+        }
+        if (!result.applied()) {
+            int failed = result.failedIndex();
+            WriteResult f = result.results().get(failed);
+            throw new ApiProblem(ApiProblem.Type.PRECONDITION_FAILED, String.format(
+                    "The precondition of operation %d (%s \"%s\") does not hold: the key %s. Nothing was written.",
+                    failed, ops.get(failed).isDelete() ? "delete" : "set", ops.get(failed).key(),
+                    f.entry() == null ? "has no value" : "is at revision " + f.entry().revision()))
+                    .with("failedOperation", failed).with("results", results);
+        }
+        return new BatchView(result.revision(), results);
+    }
+
+    static String outcome(WriteResult r) {
+        return r.outcome().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

@@ -1,0 +1,119 @@
+package dev.kvstore.api;
+
+import dev.kvstore.store.Entry;
+import dev.kvstore.store.Precondition;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * RFC 9110 conditional requests on a key, whose entity tag is its revision in quotes ({@code "42"}, always strong).
+ * {@code If-Match} compares strongly, {@code If-None-Match} weakly; {@code *} matches any current value. For a write
+ * both become one engine {@link Precondition}, tested on the writer thread against the state the write changes. A
+ * header that is not a list of entity tags is a 400.
+ */
+final class Preconditions {
+
+    /** {@code null} when the header is absent. */
+    private final List<Tag> ifMatch;
+    private final List<Tag> ifNoneMatch;
+
+    private record Tag(boolean weak, String opaque) {
+        static final Tag ANY = new Tag(false, "*");
+    }
+
+    private Preconditions(List<Tag> ifMatch, List<Tag> ifNoneMatch) {
+        this.ifMatch = ifMatch;
+        this.ifNoneMatch = ifNoneMatch;
+    }
+
+    static Preconditions of(HttpServletRequest request) {
+        return new Preconditions(parse(request, "If-Match"), parse(request, "If-None-Match"));
+    }
+
+    static String etag(long revision) {
+        return "\"" + revision + "\"";
+    }
+
+    boolean isEmpty() {
+        return ifMatch == null && ifNoneMatch == null;
+    }
+
+    /** The precondition of a write: both headers must hold. */
+    Precondition forWrite() {
+        if (isEmpty()) {
+            return Precondition.NONE;
+        }
+        return current -> ifMatchHolds(current) && (ifNoneMatch == null || !matches(ifNoneMatch, current, false));
+    }
+
+    /** For a read: whether {@code If-Match} holds (else 412). */
+    boolean ifMatchHolds(Entry current) {
+        return ifMatch == null || matches(ifMatch, current, true);
+    }
+
+    /** For a read: whether {@code If-None-Match} matches the current entry, which makes the answer 304. */
+    boolean notModified(Entry current) {
+        return ifNoneMatch != null && matches(ifNoneMatch, current, false);
+    }
+
+    private static boolean matches(List<Tag> tags, Entry current, boolean strong) {
+        if (current == null) {
+            return false;
+        }
+        String revision = Long.toString(current.revision());
+        for (Tag t : tags) {
+            if (t == Tag.ANY || (t.opaque().equals(revision) && !(strong && t.weak()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The entity tags of every {@code name} header, or {@code null} when there is none. */
+    private static List<Tag> parse(HttpServletRequest request, String name) {
+        var headers = request.getHeaders(name);
+        if (headers == null || !headers.hasMoreElements()) {
+            return null;
+        }
+        List<Tag> tags = new ArrayList<>();
+        while (headers.hasMoreElements()) {
+            String value = headers.nextElement().trim();
+            if (value.equals("*")) {
+                tags.add(Tag.ANY);
+                continue;
+            }
+            parseList(name, value, tags);
+        }
+        return tags;
+    }
+
+    /** {@code #entity-tag}: {@code [W/]"opaque"} separated by commas, where opaque holds no {@code "}. */
+    private static void parseList(String name, String value, List<Tag> tags) {
+        int i = 0;
+        int n = value.length();
+        while (true) {
+            while (i < n && (value.charAt(i) == ' ' || value.charAt(i) == '\t' || value.charAt(i) == ',')) {
+                i++;
+            }
+            if (i == n) {
+                break;
+            }
+            boolean weak = value.startsWith("W/", i);
+            if (weak) {
+                i += 2;
+            }
+            int close = i < n && value.charAt(i) == '"' ? value.indexOf('"', i + 1) : -1;
+            if (close < 0) {
+                throw new ApiProblem(ApiProblem.Type.INVALID_PRECONDITION, String.format(
+                        "%s must be * or a list of entity tags such as \"42\" (with the quotes), not: %s",
+                        name, value.length() > 80 ? value.substring(0, 80) + "..." : value));
+            }
+            tags.add(new Tag(weak, value.substring(i + 1, close)));
+            i = close + 1;
+        }
+        if (tags.isEmpty()) {
+            throw new ApiProblem(ApiProblem.Type.INVALID_PRECONDITION, name + " is empty.");
+        }
+    }
+}
