@@ -42,7 +42,8 @@ class KillNineIT {
         boolean pending;
 
         boolean allows(String actual) {
-            return java.util.Objects.equals(actual, acknowledged) || pending && java.util.Objects.equals(actual, inFlight);
+            return java.util.Objects.equals(actual, acknowledged)
+                    || pending && java.util.Objects.equals(withoutRevisions(actual), inFlight);
         }
     }
 
@@ -162,6 +163,11 @@ class KillNineIT {
         }
     }
 
+    /** A GET or PUT answer without its revisions, to compare with the body of a request whose answer was lost. */
+    static String withoutRevisions(String body) {
+        return body == null ? null : body.replaceFirst(",\"revision\":\\d+,\"createRevision\":\\d+}$", "}");
+    }
+
     /** The value of preloaded key {@code i}. */
     private static String preloadedValue(int i) {
         return "p" + i + "-" + "x".repeat(80);
@@ -276,10 +282,12 @@ class KillNineIT {
                     s.inFlight = body;
                     s.pending = true;
                     try {
-                        int status = typed == null ? service.delete("/keys/" + key).statusCode()
-                                : service.put("/keys/" + key, "{" + typed + "}").statusCode();
+                        HttpResponse<String> response = typed == null ? service.delete("/keys/" + key)
+                                : service.put("/keys/" + key, "{" + typed + "}");
+                        int status = response.statusCode();
                         if (status == 200 || status == 201 || status == 204 || status == 404 && body == null) {
-                            s.acknowledged = body;
+                            // The PUT's answer, revisions included: a restart must give back exactly that.
+                            s.acknowledged = body == null ? null : response.body();
                             s.pending = false;
                             acks[id]++;
                         }

@@ -61,7 +61,8 @@ class PackagedJarIT {
         try (ServiceProcess service = ServiceProcess.start(spec, jar, dataDir, output)) {
             service.awaitReady(START);
             assertThat(service.get("/keys/e2e/typed").body())
-                    .isEqualTo("{\"key\":\"e2e/typed\",\"type\":\"float\",\"value\":-0.0}");
+                    .isEqualTo("{\"key\":\"e2e/typed\",\"type\":\"float\",\"value\":-0.0,\"revision\":1,"
+                            + "\"createRevision\":1}");
             assertThat(service.get("/keys/e2e/gone").statusCode()).isEqualTo(404);
             service.terminate(Duration.ofSeconds(30));
         }
