@@ -1,10 +1,14 @@
 package dev.kvstore.api;
 
+import dev.kvstore.KvProperties;
+import dev.kvstore.store.WalKeyValueStore;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.TomcatContextCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
@@ -19,6 +23,19 @@ class WebConfiguration {
             connector.setEncodedSolidusHandling("passthrough");
             connector.setEncodedReverseSolidusHandling("passthrough");
         };
+    }
+
+    /**
+     * The plain {@code GET} and {@code PUT /keys/{key}} without MVC's dispatch; after Spring Security's filters
+     * (order -100), which have authorized them like any request.
+     */
+    @Bean
+    FilterRegistrationBean<KeyFastPath> keyFastPath(WalKeyValueStore store, JsonMapper json, KvProperties properties) {
+        FilterRegistrationBean<KeyFastPath> registration = new FilterRegistrationBean<>(
+                new KeyFastPath(store, json, properties.limits().maxRequestBytes()));
+        registration.addUrlPatterns("/keys/*");
+        registration.setOrder(0);
+        return registration;
     }
 
     /** Requests Tomcat refuses on its own get problem+json too (see {@link ProblemErrorReportValve}). */

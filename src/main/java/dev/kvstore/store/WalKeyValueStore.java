@@ -147,9 +147,13 @@ public final class WalKeyValueStore implements AutoCloseable {
                 }
             } else if (record instanceof LogRecord.Set r) {
                 long rev = next(r.revision());
-                Entry old = index.get(r.key());
-                long created = r.createRevision() != 0 ? r.createRevision() : old != null ? old.createRevision() : rev;
-                index.put(r.key(), new Entry(r.value(), rev, created));
+                long framed = r.createRevision();
+                // One walk of the skip list per frame: a version-2 frame names its creation revision; a seed frame
+                // creates the key unless it existed, which the put tells.
+                Entry old = index.put(r.key(), new Entry(r.value(), rev, framed != 0 ? framed : rev));
+                if (framed == 0 && old != null) {
+                    index.put(r.key(), new Entry(r.value(), rev, old.createRevision()));
+                }
                 account(r.key(), r.value(), old);
             } else if (record instanceof LogRecord.Delete r) {
                 next(r.revision());
@@ -183,6 +187,24 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     /** The entry of {@code key} with its revisions, or {@code null} when it has none. */
     public Entry entry(String key) {
+        Entry e = read(key);
+        observer.onOperation(StoreObserver.Operation.GET, e == null ? "miss" : "hit");
+        return e;
+    }
+
+    /**
+     * Like {@link #entry}, but a miss is not counted: for a caller that hands a miss on to one that reads again (the
+     * HTTP fast path hands it to the controller, which answers the 404).
+     */
+    public Entry entryIfPresent(String key) {
+        Entry e = read(key);
+        if (e != null) {
+            observer.onOperation(StoreObserver.Operation.GET, "hit");
+        }
+        return e;
+    }
+
+    private Entry read(String key) {
         long stamp = applyLock.tryOptimisticRead();
         Entry e = index.get(key);
         if (!applyLock.validate(stamp)) {
@@ -194,7 +216,6 @@ public final class WalKeyValueStore implements AutoCloseable {
                 applyLock.unlockRead(stamp);
             }
         }
-        observer.onOperation(StoreObserver.Operation.GET, e == null ? "miss" : "hit");
         return e;
     }
 
