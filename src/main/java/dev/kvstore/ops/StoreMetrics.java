@@ -33,7 +33,7 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
 
     private final MeterRegistry registry;
     private final ObjectProvider<WalKeyValueStore> store;
-    private final Map<String, Counter> operations = new ConcurrentHashMap<>();
+    private final Map<Operation, Map<String, Counter>> operations = new java.util.EnumMap<>(Operation.class);
     private final Timer forceOk;
     private final Timer forceFailed;
     private final DistributionSummary groupWrites;
@@ -42,6 +42,9 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
 
     public StoreMetrics(MeterRegistry registry, ObjectProvider<WalKeyValueStore> store) {
         this.registry = registry;
+        for (Operation op : Operation.values()) {
+            operations.put(op, new ConcurrentHashMap<>());
+        }
         this.store = store;
         this.forceOk = forceTimer("ok");
         this.forceFailed = forceTimer("failed");
@@ -94,9 +97,10 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
 
     @Override
     public void onOperation(Operation operation, String outcome) {
-        operations.computeIfAbsent(operation.name() + '/' + outcome, k -> Counter.builder("kv.operations")
+        // Every request passes here: a lookup by the op, then by the outcome, without building a key string.
+        operations.get(operation).computeIfAbsent(outcome, o -> Counter.builder("kv.operations")
                 .description("Store operations by kind and outcome")
-                .tag("op", operation.name().toLowerCase(java.util.Locale.ROOT)).tag("outcome", outcome)
+                .tag("op", operation.name().toLowerCase(java.util.Locale.ROOT)).tag("outcome", o)
                 .register(registry)).increment();
     }
 

@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Set;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
-import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -51,7 +50,7 @@ final class CallerFilter extends OncePerRequestFilter {
         }
         if (caller != null) {
             var auth = UsernamePasswordAuthenticationToken.authenticated(caller, null,
-                    AuthorityUtils.createAuthorityList(caller.role().authorities()));
+                    caller.role().grantedAuthorities());
             SecurityContextHolder.getContext().setAuthentication(auth);
         }
         chain.doFilter(request, response);
@@ -71,6 +70,10 @@ final class CallerFilter extends OncePerRequestFilter {
     }
 
     static boolean isLoopback(String address) {
+        // The usual loopback addresses without parsing; anything else is parsed (a literal: no name lookup).
+        if ("127.0.0.1".equals(address) || "0:0:0:0:0:0:0:1".equals(address)) {
+            return true;
+        }
         try {
             // A literal address from the connection: no name lookup happens.
             return address != null && InetAddress.getByName(address).isLoopbackAddress();

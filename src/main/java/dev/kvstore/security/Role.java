@@ -20,4 +20,14 @@ public enum Role {
         return java.util.Arrays.stream(values()).filter(this::includes)
                 .map(r -> "ROLE_" + r.name()).toList();
     }
+
+    /** {@link #authorities()} as Spring Security's objects, made once: every request needs them. */
+    List<org.springframework.security.core.GrantedAuthority> grantedAuthorities() {
+        return GRANTED.get(this);
+    }
+
+    private static final java.util.Map<Role, List<org.springframework.security.core.GrantedAuthority>> GRANTED =
+            java.util.Arrays.stream(values()).collect(java.util.stream.Collectors.toUnmodifiableMap(r -> r,
+                    r -> org.springframework.security.core.authority.AuthorityUtils.createAuthorityList(
+                            r.authorities())));
 }
