@@ -139,7 +139,7 @@ public class EngineBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    @Warmup(iterations = 5, time = 1)
+    @Warmup(iterations = 5, time = 2)
     @Measurement(iterations = 5, time = 2)
     @Fork(1)
     public byte[] codecEncode(Codec s) {
@@ -152,7 +152,7 @@ public class EngineBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    @Warmup(iterations = 5, time = 1)
+    @Warmup(iterations = 5, time = 2)
     @Measurement(iterations = 5, time = 2)
     @Fork(1)
     public byte[] codecEncodeFromStrings(Codec s) {
@@ -166,7 +166,7 @@ public class EngineBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    @Warmup(iterations = 5, time = 1)
+    @Warmup(iterations = 5, time = 2)
     @Measurement(iterations = 5, time = 2)
     @Fork(1)
     public Object codecDecode(Codec s) {
