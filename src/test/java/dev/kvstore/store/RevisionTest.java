@@ -103,6 +103,27 @@ class RevisionTest {
     }
 
     @Test
+    void theIndexRebuiltAtStartIsInCodePointOrderWhetherTheLogIsInKeyOrderOrNot() throws IOException {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            keys.add("k" + Integer.toHexString(i * 7919 % 1000) + (i % 3 == 0 ? "\uE000" : "\uD83D\uDE00"));
+        }
+        try (WalKeyValueStore store = open()) {
+            keys.forEach(k -> store.set(k, Value.of((long) k.length())));
+        }
+        java.util.List<String> expected = new java.util.ArrayList<>(keys);
+        expected.sort(KeyOrder.CODE_POINTS);
+        for (boolean compacted : new boolean[] {false, true}) {
+            try (WalKeyValueStore store = open()) {
+                assertThat(store.list("", null, 1000).entries()).extracting(Map.Entry::getKey)
+                        .as(compacted ? "after a compaction (keys in order)" : "keys in write order")
+                        .containsExactlyElementsOf(expected);
+                store.compact();
+            }
+        }
+    }
+
+    @Test
     void theCounterNeverGoesBackWhenTheKeyWithTheHighestRevisionIsGoneAndTheLogCompacted() throws IOException {
         try (WalKeyValueStore store = open()) {
             store.set("a", Value.of(1L));
