@@ -9,7 +9,7 @@ import java.util.zip.CRC32;
  * The one place that knows the on-disk frames. All integers are little-endian. Two layouts share the first 16 bytes
  * and are told apart by the version byte; the store reads both and writes version 2.
  *
- * <p><b>Version 1</b>, the seed format ({@code ../shared/FORMAT.md}), carries no revision:
+ * <p><b>Version 1</b>, the seed format (the README's "The frame format"), carries no revision:
  * <pre>
  * offset        size       field
  * 0             4          total_len  u32: bytes after this field = 16 + key_len + value_len
@@ -125,13 +125,7 @@ final class Frame {
     /** A version-1 frame. */
     static byte[] encode(LogFormat format, byte op, byte encoding, byte[] key, byte[] value) {
         byte[] frame = new byte[OVERHEAD + key.length + value.length];
-        INT_LE.set(frame, TOTAL_LEN_OFFSET, FIXED_TOTAL_LEN + key.length + value.length);
-        frame[MAGIC_OFFSET] = format.magic();
-        frame[VERSION_OFFSET] = VERSION_SEED;
-        frame[OP_OFFSET] = op;
-        frame[ENCODING_OFFSET] = encoding;
-        INT_LE.set(frame, KEY_LEN_OFFSET, key.length);
-        INT_LE.set(frame, VALUE_LEN_OFFSET, value.length);
+        writeHeader(frame, format.magic(), VERSION_SEED, op, encoding, key.length, value.length);
         System.arraycopy(key, 0, frame, KEY_OFFSET, key.length);
         System.arraycopy(value, 0, frame, KEY_OFFSET + key.length, value.length);
         int crcOffset = KEY_OFFSET + key.length + value.length;
@@ -147,7 +141,7 @@ final class Frame {
      */
     static byte[] encodeV2(byte magic, byte op, byte encoding, byte[] key, byte[] value) {
         byte[] frame = new byte[OVERHEAD_V2 + key.length + value.length];
-        writeHeaderV2(frame, 0, magic, op, encoding, key.length, value.length);
+        writeHeader(frame, magic, VERSION_REVISIONS, op, encoding, key.length, value.length);
         System.arraycopy(key, 0, frame, KEY_OFFSET_V2, key.length);
         System.arraycopy(value, 0, frame, KEY_OFFSET_V2 + key.length, value.length);
         return frame;
@@ -186,7 +180,7 @@ final class Frame {
             valueLen += op.length;
         }
         byte[] frame = new byte[OVERHEAD_V2 + valueLen];
-        writeHeaderV2(frame, 0, magic, OP_BATCH, ENCODING_UTF8, 0, valueLen);
+        writeHeader(frame, magic, VERSION_REVISIONS, OP_BATCH, ENCODING_UTF8, 0, valueLen);
         int at = KEY_OFFSET_V2;
         for (byte[] op : ops) {
             System.arraycopy(op, 0, frame, at, op.length);
@@ -206,15 +200,16 @@ final class Frame {
                 + (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET);
     }
 
-    private static void writeHeaderV2(byte[] frame, int start, byte magic, byte op, byte encoding, int keyLen,
-                                      int valueLen) {
-        INT_LE.set(frame, start + TOTAL_LEN_OFFSET, FIXED_TOTAL_LEN_V2 + keyLen + valueLen);
-        frame[start + MAGIC_OFFSET] = magic;
-        frame[start + VERSION_OFFSET] = VERSION_REVISIONS;
-        frame[start + OP_OFFSET] = op;
-        frame[start + ENCODING_OFFSET] = encoding;
-        INT_LE.set(frame, start + KEY_LEN_OFFSET, keyLen);
-        INT_LE.set(frame, start + VALUE_LEN_OFFSET, valueLen);
+    /** The first 16 bytes, which both layouts share; {@code total_len} follows from the version's layout. */
+    private static void writeHeader(byte[] frame, byte magic, byte version, byte op, byte encoding, int keyLen,
+                                    int valueLen) {
+        INT_LE.set(frame, TOTAL_LEN_OFFSET, fixedTotalLength(version) + keyLen + valueLen);
+        frame[MAGIC_OFFSET] = magic;
+        frame[VERSION_OFFSET] = version;
+        frame[OP_OFFSET] = op;
+        frame[ENCODING_OFFSET] = encoding;
+        INT_LE.set(frame, KEY_LEN_OFFSET, keyLen);
+        INT_LE.set(frame, VALUE_LEN_OFFSET, valueLen);
     }
 
     /** Sets the revisions of the version-2 frame at {@code start} and computes its CRC. */
@@ -287,6 +282,11 @@ final class Frame {
         return version == VERSION_REVISIONS ? KEY_OFFSET_V2 : KEY_OFFSET;
     }
 
+    /** {@code total_len} of a frame of this version byte with an empty key and value. */
+    private static int fixedTotalLength(byte version) {
+        return version == VERSION_REVISIONS ? FIXED_TOTAL_LEN_V2 : FIXED_TOTAL_LEN;
+    }
+
     /**
      * Verifies the whole frame at {@code start}, whose {@code total_len} already passed {@link #checkLength}.
      *
@@ -298,7 +298,7 @@ final class Frame {
         int keyOffset = keyOffset(version);
         long keyLen = Integer.toUnsignedLong((int) INT_LE.get(buf, start + KEY_LEN_OFFSET));
         long valueLen = Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET));
-        if (keyOffset - LENGTH_FIELD_BYTES + CRC_BYTES + keyLen + valueLen != totalLen) {
+        if (fixedTotalLength(version) + keyLen + valueLen != totalLen) {
             return FrameDefect.LENGTH_MISMATCH;
         }
         int crcOffset = (int) (keyOffset + keyLen + valueLen);

@@ -158,10 +158,10 @@ public final class WalKeyValueStore implements AutoCloseable {
                 if (framed == 0 && old != null) {
                     index.put(r.key(), new Entry(r.value(), rev, old.createRevision()));
                 }
-                account(r.key(), r.value(), old);
+                liveBytes += liveDelta(r.key(), r.value(), old);
             } else if (record instanceof LogRecord.Delete r) {
                 next(r.revision());
-                account(r.key(), null, index.remove(r.key()));
+                liveBytes += liveDelta(r.key(), null, index.remove(r.key()));
             } else {
                 revision = Math.max(revision, ((LogRecord.Revision) record).revision());
             }
@@ -193,14 +193,16 @@ public final class WalKeyValueStore implements AutoCloseable {
             return rev;
         }
 
-        private void account(String key, Value value, Entry old) {
-            if (value == null && old == null) {
-                return;
-            }
-            int keyBytes = Utf8.encodedLength(key);
-            liveBytes += (value == null ? 0 : Frame.setFrameLength(keyBytes, value))
-                    - (old == null ? 0 : Frame.setFrameLength(keyBytes, old.value()));
+    }
+
+    /** How the live bytes change when {@code key} goes from {@code old} to {@code value} ({@code null}: none). */
+    private static long liveDelta(String key, Value value, Entry old) {
+        if (value == null && old == null) {
+            return 0;
         }
+        int keyBytes = Utf8.encodedLength(key);
+        return (value == null ? 0 : Frame.setFrameLength(keyBytes, value))
+                - (old == null ? 0 : Frame.setFrameLength(keyBytes, old.value()));
     }
 
     /**
@@ -764,13 +766,8 @@ public final class WalKeyValueStore implements AutoCloseable {
                     for (int i = 0; i < w.keys.length; i++) {
                         Entry e = w.after[i];
                         Entry old = e == null ? index.remove(w.keys[i]) : index.put(w.keys[i], e);
-                        if (e == null && old == null) {
-                            continue;
-                        }
-                        keys += (e == null ? -1 : 0) + (old == null ? 1 : 0);
-                        int keyBytes = Utf8.encodedLength(w.keys[i]);
-                        live += (e == null ? 0 : Frame.setFrameLength(keyBytes, e.value()))
-                                - (old == null ? 0 : Frame.setFrameLength(keyBytes, old.value()));
+                        keys += (e == null && old != null ? -1 : 0) + (e != null && old == null ? 1 : 0);
+                        live += liveDelta(w.keys[i], e == null ? null : e.value(), old);
                     }
                 }
                 liveBytes = live;
