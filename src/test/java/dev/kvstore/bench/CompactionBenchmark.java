@@ -1,6 +1,5 @@
 package dev.kvstore.bench;
 
-import dev.kvstore.store.CompactionPolicy;
 import dev.kvstore.store.CompactionResult;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
@@ -11,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,7 +55,7 @@ public class CompactionBenchmark {
     }
 
     static StoreOptions options(Path dir, SyncMode sync) {
-        return StoreOptions.defaults(dir).withSync(sync, null).withCompaction(new CompactionPolicy(false, 0, 2.0));
+        return BenchFiles.options(dir, sync);
     }
 
     /**
@@ -68,8 +66,8 @@ public class CompactionBenchmark {
         Path full = ROOT.resolve("template-" + keys + "-full");
         Path small = ROOT.resolve("template-" + keys + "-compacted");
         if (!Files.exists(small.resolve(StoreOptions.LOG_FILE_NAME))) {
-            delete(full);
-            delete(small);
+            BenchFiles.deleteTree(full);
+            BenchFiles.deleteTree(small);
             try (WalKeyValueStore store = WalKeyValueStore.open(options(full, SyncMode.NONE))) {
                 for (int i = 0; i < PUTS; i++) {
                     store.set(key(i % keys), value(i));
@@ -89,7 +87,7 @@ public class CompactionBenchmark {
 
     static Path fresh(String name, int keys, boolean compacted) throws IOException {
         Path dir = ROOT.resolve(name);
-        delete(dir);
+        BenchFiles.deleteTree(dir);
         copy(template(keys, compacted), dir);
         return dir;
     }
@@ -98,20 +96,6 @@ public class CompactionBenchmark {
         Files.createDirectories(to);
         Files.copy(from.resolve(StoreOptions.LOG_FILE_NAME), to.resolve(StoreOptions.LOG_FILE_NAME),
                 StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    static void delete(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.delete(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
-        }
     }
 
     /** One compaction of the 1,000,000-PUT log, a fresh copy of it each time. */

@@ -1,12 +1,9 @@
 package dev.kvstore.bench;
 
-import dev.kvstore.store.CompactionPolicy;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
 import dev.kvstore.store.Value;
 import dev.kvstore.store.WalKeyValueStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +27,7 @@ import javax.management.ObjectName;
  * exactly 16 bytes, measured as the difference of two class histograms of live objects ({@code GC.class_histogram},
  * the diagnostic command {@code jcmd <pid> GC.class_histogram} runs, which does a full GC first), one taken with the
  * empty store open and one after the inserts, with the store still open. First with 8-byte integer values, then with
- * 16-byte string values (the shape of Redis's 104.5 bytes/key, in /work/shared/bench/README.md). Not a test: run it
+ * 16-byte string values (the shape of Redis's 104.5 bytes/key, quoted in the README's Performance section). Not a test: run it
  * with {@code bench/footprint.sh}.
  */
 public final class IndexFootprint {
@@ -77,8 +74,7 @@ public final class IndexFootprint {
             throws Exception {
         Path dir = Files.createTempDirectory("kv-footprint-");
         try {
-            StoreOptions options = StoreOptions.defaults(dir).withSync(SyncMode.NONE, null)
-                    .withCompaction(new CompactionPolicy(false, 0, 2.0));
+            StoreOptions options = BenchFiles.options(dir, SyncMode.NONE);
             try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
                 Map<String, long[]> before = histogram();
                 long heapBefore = usedHeap();
@@ -102,7 +98,7 @@ public final class IndexFootprint {
                 return r;
             }
         } finally {
-            deleteTree(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 
@@ -193,15 +189,4 @@ public final class IndexFootprint {
         return String.join(" ", flags);
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
-    }
 }

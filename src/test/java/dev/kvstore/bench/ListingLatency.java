@@ -70,12 +70,7 @@ public final class ListingLatency {
                 names[r] = "prefix that matches nothing";
                 rows[r++][s] = measure(client, i -> base + "/keys?prefix=nothing/" + i);
             } finally {
-                try (var files = Files.list(dir)) {
-                    for (Path p : files.toList()) {
-                        Files.delete(p);
-                    }
-                }
-                Files.delete(dir);
+                BenchFiles.deleteTree(dir);
             }
         }
         System.out.printf("%n| request | %,d keys: p50 / p99 | %,d keys: p50 / p99 |%n|---|---|---|%n", sizes[1],

@@ -1,7 +1,7 @@
 package dev.kvstore.store;
 
+import dev.kvstore.bench.BenchFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -69,7 +68,7 @@ public class EngineBenchmark {
     static final int REPLAY_FRAMES = 1_500_000;
 
     static StoreOptions options(Path dir, SyncMode sync) {
-        return StoreOptions.defaults(dir).withSync(sync, null).withCompaction(new CompactionPolicy(false, 0, 2.0));
+        return BenchFiles.options(dir, sync);
     }
 
     static LogFormat format() {
@@ -91,20 +90,6 @@ public class EngineBenchmark {
     /** A 16-byte string value. */
     static Value value(long i) {
         return Value.of(String.format(Locale.ROOT, "v%015d", i));
-    }
-
-    static void delete(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                    try {
-                        Files.delete(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-            }
-        }
     }
 
     // ---------------------------------------------------------------- codec
@@ -237,7 +222,7 @@ public class EngineBenchmark {
             value = value(7);
             label = sync + " x" + params.getThreads();
             dir = ROOT.resolve("append-" + sync + "-" + params.getThreads());
-            delete(dir);
+            BenchFiles.deleteTree(dir);
             store = WalKeyValueStore.open(options(dir, sync).withObserver(counter));
         }
 
@@ -281,7 +266,7 @@ public class EngineBenchmark {
             System.out.printf(Locale.ROOT, "%n[append %s] over the measurement iterations: %s; %,d keys in the index,"
                     + " log %.0f MB%n", label, describe(measured), size,
                     Files.size(dir.resolve(StoreOptions.LOG_FILE_NAME)) / 1e6);
-            delete(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 
@@ -335,8 +320,8 @@ public class EngineBenchmark {
         Path small = ROOT.resolve("template-compacted");
         Path done = ROOT.resolve("template.done");
         if (!Files.exists(done)) {
-            delete(full);
-            delete(small);
+            BenchFiles.deleteTree(full);
+            BenchFiles.deleteTree(small);
             Files.createDirectories(full);
             long t0 = System.nanoTime();
             writeReplayLog(full.resolve(StoreOptions.LOG_FILE_NAME));
