@@ -62,7 +62,8 @@ class CorruptionShapeTest {
     void flippedLengthField() throws IOException {
         byte[] tail = NEXT.clone();
         tail[Frame.KEY_LEN_OFFSET] += 1;
-        assertTornTailCut(tail, FrameDefect.LENGTH_MISMATCH);
+        // The envelope (total_len and the CRC over what it covers) is checked first, and key_len is under the CRC.
+        assertTornTailCut(tail, FrameDefect.BAD_CRC);
     }
 
     // ---- damage followed by data: refused, untouched ----
@@ -118,7 +119,8 @@ class CorruptionShapeTest {
     void lengthFieldCutShortThenZerosIsALostWrite() throws IOException {
         byte[] torn = new byte[300];
         System.arraycopy(NEXT, 0, torn, 0, 2);
-        assertLostWriteCut(torn, FrameDefect.LENGTH_MISMATCH);
+        // total_len survived (its high bytes are zero anyway); the zeros it covers fail the CRC.
+        assertLostWriteCut(torn, FrameDefect.BAD_CRC);
     }
 
     @Test

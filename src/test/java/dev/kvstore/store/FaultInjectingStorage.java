@@ -85,8 +85,28 @@ public final class FaultInjectingStorage implements LogStorage {
     }
 
     @Override
+    public LogChannel openReadOnly(Path file) throws IOException {
+        return real.openReadOnly(file);
+    }
+
+    @Override
+    public java.io.Closeable lock(Path lockFile) throws IOException {
+        return real.lock(lockFile);
+    }
+
+    @Override
     public boolean exists(Path path) {
         return real.exists(path);
+    }
+
+    @Override
+    public java.util.List<String> list(Path dir) throws IOException {
+        return real.list(dir);
+    }
+
+    @Override
+    public long size(Path file) throws IOException {
+        return real.size(file);
     }
 
     @Override
