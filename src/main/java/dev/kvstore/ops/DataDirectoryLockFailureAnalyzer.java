@@ -9,7 +9,8 @@ class DataDirectoryLockFailureAnalyzer extends AbstractFailureAnalyzer<DataDirec
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, DataDirectoryLockedException cause) {
-        return new FailureAnalysis(cause.getMessage() + ".", String.format("Run one kv-store process per data"
+        String message = cause.getMessage();
+        return new FailureAnalysis(Character.toUpperCase(message.charAt(0)) + message.substring(1) + ".", String.format("Run one kv-store process per data"
                 + " directory. Stop the other process (%s) before starting this one, or point kv.data-dir (env"
                 + " KV_DATA_DIR) at a directory of its own. On a shared volume, let the old instance stop before"
                 + " the new one starts (in Kubernetes a Deployment with strategy Recreate, or a StatefulSet). The"

@@ -22,7 +22,9 @@ import java.util.function.Consumer;
  * {@link LogWriter}, which orders them, appends their frames with group commit and applies them to the index once
  * they are as durable as the {@link SyncMode} promises. Every write that changes something takes the next revision
  * of one counter; the writer thread decides each write, its precondition included, against the state it changes.
- * After a failed append or force the store refuses writes until it is reopened, and keeps serving reads. The
+ * A failed append that the writer cut back cleanly fails only its own writes. After a failed force, or any other
+ * failure of the writer, the store refuses writes until it is reopened, and keeps serving reads; no caller waits
+ * longer than the write timeout. One store at a time holds a data directory (an OS lock). The
  * {@link Compactor} rewrites the log to the live state, on its own when the log has grown (see
  * {@link CompactionPolicy}) or when asked, and writes snapshots.
  *
