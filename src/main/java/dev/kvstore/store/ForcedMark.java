@@ -25,11 +25,13 @@ import java.util.zip.CRC32;
  * 24     4    crc32      CRC-32 of bytes 0..23
  * </pre>
  *
- * It is written when the log opens (all of it forced then), after every force while the store runs (on the timer
- * thread, coalesced, so it lags the truth by about one force and never delays a write), when compaction switches
- * files, and at close. It is never ahead of the truth. It is rewritten in place at offset 0, inside one 512-byte
- * sector, which disks write whole or not at all, so a power cut leaves the old mark or the new one; were it torn
- * anyway, its CRC would fail and recovery would do without it.
+ * It is written and forced when the log opens (all of it forced then), when compaction switches files, and at close.
+ * While the store runs it is rewritten after every force (on the timer thread, coalesced, so it lags the truth by
+ * about one force and never delays a write) without a force of its own, and forced about once a second when it
+ * changed: every mark it ever held was true when written, so a power cut leaves a mark at most that much older.
+ * It is never ahead of the truth. It is rewritten in place at offset 0, inside one 512-byte sector, which disks write
+ * whole or not at all, so a power cut leaves the old mark or the new one; were it torn anyway, its CRC would fail
+ * and recovery would do without it.
  *
  * <p>{@link #fit} says whether a mark belongs to a log: the bytes before {@code forced}, or the log's first frame,
  * must be the ones the mark saw. A mark of 0 vouches for no bytes and only tells the sync mode.
@@ -159,13 +161,22 @@ record ForcedMark(long forced, int lastCrc, int firstCrc, int maxWrite, SyncMode
         return file.size() == BYTES ? decode(b, dst.position()) : null;
     }
 
+    /** Writes this mark over the one in {@code file} and forces it. */
     void write(LogChannel file) throws IOException {
+        writeUnforced(file);
+        file.force(false);
+    }
+
+    /**
+     * Writes this mark over the one in {@code file} without forcing it: a power cut may then leave the previous mark,
+     * which was true too, only older.
+     */
+    void writeUnforced(LogChannel file) throws IOException {
         file.writeFully(ByteBuffer.wrap(encode()), 0);
-        // A mark of an older layout was longer or shorter: only this one's bytes may remain.
+        // A mark of an older layout was longer: only this one's bytes may remain.
         if (file.size() != BYTES) {
             file.truncate(BYTES);
         }
-        file.force(false);
     }
 
     private static int readInt(LogChannel log, long pos) throws IOException {

@@ -33,8 +33,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A timer thread forces the log every sync interval under {@code INTERVAL}, and after every force (the writer's or
  * its own) records the forced length in the {@link ForcedMark} beside the log: coalesced, off the write path, so the
- * mark lags by about one force and never delays an acknowledgement. Only these two threads write the files, never a
- * caller: an interrupted caller inside {@code FileChannel} I/O would close the channel for everyone.
+ * mark lags by about one force and never delays an acknowledgement. That write is not forced by itself, which would
+ * double the forces of a store under load: what it says was already true when it was written, so an older mark left
+ * by a power cut only lags. The timer forces the mark file once every {@link #MARK_FORCE_MILLIS} when it changed,
+ * which bounds that lag. Only these two threads write the files, never a caller: an interrupted caller inside
+ * {@code FileChannel} I/O would close the channel for everyone.
  *
  * <p>{@link #runExclusive} runs an action on the writer thread between two groups, with the timer held off, so that
  * nothing is written meanwhile: compaction uses it to copy the last frames and to switch to the new log
@@ -43,6 +46,8 @@ import java.util.concurrent.locks.LockSupport;
 final class LogWriter {
 
     private static final int MAX_GROUP = 4096;
+    /** How often the mark file is forced while it changes: what a power cut can make the mark lag by. */
+    static final long MARK_FORCE_MILLIS = 1000;
     /** A group's frames, all written in one call; a single larger frame is a group of its own. */
     static final int GROUP_BYTES = 1 << 20;
 
@@ -151,6 +156,8 @@ final class LogWriter {
     private volatile long forcedPosition;
     /** What the mark file says, as far as this writer knows. Changed under the monitor. */
     private volatile long markedPosition;
+    /** What the mark file says on disk, as of its last force. Changed under the monitor. */
+    private long markForcedPosition;
     /** Why the last write of the mark failed, or {@code null} when it succeeded. */
     private volatile Throwable markFailure;
     /** Whether a mark update is queued on the timer; coalesces the updates of many forces into one. */
@@ -170,6 +177,7 @@ final class LogWriter {
         this.appliedPosition = position;
         this.forcedPosition = position;
         this.markedPosition = position;
+        this.markForcedPosition = position;
         this.mode = mode;
         this.buffer = ByteBuffer.allocateDirect(groupBytes);
         this.maxWrite = maxWrite(groupBytes, maxFrameBytes);
@@ -188,6 +196,7 @@ final class LogWriter {
             long millis = Math.max(1, interval.toMillis());
             timer.scheduleWithFixedDelay(this::forceIfBehind, millis, millis, TimeUnit.MILLISECONDS);
         }
+        timer.scheduleWithFixedDelay(this::forceMark, MARK_FORCE_MILLIS, MARK_FORCE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -307,6 +316,7 @@ final class LogWriter {
             throw e;
         }
         markedPosition = -1;
+        markForcedPosition = -1;
     }
 
     /** From an exclusive action that gave up after {@link #markForced}: the mark speaks for this log again. */
@@ -326,6 +336,7 @@ final class LogWriter {
         appliedPosition = length;
         forcedPosition = length;
         markedPosition = length;
+        markForcedPosition = length;
         try {
             old.close();
         } catch (IOException ignored) {
@@ -363,6 +374,7 @@ final class LogWriter {
             forcedPosition = position;
             markFor(channel, position).write(markFile);
             markedPosition = position;
+            markForcedPosition = position;
         }
     }
 
@@ -381,8 +393,9 @@ final class LogWriter {
     }
 
     /**
-     * Records the forced position beside the log, for recovery; runs on the timer, off the write path. A failure is
-     * kept for health and the next force tries again: the mark only lags meanwhile, which is safe.
+     * Records the forced position beside the log, for recovery; runs on the timer, off the write path, and does not
+     * force the mark file (see the class comment). A failure is kept for health and the next force tries again: the
+     * mark only lags meanwhile, which is safe.
      */
     private synchronized void updateMark() {
         long forced = forcedPosition;
@@ -390,9 +403,23 @@ final class LogWriter {
             return;
         }
         try {
-            markFor(channel, forced).write(markFile);
+            markFor(channel, forced).writeUnforced(markFile);
             markedPosition = forced;
             markFailure = null;
+        } catch (IOException | RuntimeException e) {
+            markFailure = e;
+        }
+    }
+
+    /** Forces the mark file when it changed since its last force; runs on the timer. */
+    private synchronized void forceMark() {
+        long marked = markedPosition;
+        if (failure != null || marked == markForcedPosition || marked < 0) {
+            return;
+        }
+        try {
+            markFile.force(false);
+            markForcedPosition = marked;
         } catch (IOException | RuntimeException e) {
             markFailure = e;
         }
