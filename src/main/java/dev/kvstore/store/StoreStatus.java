@@ -15,7 +15,8 @@ import java.time.Duration;
  * @param retrying      the failure is a failed append that was cut back cleanly: the next write is tried again
  * @param busy          how long the writer has been busy with its current group (zero while idle)
  * @param writeTimeout  how long a caller waits for its write; a writer busy for longer is stalled
- * @param markedBytes   what the forced mark beside the log says was forced, as far as the store knows
+ * @param markedBytes   what the forced mark beside the log says was forced, as far as the store knows (-1 for the
+ *                      moment while compaction switches files)
  * @param markFailure   why the last write of the forced mark failed, or {@code null}
  * @param setAside      the copies recovery set aside that this start kept, and those it pruned
  */
