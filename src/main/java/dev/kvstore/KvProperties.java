@@ -41,14 +41,21 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      * @param syncInterval how often {@code interval} forces the log
      * @param magic        magic byte of every frame; {@code 0xAA} like the reference. The version byte is not
      *                     configured: it names the frame layout (0x01 seed, read; 0x02 with revisions, written)
+     * @param writeTimeout how long a write waits to be acknowledged before it gets 503 with its outcome unknown
      */
     public record Wal(@NotNull @DefaultValue("always") SyncMode sync,
                       @NotNull @DefaultValue("1s") Duration syncInterval,
-                      @Min(0) @Max(255) @DefaultValue("0xAA") int magic) {
+                      @Min(0) @Max(255) @DefaultValue("0xAA") int magic,
+                      @NotNull @DefaultValue("30s") Duration writeTimeout) {
 
         @AssertTrue(message = "kv.wal.sync-interval must be at least 1ms")
         public boolean isSyncIntervalPositive() {
             return syncInterval == null || syncInterval.toMillis() >= 1;
+        }
+
+        @AssertTrue(message = "kv.wal.write-timeout must be at least 1ms")
+        public boolean isWriteTimeoutPositive() {
+            return writeTimeout == null || writeTimeout.toMillis() >= 1;
         }
     }
 
@@ -80,10 +87,21 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     /**
-     * @param repair on damage in the middle of the log, copy the original aside and keep the valid prefix, instead
-     *               of refusing to start; meant for one start, then to be switched off again
+     * @param repair         on damage in the middle of the log, copy the original aside and keep the valid prefix,
+     *                       instead of refusing to start; meant for one start, then to be switched off again
+     * @param keepCopies     how many of the copies recovery set aside ({@code torn-*}, {@code corrupt-*}) each start
+     *                       keeps, newest first; older ones are deleted
+     * @param keepCopiesSize how many bytes the kept copies may take together (the one made by this start is always
+     *                       kept)
      */
-    public record Recovery(@DefaultValue("false") boolean repair) {
+    public record Recovery(@DefaultValue("false") boolean repair,
+                           @Min(0) @DefaultValue("5") int keepCopies,
+                           @NotNull @DefaultValue("256MB") DataSize keepCopiesSize) {
+
+        @AssertTrue(message = "kv.recovery.keep-copies-size must not be negative")
+        public boolean isKeepCopiesSizeNotNegative() {
+            return keepCopiesSize == null || keepCopiesSize.toBytes() >= 0;
+        }
     }
 
     /**
@@ -175,6 +193,6 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                 Math.toIntExact(limits.maxValueSize().toBytes()), batch.maxOperations(),
                 Math.toIntExact(batch.maxSize().toBytes()), recovery.repair(), observer,
                 new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),
-                restore.from());
+                restore.from(), wal.writeTimeout(), recovery.keepCopies(), recovery.keepCopiesSize().toBytes());
     }
 }

@@ -2,6 +2,8 @@ package dev.kvstore;
 
 import dev.kvstore.ops.StoreMetrics;
 import dev.kvstore.store.RecoveryReport;
+import dev.kvstore.store.SetAsideCopies;
+import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.StoreStatus;
 import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
@@ -30,6 +32,7 @@ class StoreConfiguration {
         WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
         logRestore(store, properties);
         logRecovery(store.lastRecovery(), store.size(), properties);
+        logSetAside(store.status().setAside(), store.options());
         return store;
     }
 
@@ -44,7 +47,7 @@ class StoreConfiguration {
             StoreStatus s = store.status();
             // After a failed force the log is closed without another one: say so rather than claim it was forced.
             LOG.info(String.format("Closed %s: %d bytes, %s", s.log(), s.logBytes(),
-                    s.writable() ? "forced" : "not forced again after the failure: " + s.failure()));
+                    s.writable() || s.retrying() ? "forced" : "not forced again after the failure: " + s.failure()));
         };
     }
 
@@ -74,14 +77,29 @@ class StoreConfiguration {
         }
     }
 
+    private static void logSetAside(SetAsideCopies copies, StoreOptions options) {
+        if (!copies.pruned().isEmpty()) {
+            LOG.info(String.format("Deleted %d older copies that recovery had set aside (%s), keeping the newest %d"
+                    + " within %d bytes (kv.recovery.keep-copies, kv.recovery.keep-copies-size).",
+                    copies.pruned().size(), String.join(", ", copies.pruned()), options.keepCopies(),
+                    options.keepCopiesBytes()));
+        }
+    }
+
     private static void logRecovery(RecoveryReport r, int keys, KvProperties properties) {
         LOG.info(String.format("Recovered %s: %d frames, %d bytes, %d live keys in %d ms (sync=%s)%s", r.log(),
                 r.framesReplayed(), r.validBytes(), keys, r.duration().toMillis(),
                 properties.wal().sync().name().toLowerCase(java.util.Locale.ROOT), r.created() ? "; created a new, empty log" : ""));
+        if (r.mark() == RecoveryReport.Mark.OTHER_LOG) {
+            LOG.warn(String.format("Ignored %s.forced: it describes another log than %s (one placed here by hand, or"
+                    + " the other side of a compaction's file switch). Recovery judged the log by its bytes alone; a"
+                    + " new mark was written.", r.log(), r.log()));
+        }
         if (r.repaired()) {
             LOG.warn(String.format("REPAIRED %s under kv.recovery.repair: cut %d bytes from offset %d on (%s). The"
                     + " original is at %s. Remove kv.recovery.repair now.", r.log(), r.bytesCut(), r.validBytes(),
-                    r.cutReason().description(), r.setAside()));
+                    r.cutReason() == null ? "the log was shorter than its forced mark" : r.cutReason().description(),
+                    r.setAside()));
         } else if (r.cut() == RecoveryReport.Cut.TORN_TAIL) {
             LOG.warn(String.format("Cut a torn tail of %d bytes at offset %d from %s (%s), the trace of a crash"
                     + " during a write. The cut bytes were saved to %s.", r.bytesCut(), r.validBytes(), r.log(),

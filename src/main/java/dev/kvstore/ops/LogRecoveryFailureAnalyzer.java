@@ -15,7 +15,13 @@ class LogRecoveryFailureAnalyzer extends AbstractFailureAnalyzer<LogException> {
         String action;
         String tool = String.format("Inspect it offline with `java -jar kv-store.jar verify %s` (or `dump`).",
                 cause.file());
-        if (cause instanceof LogCorruptedException c) {
+        if (cause instanceof LogCorruptedException c && c.reason() == LogCorruptedException.Reason.FORCED_DATA_MISSING) {
+            action = String.format("%s The log is shorter than what was forced to disk, so acknowledged writes are"
+                    + " missing from it: restore it from a backup if you have one. To start from the %d bytes it"
+                    + " holds, run `java -jar kv-store.jar repair %s` or restart once with kv.recovery.repair=true"
+                    + " (env KV_RECOVERY_REPAIR=true); both copy the log aside first. If you removed or replaced the"
+                    + " log on purpose, remove %s%s as well.", tool, c.offset(), c.file(), c.file(), ".forced");
+        } else if (cause instanceof LogCorruptedException c) {
             action = String.format("%s The log has damage at byte offset %d that no crash leaves, so cutting it"
                     + " would lose acknowledged writes. To keep the %d bytes before the damage, either run"
                     + " `java -jar kv-store.jar repair %s` (add --dry-run to see what it would drop; it copies the"

@@ -2,18 +2,25 @@ package dev.kvstore.ops;
 
 import dev.kvstore.store.CompactionStats;
 import dev.kvstore.store.RecoveryReport;
+import dev.kvstore.store.SetAsideCopies;
 import dev.kvstore.store.StoreStatus;
 import dev.kvstore.store.WalKeyValueStore;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * The {@code wal} health component: UP while the log takes writes, DOWN after a failed append or force (the store
- * then serves reads only, until restarted). Details: log path and size, live bytes and the dead ratio, live keys,
- * sync mode, whether it is writable, what the last recovery did, and compactions (running, counts, the last one).
+ * The {@code wal} health component: UP while the log takes writes; DOWN after a failed force or a failure of the
+ * writer itself (the store then serves reads only, until restarted), while the last append failed (a full disk: it
+ * turns UP again once a write succeeds), and while the writer has been stuck on one group for longer than
+ * {@code kv.wal.write-timeout} (a disk that does not answer). Details: log path and size, live bytes and the dead
+ * ratio, live keys, sync mode, whether it is writable, the forced mark (its bytes, and why its last write failed),
+ * what the last recovery did, the copies recovery set aside that are kept, and compactions (running, counts, the last
+ * one).
  */
 @Component("wal")
 class WalHealthIndicator implements HealthIndicator {
@@ -27,7 +34,15 @@ class WalHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         StoreStatus s = store.status();
-        Health.Builder health = s.writable() ? Health.up() : Health.down().withDetail("failure", s.failure());
+        boolean stalled = s.stalled();
+        Health.Builder health = s.writable() && !stalled ? Health.up() : Health.down();
+        if (!s.writable()) {
+            health.withDetail("failure", s.failure());
+        }
+        if (stalled) {
+            health.withDetail("stalled", String.format("the writer has waited %d ms for the disk on one group, longer"
+                    + " than kv.wal.write-timeout (%d ms)", s.busy().toMillis(), s.writeTimeout().toMillis()));
+        }
         return health.withDetail("log", s.log().toString())
                 .withDetail("logBytes", s.logBytes())
                 .withDetail("liveBytes", s.liveBytes())
@@ -36,9 +51,33 @@ class WalHealthIndicator implements HealthIndicator {
                 .withDetail("revision", s.revision())
                 .withDetail("sync", s.syncMode().name().toLowerCase(java.util.Locale.ROOT))
                 .withDetail("writable", s.writable())
+                .withDetail("forcedMark", mark(s))
                 .withDetail("lastRecovery", recovery(s.lastRecovery()))
+                .withDetail("setAside", setAside(s.setAside()))
                 .withDetail("compaction", compaction(s.compaction()))
                 .build();
+    }
+
+    private static Map<String, Object> mark(StoreStatus s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bytes", s.markedBytes());
+        m.put("failure", s.markFailure());
+        return m;
+    }
+
+    private static Map<String, Object> setAside(SetAsideCopies copies) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Map<String, Object>> kept = new ArrayList<>();
+        for (SetAsideCopies.Copy c : copies.kept()) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("file", c.name());
+            one.put("bytes", c.bytes());
+            kept.add(one);
+        }
+        m.put("kept", kept);
+        m.put("keptBytes", copies.keptBytes());
+        m.put("prunedAtStart", copies.pruned());
+        return m;
     }
 
     private static Map<String, Object> compaction(CompactionStats c) {
@@ -64,6 +103,7 @@ class WalHealthIndicator implements HealthIndicator {
             m.put("setAside", r.setAside().toString());
         }
         m.put("repaired", r.repaired());
+        m.put("forcedMark", r.mark().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         m.put("durationMs", r.duration().toNanos() / 1_000_000.0);
         return m;
     }

@@ -55,9 +55,11 @@ import java.util.zip.CRC32;
  * A REVISION frame says that the revision counter had reached {@code revision}: compaction starts its file with one,
  * so that the counter never goes back when the key that held the highest revision was deleted.
  *
- * <p>Reading a frame is two steps, so that nothing is allocated from an unchecked length: {@link #checkLength}
- * bounds {@code total_len} by the limits and the bytes left in the file, then {@link #checkBody} verifies the bytes
- * of the whole frame, then {@link #decode} builds the record.
+ * <p>Reading a frame is envelope first, so that nothing is allocated from an unchecked length and no field is
+ * believed before the CRC vouches for it: {@link #checkLength} bounds {@code total_len} by the limits and the bytes
+ * left in the file, {@link #checkEnvelope} checks the CRC over the bytes {@code total_len} covers (its position
+ * follows from {@code total_len} alone), then {@link #checkLayout} checks what the fields say, and {@link #decode}
+ * builds the record. A sound envelope whose layout does not fit is damage or another format, never a torn write.
  */
 final class Frame {
 
@@ -288,28 +290,70 @@ final class Frame {
     }
 
     /**
-     * Verifies the whole frame at {@code start}, whose {@code total_len} already passed {@link #checkLength}.
+     * Verifies the whole frame at {@code start}, whose {@code total_len} already passed {@link #checkLength}: first
+     * its envelope ({@link #checkEnvelope}), then, only if that is sound, its layout ({@link #checkLayout}).
      *
      * @return {@code null} when the frame is sound, else what is wrong
      */
     static FrameDefect checkBody(byte[] buf, int start, LogFormat format) {
-        long totalLen = totalLength(buf, start);
-        byte version = buf[start + VERSION_OFFSET];
-        int keyOffset = keyOffset(version);
-        long keyLen = Integer.toUnsignedLong((int) INT_LE.get(buf, start + KEY_LEN_OFFSET));
-        long valueLen = Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET));
-        if (fixedTotalLength(version) + keyLen + valueLen != totalLen) {
-            return FrameDefect.LENGTH_MISMATCH;
-        }
-        int crcOffset = (int) (keyOffset + keyLen + valueLen);
-        if (storedChecksum(buf, start + crcOffset) != checksum(buf, start, crcOffset)) {
-            return FrameDefect.BAD_CRC;
-        }
+        FrameDefect envelope = checkEnvelope(buf, start);
+        return envelope != null ? envelope : checkLayout(buf, start, format);
+    }
+
+    /**
+     * Checks the envelope of the frame at {@code start}: the CRC over the {@code total_len} bytes after the length
+     * field, whose last four hold it. Nothing but {@code total_len} is read to find them, so a frame whose other
+     * fields are wrong but whose CRC checks out is recognised as one some writer wrote whole.
+     *
+     * @return {@code null} when the envelope is sound, else {@link FrameDefect#BAD_CRC}
+     */
+    static FrameDefect checkEnvelope(byte[] buf, int start) {
+        int crcOffset = crcOffset(totalLength(buf, start));
+        return storedChecksum(buf, start + crcOffset) == checksum(buf, start, crcOffset) ? null : FrameDefect.BAD_CRC;
+    }
+
+    /** Where the CRC of a frame with this {@code total_len} sits, from the frame's start. */
+    static int crcOffset(long totalLen) {
+        return (int) (LENGTH_FIELD_BYTES + totalLen - CRC_BYTES);
+    }
+
+    /**
+     * Whether a header's own numbers agree under one of the two layouts: {@code total_len} is 16 or 32 plus
+     * {@code key_len} plus {@code value_len}. Reads no version byte, so a search can use it to skip offsets where no
+     * frame of any version can start before it computes a CRC.
+     */
+    static boolean headerConsistent(long totalLen, long keyLen, long valueLen) {
+        long lengths = keyLen + valueLen;
+        return totalLen == FIXED_TOTAL_LEN + lengths || totalLen == FIXED_TOTAL_LEN_V2 + lengths;
+    }
+
+    /** {@code key_len} of the frame at {@code start}, unsigned. */
+    static long keyLength(byte[] buf, int start) {
+        return Integer.toUnsignedLong((int) INT_LE.get(buf, start + KEY_LEN_OFFSET));
+    }
+
+    /** {@code value_len} of the frame at {@code start}, unsigned. */
+    static long valueLength(byte[] buf, int start) {
+        return Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET));
+    }
+
+    /**
+     * Checks what the fields of a frame with a sound envelope say: magic and version first (another store's or
+     * release's frame), then that {@code total_len} fits the layout the version names, then the limits, the op,
+     * the encoding and the revisions. Every defect found here is {@link FrameDefect#isChecksummed checksummed}.
+     */
+    static FrameDefect checkLayout(byte[] buf, int start, LogFormat format) {
         if (buf[start + MAGIC_OFFSET] != format.magic()) {
             return FrameDefect.WRONG_MAGIC;
         }
+        byte version = buf[start + VERSION_OFFSET];
         if (version != VERSION_SEED && version != VERSION_REVISIONS) {
             return FrameDefect.WRONG_VERSION;
+        }
+        long keyLen = keyLength(buf, start);
+        long valueLen = valueLength(buf, start);
+        if (fixedTotalLength(version) + keyLen + valueLen != totalLength(buf, start)) {
+            return FrameDefect.LENGTH_MISMATCH;
         }
         byte op = buf[start + OP_OFFSET];
         if (version == VERSION_REVISIONS && (op == OP_BATCH || op == OP_REVISION)) {
@@ -322,6 +366,22 @@ final class Frame {
             return FrameDefect.BAD_REVISION;
         }
         return checkOpAndEncoding(op, buf[start + ENCODING_OFFSET], valueLen);
+    }
+
+    /**
+     * {@link #checkLayout} for a frame with a sound envelope that is too large to load: only its 16-byte header at
+     * {@code start} is read. Another magic or version is foreign; otherwise it was written under larger limits.
+     */
+    static FrameDefect checkOversizedLayout(byte[] buf, int start, LogFormat format) {
+        if (buf[start + MAGIC_OFFSET] != format.magic()) {
+            return FrameDefect.WRONG_MAGIC;
+        }
+        byte version = buf[start + VERSION_OFFSET];
+        if (version != VERSION_SEED && version != VERSION_REVISIONS) {
+            return FrameDefect.WRONG_VERSION;
+        }
+        return fixedTotalLength(version) + keyLength(buf, start) + valueLength(buf, start) != totalLength(buf, start)
+                ? FrameDefect.LENGTH_MISMATCH : FrameDefect.OVER_LIMIT;
     }
 
     private static boolean revisionsFit(byte[] buf, int start, byte op) {

@@ -11,7 +11,9 @@ import java.util.function.Consumer;
 
 /**
  * Offline inspection and repair of a log file, for operators: the same codec and the same classification of
- * damage that the server recovers with ({@link LogRecovery#examine}). Reading never changes the file.
+ * damage that the server recovers with ({@link LogRecovery#examine}). {@link #verify} and {@link #dump} open the
+ * log and its forced mark read-only and take no lock, so they work on a read-only mount and beside a running
+ * server; {@link #repair} takes the data directory's lock first, and refuses while a server holds it.
  */
 public final class LogInspector {
 
@@ -31,12 +33,18 @@ public final class LogInspector {
 
     /**
      * @param validBytes end of the last sound frame before the first bad one (the file size when sound)
+     * @param reason     for {@code DAMAGE}: why it is not a crash trace; else {@code null}
      * @param nextFrame  offset of the first frame after the bad one whose CRC checks out, or -1
+     * @param mark       what the forced mark beside the log is to it: {@code NONE}, {@code MATCHED}, {@code OTHER_LOG}
+     *                   (ignored) or {@code PAST_END} (forced data is missing)
      * @param forced     bytes the forced mark beside the log vouches for, or -1 when there is no matching mark
+     * @param sync       the sync mode that mark says the log is written under, or {@code null}
+     * @param maxWrite   the most bytes one write call holds, from that mark, or -1
      */
     public record Report(Path log, long size, Kind kind, long frames, int liveKeys, long validBytes,
-                         FrameDefect defect, long nextFrame, long forced, long foreignOffset, int foundMagic,
-                         int foundVersion) {
+                         FrameDefect defect, LogCorruptedException.Reason reason, long nextFrame,
+                         RecoveryReport.Mark mark, long forced, SyncMode sync, long maxWrite, long foreignOffset,
+                         int foundMagic, int foundVersion) {
     }
 
     /**
@@ -93,7 +101,7 @@ public final class LogInspector {
     /** Calls {@code each} for every sound frame from the start, in order; returns the verdict on what follows. */
     public Report dump(Path log, Consumer<FrameInfo> each) throws IOException {
         Map<String, Boolean> keys = new HashMap<>();
-        try (LogChannel ch = storage.open(log, false)) {
+        try (LogChannel ch = storage.openReadOnly(log)) {
             LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, ForcedMark.readFor(storage, log), (offset, length, r) -> {
                 FrameInfo.each(offset, length, r, "", f -> {
                     each.accept(f);
@@ -108,21 +116,38 @@ public final class LogInspector {
 
     /**
      * Cuts the log back to its valid prefix after copying the whole original to {@code <log>.orig-<time>}, and
-     * lists the sound frames found in what was cut. Under {@code dryRun} it only says so. An incompatible log is
-     * never cut: it is not damaged, it belongs to another store.
+     * lists the sound frames found in what was cut. Under {@code dryRun} it only says so, reading only. An
+     * incompatible log is never cut: it is not damaged, it belongs to another store.
+     *
+     * @throws DataDirectoryLockedException when a server (or another repair) has the log's directory open; nothing
+     *                                      was read or changed
      */
     public Repair repair(Path log, boolean dryRun) throws IOException {
-        try (LogChannel ch = storage.open(log, false)) {
-            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, ForcedMark.readFor(storage, log), (o, l, r) -> { });
-            Report before = report(log, d, -1);
-            if (d.kind() == LogRecovery.Diagnosis.Kind.SOUND || d.kind() == LogRecovery.Diagnosis.Kind.INCOMPATIBLE) {
-                return new Repair(before, 0, List.of(), null);
+        if (dryRun) {
+            try (LogChannel ch = storage.openReadOnly(log)) {
+                return repair(log, ch, true);
             }
-            List<FrameInfo> dropped = framesIn(ch, d);
-            Path original = dryRun ? null
-                    : new LogRecovery(storage, log, format, true, Clock.systemUTC()).cutKeepingOriginal(ch, d);
-            return new Repair(before, d.size() - d.validBytes(), dropped, original);
         }
+        if (!storage.exists(log)) {
+            throw new java.nio.file.NoSuchFileException(log.toString());
+        }
+        try (java.io.Closeable lock = storage.lock(WalKeyValueStore.lockPathFor(log.toAbsolutePath()));
+             LogChannel ch = storage.open(log, false)) {
+            return repair(log, ch, false);
+        }
+    }
+
+    private Repair repair(Path log, LogChannel ch, boolean dryRun) throws IOException {
+        ForcedMark mark = ForcedMark.readFor(storage, log);
+        LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, mark, (o, l, r) -> { });
+        Report before = report(log, d, -1);
+        if (d.kind() == LogRecovery.Diagnosis.Kind.SOUND || d.kind() == LogRecovery.Diagnosis.Kind.INCOMPATIBLE) {
+            return new Repair(before, 0, List.of(), null);
+        }
+        List<FrameInfo> dropped = framesIn(ch, d);
+        Path original = dryRun ? null
+                : new LogRecovery(storage, log, format, true, Clock.systemUTC()).cutKeepingOriginal(ch, d, mark);
+        return new Repair(before, d.size() - d.validBytes(), dropped, original);
     }
 
     /** The sound frames in the part a repair drops, each found by searching on past bad bytes. */
@@ -137,18 +162,19 @@ public final class LogInspector {
                 pos += s.length();
                 continue;
             }
-            LogScanner.Result next = scanner.findFrameAfter(pos);
-            if (next == null) {
+            LogScanner.Search next = scanner.findFrameAfter(pos);
+            if (next.outcome() != LogScanner.Search.Outcome.FOUND) {
                 break;
             }
-            pos = next.validBytes();
+            pos = next.frame().validBytes();
         }
         return frames;
     }
 
     private static Report report(Path log, LogRecovery.Diagnosis d, int liveKeys) {
         Kind kind = Kind.valueOf(d.kind().name());
-        return new Report(log, d.size(), kind, d.frames(), liveKeys, d.validBytes(), d.defect(), d.nextFrame(),
-                d.forced(), d.foreignOffset(), d.foundMagic() & 0xFF, d.foundVersion() & 0xFF);
+        return new Report(log, d.size(), kind, d.frames(), liveKeys, d.validBytes(), d.defect(), d.reason(),
+                d.nextFrame(), RecoveryReport.Mark.of(d.mark()), d.forced(), d.sync(), d.maxWrite(), d.foreignOffset(),
+                d.foundMagic() & 0xFF, d.foundVersion() & 0xFF);
     }
 }

@@ -13,27 +13,41 @@ import java.util.function.Consumer;
  * The recovery policy, in one place. Replays the log into the index and then, by what the first bad frame is:
  * <ol>
  *   <li><b>none</b>: the whole file is sound; nothing changes.</li>
- *   <li><b>below the forced mark</b> ({@link ForcedMark}, when there is one that matches the log): those bytes were
- *       forced, so no crash can have damaged them; any bad frame there is damage (below).</li>
- *   <li><b>a frame of another magic or version</b> with a good CRC: the file belongs to another store or release;
- *       refuse with {@link IncompatibleLogException}, file untouched, whatever {@code repair} says.</li>
- *   <li><b>a torn tail</b>: a bad frame (short, impossible length, bad CRC) with no frame whose CRC checks out
- *       anywhere after it, the normal trace of a crash mid-write. Cut it.</li>
- *   <li><b>a lost write</b>: a bad frame followed by a sound one, past the forced mark, or (for a log with no mark)
- *       where the bytes between show what a write that never reached the disk leaves: a whole sector of zeros, or a
- *       frame cut short with zeros from there right up to the sound frame (see {@link LogScanner#isLostWrite}).
- *       After a power cut, later bytes can be on disk while earlier ones are not, if they were not forced; so
- *       everything from the bad frame on was never acknowledged under {@code always}, and lies in the loss window
- *       of the other modes. Cut it.</li>
- *   <li><b>damage</b>: any other bad frame followed by one whose CRC checks out, or a frame whose CRC checks out but
- *       which this store cannot read (unknown op or encoding, over the limits, not UTF-8): a crash cannot produce
- *       either. Cutting would drop acknowledged writes, so refuse with {@link LogCorruptedException}, file
- *       untouched, unless {@code repair} is set: then cut, after copying the whole original aside.</li>
+ *   <li><b>a forced mark past the end</b> ({@link ForcedMark.Fit#PAST_END}): the mark of this log says more bytes
+ *       were forced than the log holds. No crash shrinks a log below what was forced, so forced data is missing:
+ *       refuse with {@link LogCorruptedException}, whatever the frames look like.</li>
+ *   <li><b>a frame of another magic or version</b> with a sound envelope: the file belongs to another store or
+ *       release; refuse with {@link IncompatibleLogException}, file untouched, whatever {@code repair} says.</li>
+ *   <li><b>a frame whose envelope is sound but which this store cannot read</b> (its length does not fit the layout
+ *       its version names, unknown op or encoding, over the limits, not UTF-8, bad revisions): some writer wrote
+ *       exactly these bytes, so no crash made them. Damage.</li>
+ *   <li><b>below the forced mark</b> ({@link ForcedMark}, when there is one that belongs to the log): those bytes
+ *       were forced, so no crash can have damaged them. Damage.</li>
+ *   <li><b>more than one write call from the end, under {@code always}</b>: when the mark says the log is written
+ *       under {@code always}, at most one write call is ever unforced (a group of at most
+ *       {@link LogWriter#GROUP_BYTES}, or one larger frame alone: the mark records the most it can be), whatever
+ *       the mark's own lag. A bad frame with more bytes than that after it is not a crash trace. Damage. Without
+ *       such a mark (written under {@code interval} or {@code none}, or no mark) a crash can leave any amount
+ *       unforced, and the cut is not bounded.</li>
+ *   <li><b>a torn tail</b>: a bad envelope (short, impossible length, bad CRC) with no frame whose envelope is
+ *       sound anywhere after it ({@link LogScanner#findFrameAfter}, linear in the bytes searched), the normal trace
+ *       of a crash mid-write. Cut it.</li>
+ *   <li><b>a lost write</b>: a bad envelope followed by a sound frame, where the bytes between show what a write
+ *       that never reached the disk leaves: a whole sector of zeros, or a frame cut short with zeros from there
+ *       right up to the sound frame (see {@link LogScanner#isLostWrite}). After a power cut, later bytes can be on
+ *       disk while earlier ones are not, if they were not forced; so everything from the bad frame on was never
+ *       acknowledged under {@code always} (it is past the forced part, within one write call), and lies in the loss
+ *       window of the other modes. Cut it.</li>
+ *   <li><b>damage</b>: any other bad frame followed by one whose envelope is sound, or a search that could not tell
+ *       (too many frame-like headers to check within its budget). Cutting would drop acknowledged writes, so
+ *       refuse with {@link LogCorruptedException}, file untouched, unless {@code repair} is set: then cut, after
+ *       copying the whole original aside.</li>
  * </ol>
  * Every cut first copies what it removes to a new file beside the log ({@code kvstore.log.torn-<time>} with the cut
  * bytes, or {@code kvstore.log.corrupt-<time>} with the whole original for a repair), forces that file and the
- * directory, and only then truncates the log to the end of the last sound frame and forces it. So nothing is
- * ever cut before it is durable elsewhere, and a crash during recovery leaves a log that recovers the same way.
+ * directory; a forced mark above the cut is lowered to it (or, if it belongs to another log, removed); and only then
+ * is the log truncated to the end of the last sound frame and forced. So nothing is ever cut before it is durable
+ * elsewhere, and a crash during recovery leaves a log that recovers the same way.
  */
 final class LogRecovery {
 
@@ -70,18 +84,17 @@ final class LogRecovery {
             case TORN_TAIL:
             case LOST_WRITE:
                 Path aside = copyAside(channel, d.validBytes(), d.size(), "torn");
-                cut(channel, d.validBytes());
+                cut(channel, d, mark);
                 return report(created, d, d.kind() == Diagnosis.Kind.TORN_TAIL
                         ? RecoveryReport.Cut.TORN_TAIL : RecoveryReport.Cut.LOST_WRITE, aside, started);
             case INCOMPATIBLE:
                 throw new IncompatibleLogException(log, d.foreignOffset(), d.foundMagic(), d.foundVersion(), format);
             default:
                 if (!repair) {
-                    throw new LogCorruptedException(log, d.validBytes(), d.defect(), d.nextFrame(), d.size(),
-                            d.forced());
+                    throw new LogCorruptedException(log, d);
                 }
                 Path original = copyAside(channel, 0, d.size(), "corrupt");
-                cut(channel, d.validBytes());
+                cut(channel, d, mark);
                 return report(created, d, RecoveryReport.Cut.REPAIR, original, started);
         }
     }
@@ -94,12 +107,17 @@ final class LogRecovery {
      * @param validBytes   end of the last sound frame before it (the whole file when sound)
      * @param frames       sound frames before it
      * @param defect       what is wrong with the first bad frame, or {@code null}
-     * @param nextFrame    offset of the first frame after it whose CRC checks out, or -1
-     * @param forced       bytes the forced mark vouches for, or -1 without a matching mark
+     * @param reason       for {@code DAMAGE}: why it is not a crash trace; else {@code null}
+     * @param nextFrame    offset of the first frame after it whose envelope is sound, or -1
+     * @param mark         how the forced mark beside the log relates to it, or {@code null} without one
+     * @param forced       bytes the forced mark vouches for, or -1 without a mark that belongs to this log
+     * @param sync         the sync mode that mark says the log is written under, or {@code null}
+     * @param maxWrite     the most bytes one write call holds, from that mark, or -1
      * @param foreignOffset for {@code INCOMPATIBLE}: where the frame of another magic or version is
      */
-    record Diagnosis(Kind kind, long size, long validBytes, long frames, FrameDefect defect, long nextFrame,
-                     long forced, long foreignOffset, byte foundMagic, byte foundVersion) {
+    record Diagnosis(Kind kind, long size, long validBytes, long frames, FrameDefect defect,
+                     LogCorruptedException.Reason reason, long nextFrame, ForcedMark.Fit mark, long forced,
+                     SyncMode sync, long maxWrite, long foreignOffset, byte foundMagic, byte foundVersion) {
 
         enum Kind {
             SOUND, TORN_TAIL, LOST_WRITE, DAMAGE, INCOMPATIBLE
@@ -109,47 +127,96 @@ final class LogRecovery {
     static Diagnosis examine(LogChannel channel, LogFormat format, ForcedMark mark, LogScanner.FrameSink sink)
             throws IOException {
         long size = channel.size();
-        long forced = mark != null && mark.matches(channel, size) ? mark.forced() : -1;
+        ForcedMark.Fit fit = mark == null ? null : mark.fit(channel, size);
+        Facts facts = new Facts(size, fit, fit == null || fit == ForcedMark.Fit.OTHER_LOG ? null : mark);
         LogScanner scanner = new LogScanner(channel, format, size);
         LogScanner.Result scan = scanner.scan(sink);
         long offset = scan.validBytes();
+        if (fit == ForcedMark.Fit.PAST_END) {
+            return facts.damage(scan, LogCorruptedException.Reason.FORCED_DATA_MISSING, -1);
+        }
         if (scan.clean()) {
-            return diagnosis(Diagnosis.Kind.SOUND, size, scan, -1, forced, null);
+            return facts.diagnosis(Diagnosis.Kind.SOUND, scan, null, -1, null);
         }
         if (scan.defect().isForeign()) {
-            return diagnosis(Diagnosis.Kind.INCOMPATIBLE, size, scan, -1, forced, scan);
+            return facts.diagnosis(Diagnosis.Kind.INCOMPATIBLE, scan, null, -1, scan);
         }
-        if (scan.defect().isChecksummed() || offset < forced) {
-            return diagnosis(Diagnosis.Kind.DAMAGE, size, scan, -1, forced, null);
+        if (scan.defect().isChecksummed()) {
+            return facts.damage(scan, LogCorruptedException.Reason.UNREADABLE, -1);
         }
-        LogScanner.Result after = scanner.findFrameAfter(offset);
-        if (after == null) {
-            return diagnosis(Diagnosis.Kind.TORN_TAIL, size, scan, -1, forced, null);
+        if (offset < facts.forced()) {
+            return facts.damage(scan, LogCorruptedException.Reason.BELOW_FORCED_MARK, -1);
         }
-        if (after.defect() != null && after.defect().isForeign()) {
-            return diagnosis(Diagnosis.Kind.INCOMPATIBLE, size, scan, after.validBytes(), forced, after);
+        if (facts.sync() == SyncMode.ALWAYS && size - offset > facts.maxWrite()) {
+            return facts.damage(scan, LogCorruptedException.Reason.MORE_THAN_ONE_WRITE, -1);
         }
-        // Past the forced mark nothing was ever forced; without a mark, the bytes must show a lost write.
-        boolean lost = forced >= 0 || scanner.isLostWrite(offset, after.validBytes());
-        return diagnosis(lost ? Diagnosis.Kind.LOST_WRITE : Diagnosis.Kind.DAMAGE, size, scan, after.validBytes(),
-                forced, null);
+        LogScanner.Search after = scanner.findFrameAfter(offset);
+        switch (after.outcome()) {
+            case NONE:
+                return facts.diagnosis(Diagnosis.Kind.TORN_TAIL, scan, null, -1, null);
+            case UNDECIDED:
+                return facts.damage(scan, LogCorruptedException.Reason.UNDECIDED, -1);
+            default:
+                long next = after.frame().validBytes();
+                if (after.frame().defect() != null && after.frame().defect().isForeign()) {
+                    return facts.diagnosis(Diagnosis.Kind.INCOMPATIBLE, scan, null, next, after.frame());
+                }
+                return scanner.isLostWrite(offset, next) ? facts.diagnosis(Diagnosis.Kind.LOST_WRITE, scan, null, next,
+                        null) : facts.damage(scan, LogCorruptedException.Reason.FRAME_FOLLOWS, next);
+        }
     }
 
-    private static Diagnosis diagnosis(Diagnosis.Kind kind, long size, LogScanner.Result scan, long next,
-                                       long forced, LogScanner.Result foreign) {
-        return new Diagnosis(kind, size, scan.validBytes(), scan.frames(), scan.defect(), next, forced,
-                foreign == null ? -1 : foreign.validBytes(), foreign == null ? 0 : foreign.foundMagic(),
-                foreign == null ? 0 : foreign.foundVersion());
+    /** What is known of the log besides its frames: its size, and the forced mark that belongs to it, if any. */
+    private record Facts(long size, ForcedMark.Fit fit, ForcedMark mark) {
+
+        long forced() {
+            return mark == null ? -1 : mark.forced();
+        }
+
+        SyncMode sync() {
+            return mark == null ? null : mark.sync();
+        }
+
+        long maxWrite() {
+            return mark == null ? -1 : Integer.toUnsignedLong(mark.maxWrite());
+        }
+
+        Diagnosis damage(LogScanner.Result scan, LogCorruptedException.Reason reason, long next) {
+            return diagnosis(Diagnosis.Kind.DAMAGE, scan, reason, next, null);
+        }
+
+        Diagnosis diagnosis(Diagnosis.Kind kind, LogScanner.Result scan, LogCorruptedException.Reason reason,
+                            long next, LogScanner.Result foreign) {
+            return new Diagnosis(kind, size, scan.validBytes(), scan.frames(), scan.defect(), reason, next, fit,
+                    forced(), sync(), maxWrite(), foreign == null ? -1 : foreign.validBytes(),
+                    foreign == null ? 0 : foreign.foundMagic(), foreign == null ? 0 : foreign.foundVersion());
+        }
     }
 
     /** The explicit repair of the offline tool: copy the whole original aside, then cut to the valid prefix. */
-    Path cutKeepingOriginal(LogChannel channel, Diagnosis d) throws IOException {
+    Path cutKeepingOriginal(LogChannel channel, Diagnosis d, ForcedMark mark) throws IOException {
         Path original = copyAside(channel, 0, d.size(), "orig");
-        cut(channel, d.validBytes());
+        cut(channel, d, mark);
         return original;
     }
 
-    private void cut(LogChannel channel, long size) throws IOException {
+    /**
+     * Truncates the log to its valid prefix and forces it. A mark that would then be past the end is first lowered
+     * to the cut (or, if it belongs to another log, removed), so that the cut never reads as missing forced data.
+     */
+    private void cut(LogChannel channel, Diagnosis d, ForcedMark mark) throws IOException {
+        long size = d.validBytes();
+        if (mark != null && (d.mark() == ForcedMark.Fit.OTHER_LOG || mark.forced() > size)) {
+            Path markPath = ForcedMark.pathFor(log);
+            if (d.mark() == ForcedMark.Fit.OTHER_LOG) {
+                storage.delete(markPath);
+                storage.forceDirectory(log.toAbsolutePath().getParent());
+            } else {
+                try (LogChannel markFile = storage.open(markPath, false)) {
+                    mark.cutTo(channel, size).write(markFile);
+                }
+            }
+        }
         channel.truncate(size);
         channel.force(true);
     }
@@ -191,6 +258,7 @@ final class LogRecovery {
 
     private RecoveryReport report(boolean created, Diagnosis d, RecoveryReport.Cut cut, Path aside, long started) {
         return new RecoveryReport(log, created, d.frames(), d.validBytes(), d.size() - d.validBytes(), cut, d.defect(),
-                aside, Duration.ofNanos(System.nanoTime() - started));
+                aside, RecoveryReport.Mark.of(d.mark()), d.forced(), d.sync(),
+                Duration.ofNanos(System.nanoTime() - started));
     }
 }

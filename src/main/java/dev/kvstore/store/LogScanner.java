@@ -65,19 +65,61 @@ final class LogScanner {
         return new Result(pos, frames, null, (byte) 0, (byte) 0);
     }
 
+    /** What a search for a frame after a bad one found. */
+    record Search(Outcome outcome, Result frame) {
+        enum Outcome {
+            /** No frame whose envelope is sound lies anywhere after the bad one. */
+            NONE,
+            /** {@code frame} is the first one after the bad one whose envelope is sound. */
+            FOUND,
+            /** The search gave up before it could tell (see {@link #findFrameAfter}). */
+            UNDECIDED
+        }
+
+        static final Search NOTHING = new Search(Outcome.NONE, null);
+        static final Search GAVE_UP = new Search(Outcome.UNDECIDED, null);
+    }
+
     /**
-     * The first frame after {@code offset} whose lengths and CRC check out, whatever else is wrong with it, or
-     * {@code null} when there is none. Its {@code validBytes} is its offset, and its defect is {@code null} for a
-     * sound frame. A hit means a bad frame is followed by data: damage or a lost write, not a torn tail.
+     * A search may stream this many CRC bytes per byte it searches, plus {@link #CRC_ALLOWANCE}, before it gives up.
+     * Bytes that only look like frame headers cost a CRC each; ordinary data, random bytes and zeros never come
+     * close, while a file crafted to hold a header at every offset would otherwise make the search quadratic.
      */
-    Result findFrameAfter(long offset) throws IOException {
+    static final int CRC_BYTES_PER_BYTE = 4;
+    static final long CRC_ALLOWANCE = 64L << 20;
+
+    /**
+     * The first frame after {@code offset} whose envelope is sound (its length fits the file and its CRC checks out),
+     * whatever else is wrong with it. Its {@code validBytes} is its offset, and its defect is {@code null} for a sound
+     * frame. A hit means a bad frame is followed by data: damage or a lost write, not a torn tail.
+     *
+     * <p>Linear in the bytes searched: at each offset it first reads the 16-byte header and keeps the offset only
+     * if the header's own numbers agree ({@link Frame#headerConsistent}, and {@code total_len} inside the file),
+     * which needs no version byte and no CRC; only such offsets get a CRC. All of them together may stream at most
+     * {@link #CRC_BYTES_PER_BYTE} bytes per byte searched, plus {@link #CRC_ALLOWANCE}; past that the search is
+     * {@link Search.Outcome#UNDECIDED}, which recovery refuses rather than guess.
+     */
+    Search findFrameAfter(long offset) throws IOException {
+        long budget = CRC_BYTES_PER_BYTE * (size - offset) + CRC_ALLOWANCE;
         for (long p = offset + 1; p + Frame.OVERHEAD <= size; p++) {
+            load(p, Frame.KEY_OFFSET);
+            int at = (int) (p - bufStart);
+            long totalLen = Frame.totalLength(buf, at);
+            if (totalLen < Frame.FIXED_TOTAL_LEN || Frame.LENGTH_FIELD_BYTES + totalLen > size - p
+                    || !Frame.headerConsistent(totalLen, Frame.keyLength(buf, at), Frame.valueLength(buf, at))) {
+                continue;
+            }
+            budget -= totalLen;
+            if (budget < 0) {
+                return Search.GAVE_UP;
+            }
             FrameDefect defect = examine(p);
             if (defect == null || defect.isChecksummed()) {
-                return defect == null ? new Result(p, 0, null, (byte) 0, (byte) 0) : defectAt(p, 0, defect);
+                return new Search(Search.Outcome.FOUND,
+                        defect == null ? new Result(p, 0, null, (byte) 0, (byte) 0) : defectAt(p, 0, defect));
             }
         }
-        return null;
+        return Search.NOTHING;
     }
 
     /** The frame at {@code pos} if it is sound, else {@code null}. */
@@ -95,20 +137,25 @@ final class LogScanner {
     private static final byte[] ZERO_SECTOR = new byte[SECTOR_BYTES];
 
     /**
-     * Whether the bytes from the bad frame at {@code bad} up to the sound frame at {@code next} are what a write that
-     * never reached the disk leaves behind, when a later one did. There are two signs of it:
+     * Whether the bytes from the bad frame at {@code bad} up to the sound frame at {@code next} are what writes that
+     * never reached the disk leave behind, when a later one did. Such bytes are zeros where the lost bytes were, and
+     * are found in three shapes:
      * <ul>
      *   <li>a whole sector of zeros somewhere in between (as etcd's WAL detects torn writes): the kernel writes a
      *       file back page by page, in no set order, so a lost page or sector can sit inside a frame while pages
      *       after it made it to the disk;</li>
-     *   <li>the frame at {@code bad} cut short at some byte, and zeros from there right up to {@code next}: a
-     *       whole write lost or torn while a later write (which starts at a frame boundary) was kept. A frame cut
-     *       inside its CRC field counts only if the CRC bytes it kept match its contents.</li>
+     *   <li>zeros from the bad frame's start up to the next sector boundary: the page that held the end of the
+     *       forced part was not written back again, while later pages were;</li>
+     *   <li>write by write: each write between is lost (zeros) or cut short inside its first frame (a prefix, then
+     *       zeros to that frame's end), and the bad frame itself is cut short the same way
+     *       ({@link #cutShortFrameEnd}). A frame cut inside its CRC field counts only if the CRC bytes it kept match
+     *       its contents.</li>
      * </ul>
-     * Real damage rarely looks like either. A flipped bit leaves the frame whole and its CRC nonzero.
+     * Real damage rarely looks like any of them. A flipped bit leaves the frame whole and its CRC nonzero; garbage is
+     * not zeros. Linear in the bytes between.
      */
     boolean isLostWrite(long bad, long next) throws IOException {
-        return hasZeroSector(bad, next) || endsInLostBytes(bad, next);
+        return hasZeroSector(bad, next) || zerosToSectorBoundary(bad, next) || lostWriteByWrite(bad, next);
     }
 
     private boolean hasZeroSector(long from, long to) throws IOException {
@@ -123,33 +170,77 @@ final class LogScanner {
         return false;
     }
 
-    private boolean endsInLostBytes(long bad, long next) throws IOException {
-        long zeros = next;
-        while (zeros > bad && byteBefore(zeros) == 0) {
-            zeros--;
-        }
-        if (zeros == next) {
+    private boolean zerosToSectorBoundary(long bad, long next) throws IOException {
+        long boundary = (bad / SECTOR_BYTES + 1) * SECTOR_BYTES;
+        if (boundary > next) {
             return false;
         }
-        if (zeros <= bad + Frame.LENGTH_FIELD_BYTES) {
-            return true;
-        }
-        load(bad, Frame.LENGTH_FIELD_BYTES);
-        long end = bad + Frame.LENGTH_FIELD_BYTES + Frame.totalLength(buf, (int) (bad - bufStart));
-        if (end > next || zeros >= end) {
-            return false;
-        }
-        long crcAt = end - Frame.CRC_BYTES;
-        if (zeros <= crcAt) {
-            return true;
-        }
-        int crc = checksumOf(bad, crcAt);
-        for (long p = crcAt; p < zeros; p++) {
-            if (byteAt(p) != (byte) (crc >>> (8 * (p - crcAt)))) {
+        for (long p = bad; p < boundary; p++) {
+            if (byteAt(p) != 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    private boolean lostWriteByWrite(long bad, long next) throws IOException {
+        long p = bad;
+        while (true) {
+            long q = p;
+            while (q < next && byteAt(q) == 0) {
+                q++;
+            }
+            if (q == next) {
+                return true;
+            }
+            long end = -1;
+            // The next write starts at q, or up to three bytes before it when its total_len begins with zero bytes.
+            for (long s = q; end < 0 && s >= Math.max(p, q - (Frame.LENGTH_FIELD_BYTES - 1)); s--) {
+                end = cutShortFrameEnd(s, next);
+            }
+            if (end < 0) {
+                return false;
+            }
+            p = end;
+        }
+    }
+
+    /**
+     * Where the frame at {@code start} ends, if it is one cut short before {@code next}: some prefix of it, then
+     * zeros to its end. A prefix of the length field alone reads as a small length; then the frame is taken to end
+     * with its length field, and the zeros after it are skipped like those of a lost write. Returns -1 when the bytes
+     * are not a frame cut short.
+     */
+    private long cutShortFrameEnd(long start, long next) throws IOException {
+        if (start + Frame.LENGTH_FIELD_BYTES > next) {
+            return -1;
+        }
+        load(start, Frame.LENGTH_FIELD_BYTES);
+        long totalLen = Frame.totalLength(buf, (int) (start - bufStart));
+        if (totalLen < Frame.FIXED_TOTAL_LEN) {
+            return start + Frame.LENGTH_FIELD_BYTES;
+        }
+        long end = start + Frame.LENGTH_FIELD_BYTES + totalLen;
+        if (end > next) {
+            return -1;
+        }
+        long kept = end;
+        while (kept > start && byteBefore(kept) == 0) {
+            kept--;
+        }
+        if (kept == end) {
+            return -1;
+        }
+        long crcAt = end - Frame.CRC_BYTES;
+        if (kept > crcAt) {
+            int crc = checksumOf(start, crcAt);
+            for (long p = crcAt; p < kept; p++) {
+                if (byteAt(p) != (byte) (crc >>> (8 * (p - crcAt)))) {
+                    return -1;
+                }
+            }
+        }
+        return end;
     }
 
     private byte byteAt(long pos) throws IOException {
@@ -167,7 +258,10 @@ final class LogScanner {
         return buf[(int) (pos - bufStart)];
     }
 
-    /** Checks the frame at {@code pos}, leaving all of it in the buffer when its length is plausible. */
+    /**
+     * Checks the frame at {@code pos}, envelope first, leaving all of it in the buffer when its length is plausible
+     * (a frame too large to load keeps only its header there).
+     */
     private FrameDefect examine(long pos) throws IOException {
         long available = size - pos;
         if (available < Frame.LENGTH_FIELD_BYTES) {
@@ -178,7 +272,11 @@ final class LogScanner {
         FrameDefect defect = Frame.checkLength(totalLen, available, format);
         if (defect == FrameDefect.LENGTH_TOO_LARGE && Frame.LENGTH_FIELD_BYTES + totalLen <= available) {
             // Too large to load, but all there: a frame written under larger limits must not pass for a torn one.
-            return checksumMatches(pos, totalLen) ? FrameDefect.OVER_LIMIT : FrameDefect.BAD_CRC;
+            if (!checksumMatches(pos, totalLen)) {
+                return FrameDefect.BAD_CRC;
+            }
+            load(pos, Frame.KEY_OFFSET);
+            return Frame.checkOversizedLayout(buf, (int) (pos - bufStart), format);
         }
         if (defect != null) {
             return defect;

@@ -1,7 +1,9 @@
 package dev.kvstore.store;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /** File-system operations the engine needs besides reading and writing one open file. */
 interface LogStorage {
@@ -9,7 +11,27 @@ interface LogStorage {
     /** Opens {@code file} for reading and writing, creating it when {@code create} is set. */
     LogChannel open(Path file, boolean create) throws IOException;
 
+    /**
+     * Opens {@code file} for reading only, so that a file on a read-only mount, or one this process may not write,
+     * can be read; writing through the channel throws.
+     */
+    LogChannel openReadOnly(Path file) throws IOException;
+
+    /**
+     * Takes the exclusive lock {@code lockFile} stands for, held until the returned handle is closed: one process at
+     * a time per data directory. The lock is the operating system's, so it goes with the process, however it ends.
+     *
+     * @throws DataDirectoryLockedException when another process, or another store in this one, holds it
+     */
+    Closeable lock(Path lockFile) throws IOException;
+
     boolean exists(Path path);
+
+    /** Names of the files in {@code dir}. */
+    List<String> list(Path dir) throws IOException;
+
+    /** Bytes in {@code file}. */
+    long size(Path file) throws IOException;
 
     void createDirectories(Path dir) throws IOException;
 

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -18,16 +19,25 @@ import java.util.concurrent.locks.LockSupport;
  * which becomes log order), writes their frames in one write call, forces once under {@link SyncMode#ALWAYS},
  * has the sequencer apply the group to the index, and only then acknowledges the callers. So under
  * {@code ALWAYS} no reader sees a write before it is durable, the index changes in log order, and at most one
- * write call is ever unforced, which bounds what a power cut can damage.
+ * write call is ever unforced, which bounds what a power cut can damage (the {@link ForcedMark} records that bound,
+ * {@link #maxWrite}, for recovery).
  *
- * <p>When a write or force fails, the group's callers get the failure, nothing of the group is applied, and the
- * writer refuses every later write: after a failed {@code fsync} the state of the page cache is unknown, so the
- * force is never retried on this file. A failed write is cut back off the file on a best-effort basis; recovery
- * cuts anything that remains as a torn tail.
+ * <p><b>Failures.</b> When a write call fails (a full disk, an I/O error), the group's callers get the failure and
+ * nothing of the group is applied. If the writer can then cut the file back to where the group started and force
+ * that, nothing uncertain is left: the store goes on taking writes, and the next one that succeeds clears the
+ * failure. If it cannot, or when a force fails, the writer refuses every later write: after a failed {@code fsync}
+ * the state of the page cache is unknown, so the force is never retried on this file. Any other throwable on the
+ * writer thread (an observer that throws, the apply step, the compaction trigger, an {@link OutOfMemoryError}) fails
+ * the store the same way, fail-stop: the writer thread lives on to refuse the waiting and later callers, and nothing
+ * that was not forced is applied.
  *
- * <p>A timer thread forces the log every sync interval under {@code INTERVAL}, and about once a second records
- * the forced length in the {@link ForcedMark} beside the log. Only these two threads write the files, never a
- * caller: an interrupted caller inside {@code FileChannel} I/O would close the channel for everyone.
+ * <p>A timer thread forces the log every sync interval under {@code INTERVAL}, and after every force (the writer's or
+ * its own) records the forced length in the {@link ForcedMark} beside the log: coalesced, off the write path, so the
+ * mark lags by about one force and never delays an acknowledgement. That write is not forced by itself, which would
+ * double the forces of a store under load: what it says was already true when it was written, so an older mark left
+ * by a power cut only lags. The timer forces the mark file once every {@link #MARK_FORCE_MILLIS} when it changed,
+ * which bounds that lag. Only these two threads write the files, never a caller: an interrupted caller inside
+ * {@code FileChannel} I/O would close the channel for everyone.
  *
  * <p>{@link #runExclusive} runs an action on the writer thread between two groups, with the timer held off, so that
  * nothing is written meanwhile: compaction uses it to copy the last frames and to switch to the new log
@@ -36,8 +46,8 @@ import java.util.concurrent.locks.LockSupport;
 final class LogWriter {
 
     private static final int MAX_GROUP = 4096;
-    /** How often the forced mark catches up with the forced position: it may lag, it must never lead. */
-    private static final long MARK_MILLIS = 1000;
+    /** How often the mark file is forced while it changes: what a power cut can make the mark lag by. */
+    static final long MARK_FORCE_MILLIS = 1000;
     /** A group's frames, all written in one call; a single larger frame is a group of its own. */
     static final int GROUP_BYTES = 1 << 20;
 
@@ -67,17 +77,39 @@ final class LogWriter {
 
         /** Waits, without giving up on interrupts, since the write may still become durable. */
         void await() {
+            await(Long.MAX_VALUE);
+        }
+
+        /**
+         * Waits up to {@code timeoutNanos}, without giving up on interrupts; returns whether the writer answered.
+         * When it did not, the write may still be written and applied later: its outcome is unknown.
+         */
+        boolean await(long timeoutNanos) {
+            long deadline = System.nanoTime() + timeoutNanos;
             boolean interrupted = false;
             while (!done) {
-                LockSupport.park(this);
+                long left = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                if (left == Long.MAX_VALUE) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, left);
+                }
                 interrupted |= Thread.interrupted();
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            return done;
         }
 
+        /** Answers the caller, once: a later answer (after a failure of the writer itself) is dropped. */
         private void complete(Throwable failure) {
+            if (done) {
+                return;
+            }
             this.failure = failure;
             done = true;
             LockSupport.unpark(waiter);
@@ -110,31 +142,45 @@ final class LogWriter {
     private volatile LogChannel channel;
     private final LogChannel markFile;
     private final SyncMode mode;
+    private final int maxWrite;
     private final Sequencer sequencer;
     private final StoreObserver observer;
     private final Runnable afterGroup;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(GROUP_BYTES);
+    private final ByteBuffer buffer;
     private final Thread thread;
     private final ScheduledExecutorService timer;
     private volatile long position;
     /** End of the last frame applied to the index: every frame before it is reflected there. */
     private volatile long appliedPosition;
     private volatile long forcedPosition;
-    private long markedPosition;
-    private boolean markFailed;
+    /** What the mark file says, as far as this writer knows. Changed under the monitor. */
+    private volatile long markedPosition;
+    /** What the mark file says on disk, as of its last force. Changed under the monitor. */
+    private long markForcedPosition;
+    /** Why the last write of the mark failed, or {@code null} when it succeeded. */
+    private volatile Throwable markFailure;
+    /** Whether a mark update is queued on the timer; coalesces the updates of many forces into one. */
+    private final AtomicBoolean markQueued = new AtomicBoolean();
     private volatile boolean closed;
     private volatile Throwable failure;
+    /** Why the last group's write call failed, when it was cut back cleanly; {@code null} once one succeeds. */
+    private volatile Throwable appendFailure;
+    /** {@link System#nanoTime} when the writer started its current group or action, or 0 while it waits. */
+    private volatile long busySince;
 
     LogWriter(LogChannel channel, LogChannel markFile, long position, SyncMode mode, Duration interval,
-              Sequencer sequencer, StoreObserver observer, Runnable afterGroup) {
+              int groupBytes, int maxFrameBytes, Sequencer sequencer, StoreObserver observer, Runnable afterGroup) {
         this.channel = channel;
         this.markFile = markFile;
         this.position = position;
         this.appliedPosition = position;
         this.forcedPosition = position;
         this.markedPosition = position;
+        this.markForcedPosition = position;
         this.mode = mode;
+        this.buffer = ByteBuffer.allocateDirect(groupBytes);
+        this.maxWrite = maxWrite(groupBytes, maxFrameBytes);
         this.sequencer = sequencer;
         this.observer = observer;
         this.afterGroup = afterGroup;
@@ -150,7 +196,20 @@ final class LogWriter {
             long millis = Math.max(1, interval.toMillis());
             timer.scheduleWithFixedDelay(this::forceIfBehind, millis, millis, TimeUnit.MILLISECONDS);
         }
-        timer.scheduleWithFixedDelay(this::updateMark, MARK_MILLIS, MARK_MILLIS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::forceMark, MARK_FORCE_MILLIS, MARK_FORCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The most bytes one write call of this writer holds: a group fills at most the buffer, and a frame larger than
+     * that goes alone. Under {@code ALWAYS} no more than this is ever unforced.
+     */
+    static int maxWrite(int groupBytes, int maxFrameBytes) {
+        return Math.max(groupBytes, maxFrameBytes);
+    }
+
+    /** The forced mark for the first {@code forced} bytes of {@code log}, written by this writer. */
+    ForcedMark markFor(LogChannel log, long forced) throws IOException {
+        return ForcedMark.of(log, forced, mode, maxWrite);
     }
 
     /** Queues {@code w}; the caller then {@link Pending#await}s it. */
@@ -186,6 +245,26 @@ final class LogWriter {
     /** The log file the writer appends to now. */
     LogChannel channel() {
         return channel;
+    }
+
+    /** What the forced mark beside the log says, as far as this writer knows. */
+    long markedPosition() {
+        return markedPosition;
+    }
+
+    /** Why the last write of the forced mark failed, or {@code null} when it succeeded. */
+    Throwable markFailure() {
+        return markFailure;
+    }
+
+    /** Why the last group could not be written (it was cut back cleanly), or {@code null}. */
+    Throwable appendFailure() {
+        return appendFailure;
+    }
+
+    /** Since when, in {@link System#nanoTime}, the writer has been busy with one group or action, or 0. */
+    long busySince() {
+        return busySince;
     }
 
     /**
@@ -230,12 +309,14 @@ final class LogWriter {
      */
     void markForced(LogChannel next, long length) throws IOException {
         try {
-            ForcedMark.of(next, length).write(markFile);
+            markFor(next, length).write(markFile);
+            markFailure = null;
         } catch (IOException | RuntimeException e) {
-            markFailed = true;
+            markFailure = e;
             throw e;
         }
         markedPosition = -1;
+        markForcedPosition = -1;
     }
 
     /** From an exclusive action that gave up after {@link #markForced}: the mark speaks for this log again. */
@@ -255,6 +336,7 @@ final class LogWriter {
         appliedPosition = length;
         forcedPosition = length;
         markedPosition = length;
+        markForcedPosition = length;
         try {
             old.close();
         } catch (IOException ignored) {
@@ -290,22 +372,56 @@ final class LogWriter {
         if (failure == null) {
             channel.force(true);
             forcedPosition = position;
-            ForcedMark.of(channel, position).write(markFile);
+            markFor(channel, position).write(markFile);
+            markedPosition = position;
+            markForcedPosition = position;
         }
     }
 
-    /** Records the forced position beside the log, for recovery; runs on the timer, off the write path. */
+    /** After a force: has the timer bring the mark up to the forced position, once for all forces until it runs. */
+    private void requestMark() {
+        if (markQueued.compareAndSet(false, true)) {
+            try {
+                timer.execute(() -> {
+                    markQueued.set(false);
+                    updateMark();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                markQueued.set(false); // close() writes the last mark
+            }
+        }
+    }
+
+    /**
+     * Records the forced position beside the log, for recovery; runs on the timer, off the write path, and does not
+     * force the mark file (see the class comment). A failure is kept for health and the next force tries again: the
+     * mark only lags meanwhile, which is safe.
+     */
     private synchronized void updateMark() {
         long forced = forcedPosition;
-        if (markFailed || failure != null || forced == markedPosition) {
+        if (failure != null || forced == markedPosition) {
             return;
         }
         try {
-            ForcedMark.of(channel, forced).write(markFile);
+            markFor(channel, forced).writeUnforced(markFile);
             markedPosition = forced;
+            markFailure = null;
         } catch (IOException | RuntimeException e) {
-            // A mark that stops moving only lags, which is safe; the log itself reports failures of the disk.
-            markFailed = true;
+            markFailure = e;
+        }
+    }
+
+    /** Forces the mark file when it changed since its last force; runs on the timer. */
+    private synchronized void forceMark() {
+        long marked = markedPosition;
+        if (failure != null || marked == markForcedPosition || marked < 0) {
+            return;
+        }
+        try {
+            markFile.force(false);
+            markForcedPosition = marked;
+        } catch (IOException | RuntimeException e) {
+            markFailure = e;
         }
     }
 
@@ -318,14 +434,21 @@ final class LogWriter {
             if (first == CLOSE) {
                 break;
             }
-            if (first.action != null) {
-                runAction(first);
-                continue;
+            busySince = System.nanoTime() | 1;
+            try {
+                if (first.action != null) {
+                    runAction(first);
+                } else {
+                    group.add(first);
+                    next = fill(group, first.frame.length);
+                    commit(group);
+                }
+            } catch (Throwable t) {
+                failWriter(t, first, group);
+            } finally {
+                group.clear();
+                busySince = 0;
             }
-            group.add(first);
-            next = fill(group, first.frame.length);
-            commit(group);
-            group.clear();
             if (next == CLOSE) {
                 break;
             }
@@ -334,6 +457,23 @@ final class LogWriter {
         List<Pending> rest = new ArrayList<>();
         queue.drainTo(rest);
         refuseClosed(rest);
+    }
+
+    /**
+     * A throwable escaped a group or an action: the store fails as after a failed force. Every caller of the group not
+     * answered yet gets the failure; nothing of it is applied, since the sequencer forgets what it admitted (a group
+     * whose apply step itself failed was forced before it, so what it did apply is durable).
+     */
+    private void failWriter(Throwable t, Pending first, List<Pending> group) {
+        if (failure == null) {
+            failure = t;
+        }
+        try {
+            sequencer.discard();
+        } finally {
+            first.complete(failure);
+            completeAll(group, failure);
+        }
     }
 
     /**
@@ -356,7 +496,11 @@ final class LogWriter {
         return null;
     }
 
-    /** Runs an exclusive action, holding off the timer's forces and mark updates. */
+    /**
+     * Runs an exclusive action, holding off the timer's forces and mark updates. An exception is the action's
+     * failure (compaction gives up and the old log stays in use); an {@link Error} fails the store, since the action
+     * may have stopped between two of its steps.
+     */
     private void runAction(Pending p) {
         Throwable f = failure;
         if (f != null) {
@@ -368,7 +512,7 @@ final class LogWriter {
                 p.action.run();
             }
             p.complete(null);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException | RuntimeException e) {
             p.complete(e);
         }
     }
@@ -388,17 +532,16 @@ final class LogWriter {
             return;
         }
         long start = position;
-        int logged = 0;
+        ByteBuffer out = encode(group);
+        int logged = out.remaining() == 0 ? 0 : countLogged(group);
         try {
-            ByteBuffer out = encode(group);
-            logged = out.remaining() == 0 ? 0 : countLogged(group);
             write(out);
-        } catch (IOException | RuntimeException e) {
-            truncateQuietly(start);
-            fail(e, group);
+        } catch (IOException e) {
+            appendFailed(e, start, group);
             return;
         }
         if (logged > 0) {
+            appendFailure = null;
             observer.onBatch(logged, (int) (position - start));
             // Under INTERVAL the periodic force may have failed meanwhile: then nothing more is acknowledged.
             boolean durable = mode == SyncMode.ALWAYS ? force() : failure == null;
@@ -411,6 +554,31 @@ final class LogWriter {
         appliedPosition = position;
         completeAll(group, null);
         afterGroup.run();
+    }
+
+    /**
+     * The group's write call failed. Cut the file back to where the group started and force that: then nothing of
+     * the group can come back after a crash, nothing uncertain is left, and the store keeps taking writes. If either
+     * step fails, the state of the file is unknown, and the store stops taking writes.
+     */
+    private void appendFailed(IOException e, long start, List<Pending> group) {
+        sequencer.discard();
+        try {
+            channel.truncate(start);
+            position = start;
+        } catch (IOException | RuntimeException truncateFailed) {
+            e.addSuppressed(truncateFailed);
+            // Recovery cuts whatever is left as a torn tail: nothing is written after it in this process.
+            fail(e, group);
+            return;
+        }
+        if (!force()) {
+            fail(failure, group);
+            return;
+        }
+        appendFailure = e;
+        StoreUnavailableException refused = new StoreUnavailableException(appendFailureMessage(e), e);
+        completeAll(group, refused);
     }
 
     /** The frames of the group's admitted writes, in order, as one buffer: the group is one write call. */
@@ -453,31 +621,34 @@ final class LogWriter {
     private boolean force() {
         long target = position;
         long t0 = System.nanoTime();
+        boolean forced;
+        IOException failed = null;
         try {
             channel.force(false);
-            observer.onForce(System.nanoTime() - t0, true);
-            forcedPosition = target;
-            return true;
-        } catch (IOException | RuntimeException e) {
-            observer.onForce(System.nanoTime() - t0, false);
-            failure = e;
-            return false;
+            forced = true;
+        } catch (IOException e) {
+            failed = e;
+            forced = false;
         }
+        if (forced) {
+            forcedPosition = target;
+            requestMark();
+        } else {
+            failure = failed;
+        }
+        observer.onForce(System.nanoTime() - t0, forced);
+        return forced;
     }
 
     /** The periodic force of {@link SyncMode#INTERVAL}; it runs beside the writer thread, which FileChannel allows. */
     private synchronized void forceIfBehind() {
         if (failure == null && !closed && position != forcedPosition) {
-            force();
-        }
-    }
-
-    private void truncateQuietly(long size) {
-        try {
-            channel.truncate(size);
-            position = size;
-        } catch (IOException | RuntimeException e) {
-            // Recovery cuts whatever is left as a torn tail: nothing is written after it in this process.
+            try {
+                force();
+            } catch (RuntimeException | Error e) {
+                // The observer threw: fail-stop, as on the writer thread.
+                failWith(e);
+            }
         }
     }
 
@@ -497,6 +668,11 @@ final class LogWriter {
 
     static String failureMessage(Throwable f) {
         return "the write-ahead log failed (" + describe(f) + "); the store is read-only until it is restarted";
+    }
+
+    static String appendFailureMessage(Throwable f) {
+        return "the write could not be appended to the log (" + describe(f) + "); it was cut back off the log, so"
+                + " nothing of it was written or applied, and the store takes writes again as soon as the disk does";
     }
 
     private static String describe(Throwable f) {

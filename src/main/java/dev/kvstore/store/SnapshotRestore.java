@@ -7,11 +7,12 @@ import java.nio.file.Path;
  * Fills an empty data directory from a snapshot (or any log of this store), the way a database image initializes
  * only an empty data directory: a directory whose log already holds data is never overwritten.
  *
- * <p>The snapshot is checked whole first: a copy cut short, or damaged, is refused with
- * {@link InvalidSnapshotException}, and one of another magic or version with {@link IncompatibleLogException}, since
- * restoring a prefix of it would silently lose data. It is then copied to {@code kvstore.log.restoring}, which is
- * forced, renamed to {@code kvstore.log}, and the directory forced: a crash leaves either no log (and the restore
- * runs again) or the whole snapshot.
+ * <p>The snapshot is only read (a backup on a read-only mount will do), and checked whole first: a copy cut short,
+ * or damaged, is refused with {@link InvalidSnapshotException}, and one of another magic or version with
+ * {@link IncompatibleLogException}, since restoring a prefix of it would silently lose data. It is then copied to
+ * {@code kvstore.log.restoring}, which is forced; the forced mark of the log it replaces is removed, so that it is not
+ * taken for the restored log's; and it is renamed to {@code kvstore.log}, and the directory forced: a crash leaves
+ * either no log (and the restore runs again) or the whole snapshot.
  */
 final class SnapshotRestore {
 
@@ -26,15 +27,11 @@ final class SnapshotRestore {
      * @return whether it restored; {@code false} when the log already holds data
      */
     static boolean restoreIfEmpty(LogStorage storage, Path snapshot, Path log, LogFormat format) throws IOException {
-        if (storage.exists(log)) {
-            try (LogChannel existing = storage.open(log, false)) {
-                if (existing.size() > 0) {
-                    return false;
-                }
-            }
+        if (storage.exists(log) && storage.size(log) > 0) {
+            return false;
         }
         Path restoring = log.resolveSibling(RESTORING_FILE_NAME);
-        try (LogChannel source = storage.open(snapshot, false)) {
+        try (LogChannel source = storage.openReadOnly(snapshot)) {
             check(source, snapshot, format);
             storage.delete(restoring);
             try (LogChannel target = storage.open(restoring, true)) {
@@ -42,6 +39,7 @@ final class SnapshotRestore {
                 target.force(true);
             }
         }
+        storage.delete(ForcedMark.pathFor(log));
         storage.move(restoring, log);
         storage.forceDirectory(log.getParent());
         return true;

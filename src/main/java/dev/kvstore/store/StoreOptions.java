@@ -20,14 +20,23 @@ import java.util.Objects;
  * @param compaction         when compaction starts on its own
  * @param restoreFrom        a snapshot to fill the data directory from when its log is missing or empty, or
  *                           {@code null}
+ * @param writeTimeout       how long a caller waits for its write to be acknowledged before it is told that the
+ *                           outcome is unknown (the write may still be applied later)
+ * @param keepCopies         how many of the files recovery set aside ({@code torn-*}, {@code corrupt-*}) are kept
+ * @param keepCopiesBytes    how many bytes those kept files may take together; the copy made at this start is
+ *                           always kept
  */
 public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, byte magic, int maxKeyBytes,
                            int maxValueBytes, int maxBatchOperations, int maxBatchBytes, boolean repair,
-                           StoreObserver observer, CompactionPolicy compaction, Path restoreFrom) {
+                           StoreObserver observer, CompactionPolicy compaction, Path restoreFrom,
+                           Duration writeTimeout, int keepCopies, long keepCopiesBytes) {
 
     public static final String LOG_FILE_NAME = "kvstore.log";
     public static final int DEFAULT_MAX_BATCH_OPERATIONS = 128;
     public static final int DEFAULT_MAX_BATCH_BYTES = 16 << 20;
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_KEEP_COPIES = 5;
+    public static final long DEFAULT_KEEP_COPIES_BYTES = 256L << 20;
 
     public StoreOptions {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -43,56 +52,75 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
         if (maxBatchOperations < 1 || maxBatchBytes < 0) {
             throw new IllegalArgumentException("maxBatchOperations must be at least 1 and maxBatchBytes at least 0");
         }
+        Objects.requireNonNull(writeTimeout, "writeTimeout");
+        if (writeTimeout.isNegative() || writeTimeout.isZero()) {
+            throw new IllegalArgumentException("writeTimeout must be positive");
+        }
+        if (keepCopies < 0 || keepCopiesBytes < 0) {
+            throw new IllegalArgumentException("keepCopies and keepCopiesBytes must not be negative");
+        }
     }
 
     /**
      * The defaults: sync always, magic 0xAA, keys up to 1 KiB, values up to 4 MiB, batches of up to 128 operations
-     * and 16 MiB, no repair, automatic compaction from 64 MiB at twice the live data, no restore.
+     * and 16 MiB, no repair, automatic compaction from 64 MiB at twice the live data, no restore, writes answered
+     * within 30 s, the newest 5 set-aside copies kept within 256 MiB.
      */
     public static StoreOptions defaults(Path dataDir) {
         return new StoreOptions(dataDir, SyncMode.ALWAYS, Duration.ofSeconds(1), (byte) 0xAA, 1024, 4 * 1024 * 1024,
                 DEFAULT_MAX_BATCH_OPERATIONS, DEFAULT_MAX_BATCH_BYTES, false, StoreObserver.NONE,
-                CompactionPolicy.DEFAULT, null);
+                CompactionPolicy.DEFAULT, null, DEFAULT_WRITE_TIMEOUT, DEFAULT_KEEP_COPIES,
+                DEFAULT_KEEP_COPIES_BYTES);
     }
 
     public StoreOptions withSync(SyncMode mode, Duration interval) {
         return new StoreOptions(dataDir, mode, interval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
     }
 
     public StoreOptions withMagic(byte magic) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
     }
 
     public StoreOptions withLimits(int maxKeyBytes, int maxValueBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
     }
 
     public StoreOptions withBatchLimits(int maxBatchOperations, int maxBatchBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
     }
 
     public StoreOptions withRepair(boolean repair) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
     }
 
     public StoreOptions withObserver(StoreObserver observer) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
     }
 
     public StoreOptions withCompaction(CompactionPolicy compaction) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
     }
 
     public StoreOptions withRestoreFrom(Path snapshot) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, snapshot);
+                maxBatchBytes, repair, observer, compaction, snapshot, writeTimeout, keepCopies, keepCopiesBytes);
+    }
+
+    public StoreOptions withWriteTimeout(Duration timeout) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
+                maxBatchBytes, repair, observer, compaction, restoreFrom, timeout, keepCopies, keepCopiesBytes);
+    }
+
+    public StoreOptions withKeptCopies(int copies, long bytes) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, copies, bytes);
     }
 
     public Path logFile() {

@@ -3,6 +3,7 @@ package dev.kvstore.store;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -21,7 +22,9 @@ import java.util.function.Consumer;
  * {@link LogWriter}, which orders them, appends their frames with group commit and applies them to the index once
  * they are as durable as the {@link SyncMode} promises. Every write that changes something takes the next revision
  * of one counter; the writer thread decides each write, its precondition included, against the state it changes.
- * After a failed append or force the store refuses writes until it is reopened, and keeps serving reads. The
+ * A failed append that the writer cut back cleanly fails only its own writes. After a failed force, or any other
+ * failure of the writer, the store refuses writes until it is reopened, and keeps serving reads; no caller waits
+ * longer than the write timeout. One store at a time holds a data directory (an OS lock). The
  * {@link Compactor} rewrites the log to the live state, on its own when the log has grown (see
  * {@link CompactionPolicy}) or when asked, and writes snapshots.
  *
@@ -34,7 +37,9 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     private final StoreOptions options;
     private final LogFormat format;
+    private final java.io.Closeable lock;
     private final LogChannel markFile;
+    private final SetAsideCopies setAside;
     private final ConcurrentSkipListMap<String, Entry> index;
     /** Held for writing while a group is applied to the index; see the class comment. */
     private final StampedLock applyLock = new StampedLock();
@@ -50,21 +55,24 @@ public final class WalKeyValueStore implements AutoCloseable {
     /** Keys in the index, counted, since the sorted index takes time to count. */
     private volatile int size;
 
-    private WalKeyValueStore(StoreOptions options, LogStorage storage, Clock clock, LogChannel channel,
-                             LogChannel markFile, Replay replay, RecoveryReport recovery, boolean restored) {
+    private WalKeyValueStore(StoreOptions options, LogStorage storage, Clock clock, Opened opened, int groupBytes) {
         this.options = options;
         this.format = options.format();
-        this.markFile = markFile;
+        this.lock = opened.lock;
+        this.markFile = opened.markFile;
+        this.setAside = opened.setAside;
+        Replay replay = opened.replay;
         this.index = replay.sortedIndex();
         this.liveBytes = replay.liveBytes;
         this.revision = replay.revision;
         this.size = index.size();
-        this.recovery = recovery;
-        this.restored = restored;
+        this.recovery = opened.report;
+        this.restored = opened.restored;
         this.observer = options.observer();
         Compactor[] ref = new Compactor[1];
-        this.writer = new LogWriter(channel, markFile, recovery.validBytes(), options.sync(), options.syncInterval(),
-                new IndexSequencer(replay.revision), observer, () -> {
+        this.writer = new LogWriter(opened.channel, markFile, recovery.validBytes(), options.sync(),
+                options.syncInterval(), groupBytes, maxFrameBytes(format), new IndexSequencer(replay.revision),
+                observer, () -> {
                     if (ref[0] != null) {
                         ref[0].maybeStartAuto();
                     }
@@ -76,9 +84,42 @@ public final class WalKeyValueStore implements AutoCloseable {
         compactor.maybeStartAuto();
     }
 
+    /** The longest frame the limits allow, as bytes on disk. */
+    private static int maxFrameBytes(LogFormat format) {
+        return Math.toIntExact(Frame.LENGTH_FIELD_BYTES + format.maxTotalLength());
+    }
+
+    /** What {@link #open} prepared for the constructor: the files it holds open and what recovery found. */
+    private static final class Opened {
+        java.io.Closeable lock;
+        LogChannel channel;
+        LogChannel markFile;
+        Replay replay;
+        RecoveryReport report;
+        SetAsideCopies setAside;
+        boolean restored;
+
+        /** Closes what is open, after a failure {@code primary}. */
+        void closeAfter(Throwable primary) {
+            for (java.io.Closeable c : new java.io.Closeable[] {channel, markFile, lock}) {
+                if (c != null) {
+                    try {
+                        c.close();
+                    } catch (IOException | RuntimeException e) {
+                        primary.addSuppressed(e);
+                    }
+                }
+            }
+        }
+    }
+
     /**
-     * Opens the store in {@code options.dataDir()}, creating the directory and an empty log when missing.
+     * Opens the store in {@code options.dataDir()}, creating the directory and an empty log when missing. The data
+     * directory is locked first ({@code kvstore.log.lock}, an exclusive lock of the operating system) and stays
+     * locked until {@link #close}: before a restore and before recovery, so that no second process ever reads or
+     * writes a log this one writes.
      *
+     * @throws DataDirectoryLockedException when another process (or another open store) holds the data directory
      * @throws LogCorruptedException     on damage that no crash leaves (unless {@code repair}); file untouched
      * @throws IncompatibleLogException  on a log of another magic or an unknown version; file untouched
      */
@@ -87,6 +128,12 @@ public final class WalKeyValueStore implements AutoCloseable {
     }
 
     static WalKeyValueStore open(StoreOptions options, LogStorage storage, Clock clock) throws IOException {
+        return open(options, storage, clock, LogWriter.GROUP_BYTES);
+    }
+
+    /** As {@link #open(StoreOptions)}, with a writer whose groups hold at most {@code groupBytes}: for tests. */
+    static WalKeyValueStore open(StoreOptions options, LogStorage storage, Clock clock, int groupBytes)
+            throws IOException {
         Path dir = options.dataDir().toAbsolutePath();
         Path log = options.logFile().toAbsolutePath();
         if (!storage.exists(dir)) {
@@ -94,39 +141,45 @@ public final class WalKeyValueStore implements AutoCloseable {
             // The new directory's own entry must be durable too, or a power cut can lose the whole log.
             storage.forceDirectory(dir.getParent());
         }
-        Compactor.deleteLeftovers(storage, log);
-        boolean restored = options.restoreFrom() != null
-                && SnapshotRestore.restoreIfEmpty(storage, options.restoreFrom(), log, options.format());
-        boolean created = !storage.exists(log);
-        LogChannel channel = storage.open(log, true);
-        LogChannel markFile = null;
+        Opened o = new Opened();
+        o.lock = storage.lock(lockPathFor(log));
         try {
+            Compactor.deleteLeftovers(storage, log);
+            o.restored = options.restoreFrom() != null
+                    && SnapshotRestore.restoreIfEmpty(storage, options.restoreFrom(), log, options.format());
+            boolean created = !storage.exists(log);
+            o.channel = storage.open(log, true);
             if (created) {
                 // The new, empty log must survive a power cut before anything is acknowledged in it.
-                channel.force(true);
+                o.channel.force(true);
                 storage.forceDirectory(dir);
             }
             Path markPath = ForcedMark.pathFor(log);
-            Replay replay = new Replay();
+            o.replay = new Replay();
             LogRecovery recovery = new LogRecovery(storage, log, options.format(), options.repair(), clock);
-            RecoveryReport report = recovery.recover(channel, ForcedMark.readFor(storage, log), created, replay);
+            o.report = recovery.recover(o.channel, ForcedMark.readFor(storage, log), created, o.replay);
             boolean newMark = !storage.exists(markPath);
-            markFile = storage.open(markPath, true);
+            o.markFile = storage.open(markPath, true);
             // What recovery read may still sit unforced in the page cache after a process crash: force it, then
-            // mark it forced.
-            channel.force(true);
-            ForcedMark.of(channel, report.validBytes()).write(markFile);
+            // mark it forced, with the sync mode and the largest write call of this run.
+            o.channel.force(true);
+            ForcedMark.of(o.channel, o.report.validBytes(), options.sync(),
+                    LogWriter.maxWrite(groupBytes, maxFrameBytes(options.format()))).write(o.markFile);
             if (newMark) {
                 storage.forceDirectory(dir);
             }
-            return new WalKeyValueStore(options, storage, clock, channel, markFile, replay, report, restored);
+            o.setAside = SetAsideCopies.prune(storage, log, options.keepCopies(), options.keepCopiesBytes(),
+                    o.report.setAside());
+            return new WalKeyValueStore(options, storage, clock, o, groupBytes);
         } catch (IOException | RuntimeException | Error e) {
-            closeQuietly(channel, e);
-            if (markFile != null) {
-                closeQuietly(markFile, e);
-            }
+            o.closeAfter(e);
             throw e;
         }
+    }
+
+    /** The lock file of the data directory of {@code log}: named after the log, like its forced mark. */
+    static Path lockPathFor(Path log) {
+        return log.resolveSibling(log.getFileName() + ".lock");
     }
 
     /**
@@ -434,7 +487,12 @@ public final class WalKeyValueStore implements AutoCloseable {
             observer.onOperation(operation, "failed");
             throw e;
         }
-        w.await();
+        if (!w.await(options.writeTimeout().toNanos())) {
+            observer.onOperation(operation, "failed");
+            throw new StoreUnavailableException(String.format("the write was not acknowledged within %d ms"
+                    + " (kv.wal.write-timeout): the disk has not answered, so its outcome is unknown; it may still"
+                    + " be written and applied later", options.writeTimeout().toMillis()), null);
+        }
         if (w.failure != null) {
             observer.onOperation(operation, "failed");
             Throwable f = w.failure;
@@ -550,9 +608,21 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     public StoreStatus status() {
         Throwable f = writer.failure();
+        Throwable append = writer.appendFailure();
+        String failure = f != null ? LogWriter.failureMessage(f)
+                : append != null ? LogWriter.appendFailureMessage(append) : null;
+        long busy = writer.busySince();
+        Duration stalled = busy == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - busy));
+        Throwable mark = writer.markFailure();
         return new StoreStatus(options.logFile().toAbsolutePath(), writer.position(), liveBytes(), size, revision,
-                options.sync(), f == null, f == null ? null : LogWriter.failureMessage(f), recovery,
-                compactor.stats());
+                options.sync(), failure == null, failure, f == null && append != null, stalled,
+                options.writeTimeout(), writer.markedPosition(), mark == null ? null : describe(mark), recovery,
+                setAside, compactor.stats());
+    }
+
+    private static String describe(Throwable t) {
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": "
+                + t.getMessage();
     }
 
     public StoreOptions options() {
@@ -572,16 +642,13 @@ public final class WalKeyValueStore implements AutoCloseable {
             try {
                 writer.channel().close();
             } finally {
-                markFile.close();
+                try {
+                    markFile.close();
+                } finally {
+                    // Last: the directory is free for another process only once nothing more is written to it.
+                    lock.close();
+                }
             }
-        }
-    }
-
-    private static void closeQuietly(LogChannel channel, Throwable primary) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            primary.addSuppressed(e);
         }
     }
 

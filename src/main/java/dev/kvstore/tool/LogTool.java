@@ -1,5 +1,6 @@
 package dev.kvstore.tool;
 
+import dev.kvstore.store.DataDirectoryLockedException;
 import dev.kvstore.store.FrameDefect;
 import dev.kvstore.store.LogInspector;
 import dev.kvstore.store.Value;
@@ -27,7 +28,9 @@ import tools.jackson.core.json.JsonFactory;
  * kv.limits.* and kv.batch.max-size)
  * </pre>
  * Exit status: 0 sound (or repaired), 1 a crash trace the server cuts on start, 2 damage the server refuses,
- * 3 a log of another magic or version, 64 bad usage, 74 an I/O error.
+ * 3 a log of another magic or version, 64 bad usage, 74 an I/O error, 75 {@code repair} refused because a server
+ * has the data directory open. {@code verify} and {@code dump} only read (a read-only mount will do) and take no
+ * lock, so they also inspect the log of a running server.
  */
 public final class LogTool {
 
@@ -37,6 +40,7 @@ public final class LogTool {
     static final int INCOMPATIBLE = 3;
     static final int USAGE = 64;
     static final int IO_ERROR = 74;
+    static final int LOCKED = 75;
 
     private static final Set<String> COMMANDS = Set.of("verify", "dump", "repair");
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -76,6 +80,10 @@ public final class LogTool {
         } catch (NoSuchFileException e) {
             err.println("kv-store: no such file: " + e.getFile());
             return IO_ERROR;
+        } catch (DataDirectoryLockedException e) {
+            err.println("kv-store: " + e.getMessage() + ". Stop the server first; `verify` and `dump` work while it"
+                    + " runs.");
+            return LOCKED;
         } catch (IOException e) {
             err.println("kv-store: " + e);
             return IO_ERROR;
@@ -89,7 +97,7 @@ public final class LogTool {
         out.printf("frames:        %d sound%n", r.frames());
         out.printf("keys:          %d live%n", r.liveKeys());
         out.printf("valid prefix:  %d bytes%n", r.validBytes());
-        out.printf("forced mark:   %s%n", r.forced() < 0 ? "none" : r.forced() + " bytes");
+        out.printf("forced mark:   %s%n", mark(r));
         out.printf("status:        %s%n", status(r));
         if (r.kind() != LogInspector.Kind.SOUND) {
             out.printf("first bad:     offset %d: %s%n", r.validBytes(), describe(r.defect()));
@@ -136,14 +144,36 @@ public final class LogTool {
         return SOUND;
     }
 
+    private static String mark(LogInspector.Report r) {
+        return switch (r.mark()) {
+            case NONE -> "none";
+            case OTHER_LOG -> "ignored: it describes another log";
+            default -> String.format("%d bytes forced%s, written under sync=%s%s", r.forced(),
+                    r.mark() == dev.kvstore.store.RecoveryReport.Mark.PAST_END ? " (more than the log holds)" : "",
+                    r.sync().name().toLowerCase(Locale.ROOT), r.sync() == dev.kvstore.store.SyncMode.ALWAYS
+                            ? " (one write call holds at most " + r.maxWrite() + " bytes)" : "");
+        };
+    }
+
     private static String status(LogInspector.Report r) {
         return switch (r.kind()) {
             case SOUND -> "sound";
             case TORN_TAIL -> "torn tail (the trace of a crash during a write)";
             case LOST_WRITE -> "lost write (zeros or damage past what was forced, the trace of a power cut)";
-            case DAMAGE -> "damage (mid-log corruption: not a crash trace)";
+            case DAMAGE -> "damage (" + damage(r) + ": not a crash trace)";
             case INCOMPATIBLE -> String.format("incompatible (a frame at offset %d has magic 0x%02X and version"
                     + " 0x%02X)", r.foreignOffset(), r.foundMagic(), r.foundVersion());
+        };
+    }
+
+    private static String damage(LogInspector.Report r) {
+        return switch (r.reason()) {
+            case UNREADABLE -> "a frame whose CRC checks out cannot be read";
+            case BELOW_FORCED_MARK -> "corruption in the part of the log that was forced";
+            case MORE_THAN_ONE_WRITE -> "more bad bytes than one write call under sync=always leaves";
+            case FRAME_FOLLOWS -> "mid-log corruption, with sound frames after it";
+            case UNDECIDED -> "too many frame-like headers after the bad frame to rule out sound frames";
+            case FORCED_DATA_MISSING -> "the log is shorter than what its forced mark says was forced";
         };
     }
 
@@ -158,7 +188,7 @@ public final class LogTool {
     }
 
     private static String describe(FrameDefect d) {
-        return d == null ? "-" : d.description();
+        return d == null ? "none: every frame is sound" : d.description();
     }
 
     private static int exitCode(LogInspector.Report r) {
@@ -200,6 +230,9 @@ public final class LogTool {
             g.writeNumberProperty("offset", r.validBytes());
             g.writeStringProperty("bad", r.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
             g.writeStringProperty("defect", describe(r.defect()));
+            if (r.reason() != null) {
+                g.writeStringProperty("reason", r.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
             if (r.nextFrame() >= 0) {
                 g.writeNumberProperty("nextFrame", r.nextFrame());
             }

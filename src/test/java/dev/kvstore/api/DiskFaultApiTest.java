@@ -22,8 +22,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * A disk that fills up under a running service: the failing PUT gets 503 problem+json, nothing of it is visible,
- * later writes get 503 too, reads go on, and health turns DOWN. The store runs on the real file system with a
- * fault switched on behind the engine's I/O seam.
+ * later writes get 503 too while the disk stays full, reads go on, and health turns DOWN. The store runs on the real
+ * file system with a fault switched on behind the engine's I/O seam.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "spring.main.allow-bean-definition-overriding=true")
@@ -63,7 +63,7 @@ class DiskFaultApiTest {
                 .contentType(containsString("application/problem+json"))
                 .body("type", equalTo("urn:kv-store:problem:store-unavailable"))
                 .body("detail", containsString("No space left on device"))
-                .body("detail", containsString("read-only until it is restarted"));
+                .body("detail", containsString("nothing of it was written or applied"));
         given().port(port).get("/keys/during").then().statusCode(404);
         given().port(port).get("/keys/before").then().statusCode(200).body("value", equalTo("v"));
         given().port(port).delete("/keys/before").then().statusCode(503)

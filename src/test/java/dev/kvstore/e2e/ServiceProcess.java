@@ -137,6 +137,19 @@ final class ServiceProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits for the process to exit on its own (e.g. a refused start); returns its exit status. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("still running after " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    /** The process id, which the service writes into the data directory's lock file. */
+    long pid() {
+        return process.pid();
+    }
+
     /** Sends SIGKILL: no shutdown hook runs, nothing is flushed or forced. */
     void kill() throws InterruptedException {
         process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);

@@ -343,7 +343,8 @@ class CompactionTest {
     void refusesWhenTheStoreIsReadOnlyAfterAFailure() throws IOException {
         try (WalKeyValueStore store = open(options())) {
             store.set("a", Value.of(1L));
-            disk.failWrites("Input/output error");
+            // A failed force makes the store read-only; a failed append cut back cleanly would not (WriteFailureTest).
+            disk.failForces("Input/output error");
             assertThatThrownBy(() -> store.set("b", Value.of(2L))).isInstanceOf(StoreUnavailableException.class);
             assertThatThrownBy(store::compact).isInstanceOf(StoreUnavailableException.class);
         }

@@ -62,7 +62,8 @@ class CorruptionShapeTest {
     void flippedLengthField() throws IOException {
         byte[] tail = NEXT.clone();
         tail[Frame.KEY_LEN_OFFSET] += 1;
-        assertTornTailCut(tail, FrameDefect.LENGTH_MISMATCH);
+        // The envelope (total_len and the CRC over what it covers) is checked first, and key_len is under the CRC.
+        assertTornTailCut(tail, FrameDefect.BAD_CRC);
     }
 
     // ---- damage followed by data: refused, untouched ----
@@ -118,7 +119,8 @@ class CorruptionShapeTest {
     void lengthFieldCutShortThenZerosIsALostWrite() throws IOException {
         byte[] torn = new byte[300];
         System.arraycopy(NEXT, 0, torn, 0, 2);
-        assertLostWriteCut(torn, FrameDefect.LENGTH_MISMATCH);
+        // total_len survived (its high bytes are zero anyway); the zeros it covers fail the CRC.
+        assertLostWriteCut(torn, FrameDefect.BAD_CRC);
     }
 
     @Test
@@ -199,6 +201,60 @@ class CorruptionShapeTest {
         try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
             assertThat(store.get("big")).isEqualTo(Value.of("x".repeat(5000)));
         }
+    }
+
+    // ---- sound envelopes whose layout does not fit: some writer wrote them whole, no crash did ----
+
+    /**
+     * The log of issue 12: 301 frames whose CRCs check out, labelled version 2 but laid out as version 1. The layout
+     * used to be checked before the envelope, so the first frame passed for a torn one and the whole log was cut.
+     */
+    static byte[] versionConfusion() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < 301; i++) {
+            byte[] frame = Frame.encodeSet(FORMAT, Utf8.encode(String.format("key-%03d", i)),
+                    Value.of(String.format("v%04d", i)));
+            frame[Frame.VERSION_OFFSET] = Frame.VERSION_REVISIONS;
+            FrameTest.restamp(frame);
+            out.writeBytes(frame);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void soundEnvelopesWithTheWrongLayoutAreRefusedAndTheFileIsLeftAsItIs() throws IOException {
+        byte[] log = versionConfusion();
+        assertThat(log.length).as("about the 9.7 KB of the issue").isBetween(9_000, 10_500);
+        Path file = install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir)))
+                .isInstanceOfSatisfying(LogCorruptedException.class, e -> {
+                    assertThat(e.offset()).isZero();
+                    assertThat(e.defect()).isEqualTo(FrameDefect.LENGTH_MISMATCH);
+                    assertThat(e.reason()).isEqualTo(LogCorruptedException.Reason.UNREADABLE);
+                    assertThat(e.getMessage()).contains("CRC-32 is correct", "not a torn write");
+                });
+        assertThat(Files.readAllBytes(file)).isEqualTo(log);
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).sorted().toList())
+                    .containsExactly(StoreOptions.LOG_FILE_NAME, StoreOptions.LOG_FILE_NAME + ".lock");
+        }
+        LogInspector.Report r = new LogInspector(LogStorage.files(), FORMAT).verify(file);
+        assertThat(r.kind()).isEqualTo(LogInspector.Kind.DAMAGE);
+        assertThat(r.reason()).isEqualTo(LogCorruptedException.Reason.UNREADABLE);
+    }
+
+    @Test
+    void soundEnvelopesWithTheWrongLayoutAfterValidFramesAreRefusedWhereTheyStart() throws IOException {
+        byte[] log = concat(BASIC, versionConfusion());
+        Path file = install(log);
+
+        assertThatThrownBy(() -> open(StoreOptions.defaults(dir)))
+                .isInstanceOfSatisfying(LogCorruptedException.class, e -> {
+                    assertThat(e.offset()).isEqualTo(BASIC.length);
+                    assertThat(e.defect()).isEqualTo(FrameDefect.LENGTH_MISMATCH);
+                });
+        assertThat(Files.readAllBytes(file)).isEqualTo(log);
     }
 
     private void assertTornTailCut(byte[] tail, FrameDefect expectedDefect) throws IOException {

@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
  *   <li>under {@code always}, every acknowledged write is there with its acknowledged value or a later one;</li>
  *   <li>the recovered store takes a new write that survives a clean restart.</li>
  * </ul>
+ * The writer's groups hold at most 4 KiB, 16 KiB or the production 1 MiB, so that under {@code always} the bound
+ * on what one crash can leave (one write call, recorded in the forced mark) is met by logs of this size, and
+ * recovery must never refuse a crash trace because of it.
  * Cases are run with {@code -Dkv.sim.cases=N} (default 8000) from {@code -Dkv.sim.seed=S} (default random); a
  * failing case prints the seed that replays it alone. Cases with several writers, or under {@code interval},
  * depend on thread timing too, so their replay may interleave differently.
@@ -38,6 +41,10 @@ class CrashSimulationTest {
 
     private static final Path DIR = Path.of("/sim/data");
     private static final Path LOG = DIR.resolve(StoreOptions.LOG_FILE_NAME);
+    /** Small limits, so that a group of 4 KiB or 16 KiB is what bounds one write call. */
+    private static final StoreOptions BASE = StoreOptions.defaults(DIR).withLimits(64, 2 * SimulatedDisk.PAGE)
+            .withBatchLimits(StoreOptions.DEFAULT_MAX_BATCH_OPERATIONS, SimulatedDisk.PAGE);
+    private static final int[] GROUP_BYTES = {4096, 16384, LogWriter.GROUP_BYTES};
 
     @Test
     void powerCutsAtRandomPointsNeverLoseAcknowledgedWrites() throws Exception {
@@ -74,6 +81,7 @@ class CrashSimulationTest {
         /** Compactions asked for while the writers run; with {@code autoCompaction}, more may start on their own. */
         private final int compactions;
         private final boolean autoCompaction;
+        private final int groupBytes;
         /** The highest revision acknowledged to a writer: under ALWAYS, the counter after the crash is at least this. */
         private final java.util.concurrent.atomic.AtomicLong maxAcknowledgedRevision =
                 new java.util.concurrent.atomic.AtomicLong();
@@ -88,6 +96,7 @@ class CrashSimulationTest {
             int c = rnd.nextInt(6);
             compactions = c < 2 ? 1 + rnd.nextInt(3) : 0;
             autoCompaction = c == 2;
+            groupBytes = GROUP_BYTES[rnd.nextInt(GROUP_BYTES.length)];
         }
 
         private boolean compacts() {
@@ -96,17 +105,16 @@ class CrashSimulationTest {
 
         @Override
         public String toString() {
-            return String.format("[%s, %s, %d writer(s) x %d ops, %d compaction(s)%s]", mode,
+            return String.format("[%s, %s, %d writer(s) x %d ops, %d compaction(s)%s, groups of %d bytes]", mode,
                     pages ? "page writeback" : "per-write fates", writers, opsPerWriter, compactions,
-                    autoCompaction ? ", automatic compaction" : "");
+                    autoCompaction ? ", automatic compaction" : "", groupBytes);
         }
 
         /** Runs the case; returns a label of what happened, for the tally. */
         String run() throws Exception {
             SimulatedDisk disk = new SimulatedDisk(rnd.nextLong(), pages);
             FaultInjectingStorage faults = new FaultInjectingStorage(disk);
-            StoreOptions options = StoreOptions.defaults(DIR).withSync(mode, Duration.ofMillis(1 + rnd.nextInt(5)))
-                    .withLimits(64, 2 * SimulatedDisk.PAGE)
+            StoreOptions options = BASE.withSync(mode, Duration.ofMillis(1 + rnd.nextInt(5)))
                     .withCompaction(new CompactionPolicy(autoCompaction, 4 * SimulatedDisk.PAGE, 1.5));
             long expectedOps = 4 + (long) writers * opsPerWriter * 2 + compactions * 16L + (autoCompaction ? 32 : 0);
             boolean cutEarly = rnd.nextInt(4) != 0;
@@ -118,7 +126,7 @@ class CrashSimulationTest {
             List<List<Op>> histories = new ArrayList<>();
             WalKeyValueStore store = null;
             try {
-                store = WalKeyValueStore.open(options, faults, Clock.systemUTC());
+                store = WalKeyValueStore.open(options, faults, Clock.systemUTC(), groupBytes);
             } catch (IOException powerCutDuringOpen) {
                 assertThat(disk.isPowerCut()).as("open failed without a power cut").isTrue();
             }
@@ -135,19 +143,19 @@ class CrashSimulationTest {
             if (cutDuringRecovery) {
                 after.cutPowerAfter(rnd.nextLong(12));
                 try {
-                    WalKeyValueStore.open(options, after, Clock.systemUTC()).close();
+                    WalKeyValueStore.open(options, after, Clock.systemUTC(), groupBytes).close();
                 } catch (IOException e) {
                     assertThat(e).as("recovery refused a crash-only log").isNotInstanceOf(LogException.class);
                 }
                 after = after.reboot(rnd.nextLong());
             }
-            try (WalKeyValueStore recovered = WalKeyValueStore.open(options, after, Clock.systemUTC())) {
+            try (WalKeyValueStore recovered = WalKeyValueStore.open(options, after, Clock.systemUTC(), groupBytes)) {
                 byte[] log = after.contents(LOG);
                 check(recovered, log == null ? new byte[0] : log, written, forced, histories);
                 recovered.set("after-crash", Value.of(1L));
             }
             SimulatedDisk clean = after.reboot(rnd.nextLong());
-            try (WalKeyValueStore again = WalKeyValueStore.open(options, clean, Clock.systemUTC())) {
+            try (WalKeyValueStore again = WalKeyValueStore.open(options, clean, Clock.systemUTC(), groupBytes)) {
                 assertThat(again.get("after-crash")).isEqualTo(Value.of(1L));
                 assertThat(again.lastRecovery().bytesCut()).isZero();
             }
@@ -302,7 +310,7 @@ class CrashSimulationTest {
          * writer cut the part back (or could not): those bytes belong to a write that was never acknowledged.
          */
         private static int wholeFramesIn(byte[] written, int forced) {
-            LogFormat format = StoreOptions.defaults(DIR).withLimits(64, 2 * SimulatedDisk.PAGE).format();
+            LogFormat format = BASE.format();
             int pos = 0;
             while (pos + Frame.OVERHEAD <= forced) {
                 long length = Frame.LENGTH_FIELD_BYTES + Frame.totalLength(written, pos);
@@ -357,7 +365,7 @@ class CrashSimulationTest {
         }
 
         private static Map<String, Value> replay(byte[] log) {
-            return LogReplay.replay(log, StoreOptions.defaults(DIR).withLimits(64, 2 * SimulatedDisk.PAGE).format());
+            return LogReplay.replay(log, BASE.format());
         }
 
         private static void closeQuietly(WalKeyValueStore store) {

@@ -49,8 +49,11 @@ class DirectoryDurabilityTest {
         SimulatedDisk disk = new SimulatedDisk(5, true).losingUnforcedNames();
         disk.install(LOG, torn);
         // A forced mark is already there, so nothing after recovery forces the directory by the way.
-        int lastCrc = java.nio.ByteBuffer.wrap(torn, 573, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
-        disk.install(DIR.resolve(StoreOptions.LOG_FILE_NAME + ForcedMark.SUFFIX), new ForcedMark(577, lastCrc).encode());
+        ForcedMark mark;
+        try (LogChannel log = disk.openReadOnly(LOG)) {
+            mark = ForcedMark.of(log, 577, SyncMode.ALWAYS, LogWriter.GROUP_BYTES);
+        }
+        disk.install(DIR.resolve(StoreOptions.LOG_FILE_NAME + ForcedMark.SUFFIX), mark.encode());
         WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(DIR), disk, Clock.systemUTC());
         String aside = store.lastRecovery().setAside().getFileName().toString();
         disk.cutPower();

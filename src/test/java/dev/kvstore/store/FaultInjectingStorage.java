@@ -39,6 +39,8 @@ public final class FaultInjectingStorage implements LogStorage {
     volatile IOException failMove;
     /** When set, forcing a directory fails with it. */
     volatile IOException failDirectoryForce;
+    /** When set, writes to the forced mark beside the log fail with it. */
+    volatile IOException failMarkWrites;
     /** When at least 0, the free space the file system reports. */
     volatile long usableSpace = -1;
     private volatile boolean forceFailed;
@@ -53,18 +55,28 @@ public final class FaultInjectingStorage implements LogStorage {
         failWrite = new IOException(message);
     }
 
+    /** Every later write of the forced mark fails with {@code message}; {@code null} lets them through again. */
+    public void failMarkWrites(String message) {
+        failMarkWrites = message == null ? null : new IOException(message);
+    }
+
+    /** Writes go through again, as when space is freed. */
+    public void allowWrites() {
+        failWrite = null;
+    }
+
     /** Every later force fails with {@code message}. */
     public void failForces(String message) {
         failForce = new IOException(message);
     }
 
     /** From now on, forces wait until {@link #releaseForces()}. */
-    void holdForces() {
+    public void holdForces() {
         forceEntered = new CountDownLatch(1);
         forceGate = new CountDownLatch(1);
     }
 
-    void releaseForces() {
+    public void releaseForces() {
         CountDownLatch gate = forceGate;
         forceGate = null;
         if (gate != null) {
@@ -80,13 +92,36 @@ public final class FaultInjectingStorage implements LogStorage {
     public LogChannel open(Path file, boolean create) throws IOException {
         LogChannel ch = real.open(file, create);
         String name = file.getFileName().toString();
+        if (name.endsWith(ForcedMark.SUFFIX)) {
+            return new MarkChannel(ch);
+        }
         return name.equals(StoreOptions.LOG_FILE_NAME) || name.equals(Compactor.COMPACTING_FILE_NAME)
                 ? new Channel(ch, name.equals(Compactor.COMPACTING_FILE_NAME)) : ch;
     }
 
     @Override
+    public LogChannel openReadOnly(Path file) throws IOException {
+        return real.openReadOnly(file);
+    }
+
+    @Override
+    public java.io.Closeable lock(Path lockFile) throws IOException {
+        return real.lock(lockFile);
+    }
+
+    @Override
     public boolean exists(Path path) {
         return real.exists(path);
+    }
+
+    @Override
+    public java.util.List<String> list(Path dir) throws IOException {
+        return real.list(dir);
+    }
+
+    @Override
+    public long size(Path file) throws IOException {
+        return real.size(file);
     }
 
     @Override
@@ -121,6 +156,49 @@ public final class FaultInjectingStorage implements LogStorage {
     public long usableSpace(Path dir) throws IOException {
         long space = usableSpace;
         return space >= 0 ? space : real.usableSpace(dir);
+    }
+
+    /** The forced mark: reads and forces go through; writes fail while {@link #failMarkWrites} is set. */
+    private final class MarkChannel implements LogChannel {
+        private final LogChannel ch;
+
+        MarkChannel(LogChannel ch) {
+            this.ch = ch;
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            return ch.read(dst, position);
+        }
+
+        @Override
+        public void writeFully(ByteBuffer src, long position) throws IOException {
+            IOException fail = failMarkWrites;
+            if (fail != null) {
+                throw fail;
+            }
+            ch.writeFully(src, position);
+        }
+
+        @Override
+        public void force(boolean metadata) throws IOException {
+            ch.force(metadata);
+        }
+
+        @Override
+        public long size() throws IOException {
+            return ch.size();
+        }
+
+        @Override
+        public void truncate(long size) throws IOException {
+            ch.truncate(size);
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
+        }
     }
 
     private final class Channel implements LogChannel {

@@ -76,9 +76,45 @@ class FrameTest {
         frame[frame.length - 1] ^= 0x01;
         assertThat(Frame.checkBody(frame, 0, FORMAT)).isEqualTo(FrameDefect.BAD_CRC);
 
+        // A length field changed after the CRC was computed is caught by the envelope, before any layout check.
         byte[] other = Frame.encodeSet(FORMAT, Utf8.encode("k"), Value.of(7L));
         other[Frame.KEY_LEN_OFFSET] = 2;
+        assertThat(Frame.checkBody(other, 0, FORMAT)).isEqualTo(FrameDefect.BAD_CRC);
+
+        // Written that way, under a CRC that checks out: the envelope is sound and the layout does not fit.
+        restamp(other);
+        assertThat(Frame.checkEnvelope(other, 0)).isNull();
         assertThat(Frame.checkBody(other, 0, FORMAT)).isEqualTo(FrameDefect.LENGTH_MISMATCH);
+        assertThat(FrameDefect.LENGTH_MISMATCH.isChecksummed()).isTrue();
+    }
+
+    @Test
+    void aVersionByteThatNamesTheOtherLayoutIsASoundEnvelopeThatDoesNotFit() {
+        byte[] v1AsV2 = Frame.encodeSet(FORMAT, Utf8.encode("k"), Value.of("v"));
+        v1AsV2[Frame.VERSION_OFFSET] = Frame.VERSION_REVISIONS;
+        restamp(v1AsV2);
+        assertThat(Frame.checkBody(v1AsV2, 0, FORMAT)).isEqualTo(FrameDefect.LENGTH_MISMATCH);
+
+        byte[] v2AsV1 = Frame.encodeSetV2(FORMAT.magic(), Utf8.encode("k"), Value.of("v"), 1, 1);
+        v2AsV1[Frame.VERSION_OFFSET] = Frame.VERSION_SEED;
+        restamp(v2AsV1);
+        assertThat(Frame.checkBody(v2AsV1, 0, FORMAT)).isEqualTo(FrameDefect.LENGTH_MISMATCH);
+    }
+
+    @Test
+    void headerConsistencyNeedsNoVersion() {
+        assertThat(Frame.headerConsistent(16 + 3 + 5, 3, 5)).isTrue();
+        assertThat(Frame.headerConsistent(32 + 3 + 5, 3, 5)).isTrue();
+        assertThat(Frame.headerConsistent(24 + 3 + 5, 3, 5)).isFalse();
+        // Unsigned: lengths near 2^32 do not wrap around to a small total.
+        assertThat(Frame.headerConsistent(16, 0xFFFFFFFFL, 1)).isFalse();
+    }
+
+    /** Recomputes the CRC of the frame at the start of {@code frame} over the bytes its total_len covers. */
+    static void restamp(byte[] frame) {
+        int crcAt = Frame.crcOffset(Frame.totalLength(frame, 0));
+        java.nio.ByteBuffer.wrap(frame).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(crcAt, Frame.checksum(frame, 0, crcAt));
     }
 
     @Test

@@ -47,6 +47,8 @@ final class SimulatedDisk implements LogStorage {
     private boolean strictNames;
     private final Set<Path> dirs = new HashSet<>();
     private final Set<Path> durableDirs = new HashSet<>();
+    /** Lock files held by a store on this disk; a power cut ends the process, and so its locks. */
+    private final Set<Path> locks = new HashSet<>();
     private long opsLeft = Long.MAX_VALUE;
     private boolean powerCut;
     private long ops;
@@ -305,7 +307,8 @@ final class SimulatedDisk implements LogStorage {
     }
 
     /** Names of the files in {@code dir}, as the process sees them. */
-    synchronized java.util.List<String> list(Path dir) {
+    @Override
+    public synchronized java.util.List<String> list(Path dir) {
         return files.keySet().stream().filter(p -> dir.equals(p.getParent()))
                 .map(p -> p.getFileName().toString()).sorted().toList();
     }
@@ -324,7 +327,42 @@ final class SimulatedDisk implements LogStorage {
             files.put(file, f);
             pendingNames.add(new NameChange(null, file, f));
         }
-        return new Channel(file, f);
+        return new Channel(file, f, false);
+    }
+
+    @Override
+    public synchronized LogChannel openReadOnly(Path file) throws IOException {
+        tick();
+        SimFile f = files.get(file);
+        if (f == null) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
+        return new Channel(file, f, true);
+    }
+
+    @Override
+    public synchronized java.io.Closeable lock(Path lockFile) throws IOException {
+        if (!locks.add(lockFile)) {
+            throw new DataDirectoryLockedException(lockFile, "another store on this simulated disk");
+        }
+        boolean[] released = {false};
+        return () -> {
+            synchronized (SimulatedDisk.this) {
+                if (!released[0]) {
+                    released[0] = true;
+                    locks.remove(lockFile);
+                }
+            }
+        };
+    }
+
+    @Override
+    public synchronized long size(Path file) throws IOException {
+        SimFile f = files.get(file);
+        if (f == null) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
+        return f.size;
     }
 
     @Override
@@ -385,11 +423,13 @@ final class SimulatedDisk implements LogStorage {
     private final class Channel implements LogChannel {
         private final Path path;
         private final SimFile f;
+        private final boolean readOnly;
         private boolean closed;
 
-        Channel(Path path, SimFile f) {
+        Channel(Path path, SimFile f, boolean readOnly) {
             this.path = path;
             this.f = f;
+            this.readOnly = readOnly;
         }
 
         private void check() throws IOException {
@@ -397,6 +437,13 @@ final class SimulatedDisk implements LogStorage {
                 throw new java.nio.channels.ClosedChannelException();
             }
             tick();
+        }
+
+        private void checkWritable() throws IOException {
+            if (readOnly) {
+                throw new java.nio.channels.NonWritableChannelException();
+            }
+            check();
         }
 
         @Override
@@ -415,7 +462,7 @@ final class SimulatedDisk implements LogStorage {
         @Override
         public void writeFully(ByteBuffer src, long position) throws IOException {
             synchronized (SimulatedDisk.this) {
-                check();
+                checkWritable();
                 byte[] bytes = new byte[src.remaining()];
                 src.get(bytes);
                 f.write(position, bytes);
@@ -441,7 +488,7 @@ final class SimulatedDisk implements LogStorage {
         @Override
         public void truncate(long size) throws IOException {
             synchronized (SimulatedDisk.this) {
-                check();
+                checkWritable();
                 f.truncate(size);
             }
         }

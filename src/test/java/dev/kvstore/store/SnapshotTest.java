@@ -67,6 +67,7 @@ class SnapshotTest {
         Path data = dir.resolve("live");
         StoreOptions opts = options(data).withSync(SyncMode.NONE, null);
         AtomicBoolean stop = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
         Map<String, Value> acknowledged = new ConcurrentHashMap<>();
         byte[] snapshot;
         byte[] digest;
@@ -90,11 +91,13 @@ class SnapshotTest {
                             store.set(key, Value.of(i));
                             acknowledged.put(key, Value.of(i));
                         }
+                        writes.incrementAndGet();
                     }
                 }));
             }
             writers.forEach(Thread::start);
-            Thread.sleep(100);
+            // Under way: the snapshot is asked for while the writers write, with some of their writes already in.
+            awaitWrites(writes, 2000);
             ackedBeforeRequest = new HashMap<>(acknowledged);
             logBeforeRequest = store.status().logBytes();
             try (Snapshot s = store.snapshot()) {
@@ -102,7 +105,8 @@ class SnapshotTest {
                 digest = s.sha256();
                 assertThat(s.size()).isEqualTo(snapshot.length);
             }
-            Thread.sleep(50);
+            // And writes after it, so that the log goes on past the snapshot's moment.
+            awaitWrites(writes, writes.get() + 2000);
             stop.set(true);
             for (Thread t : writers) {
                 t.join();
@@ -127,6 +131,16 @@ class SnapshotTest {
         byte[] log = Files.readAllBytes(data.resolve(StoreOptions.LOG_FILE_NAME));
         assertThat((long) log.length).isGreaterThan(logBeforeRequest).isGreaterThan(snapshot.length);
         assertThat(passesThrough(log, state, format)).as("the log passes through the snapshot's state").isTrue();
+    }
+
+    /** Waits, with a deadline, until the writers have had {@code count} writes acknowledged. */
+    private static void awaitWrites(java.util.concurrent.atomic.AtomicLong writes, long count) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (writes.get() < count) {
+            assertThat(System.nanoTime() - deadline).as("writes acknowledged: %d of %d", writes.get(), count)
+                    .isNegative();
+            Thread.onSpinWait();
+        }
     }
 
     @Test

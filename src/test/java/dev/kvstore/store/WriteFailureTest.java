@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A failed append or force: the request fails, nothing of it is applied, the store takes no more writes (reads go
- * on), the force is never retried, and after a restart everything acknowledged is there and writes work again.
+ * A failed append or force: the request fails and nothing of it is applied. A failed append that the writer cut back
+ * off the log (and forced so) leaves nothing uncertain: the store takes writes again once the disk does. A failed
+ * force, or an append that could not be cut back, makes the store take no more writes (reads go on), and the force
+ * is never retried; after a restart everything acknowledged is there and writes work again.
  */
 class WriteFailureTest {
 
@@ -27,32 +29,56 @@ class WriteFailureTest {
     }
 
     @Test
-    void diskFullDuringAnAppendFailsTheWriteAndMakesTheStoreReadOnly() throws IOException {
+    void diskFullDuringAnAppendFailsThatWriteOnlyAndWritesWorkAgainOnceThereIsRoom() throws IOException {
+        Path log = dir.resolve(StoreOptions.LOG_FILE_NAME);
         try (WalKeyValueStore store = open()) {
             store.set("kept", Value.of("acknowledged"));
+            long before = Files.size(log);
             disk.failWrite = new IOException("No space left on device");
             disk.bytesBeforeWriteFailure = 9; // a short write: part of the frame reached the file
 
             assertThatThrownBy(() -> store.set("lost", Value.of("never acknowledged")))
                     .isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("No space left on device")
-                    .hasMessageContaining("read-only");
+                    .hasMessageContaining("nothing of it was written or applied");
             assertThat(store.get("lost")).isNull();
-            assertThat(store.get("kept")).isEqualTo(Value.of("acknowledged"));
+            assertThat(Files.size(log)).as("the short write was cut back").isEqualTo(before);
             assertThat(store.status().writable()).isFalse();
+            assertThat(store.status().retrying()).isTrue();
+            assertThat(store.status().failure()).contains("No space left on device");
 
-            disk.failWrite = null; // space is free again, but this process stays read-only until restarted
-            assertThatThrownBy(() -> store.set("later", Value.of(1L))).isInstanceOf(StoreUnavailableException.class);
+            // Still full: each write fails on its own, and is cut back too.
             assertThatThrownBy(() -> store.delete("kept")).isInstanceOf(StoreUnavailableException.class);
             assertThat(store.get("kept")).isEqualTo(Value.of("acknowledged"));
+
+            disk.failWrite = null; // space is free again
+            assertThat(store.set("later", Value.of(1L))).isEqualTo(WriteOutcome.CREATED);
+            assertThat(store.status().writable()).isTrue();
+            assertThat(store.status().failure()).isNull();
         }
 
         try (WalKeyValueStore store = open()) {
-            assertThat(store.entries()).isEqualTo(Map.of("kept", Value.of("acknowledged")));
-            store.set("after-restart", Value.of(2L));
+            assertThat(store.lastRecovery().bytesCut()).isZero();
+            assertThat(store.entries()).isEqualTo(Map.of("kept", Value.of("acknowledged"), "later", Value.of(1L)));
+        }
+    }
+
+    @Test
+    void aFailedAppendWhoseCutBackCannotBeForcedMakesTheStoreReadOnly() throws IOException {
+        try (WalKeyValueStore store = open()) {
+            store.set("kept", Value.of(1L));
+            disk.failWrite = new IOException("No space left on device");
+            disk.failForce = new IOException("Input/output error");
+            assertThatThrownBy(() -> store.set("lost", Value.of(2L))).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("read-only");
+            disk.failWrite = null;
+            disk.failForce = null;
+            assertThatThrownBy(() -> store.set("later", Value.of(3L))).isInstanceOf(StoreUnavailableException.class);
+            assertThat(store.status().writable()).isFalse();
+            assertThat(store.status().retrying()).isFalse();
         }
         try (WalKeyValueStore store = open()) {
-            assertThat(store.entries()).containsEntry("after-restart", Value.of(2L)).hasSize(2);
+            assertThat(store.entries()).isEqualTo(Map.of("kept", Value.of(1L)));
         }
     }
 
@@ -64,6 +90,10 @@ class WriteFailureTest {
             disk.bytesBeforeWriteFailure = 11;
             disk.failTruncate = new IOException("truncate fails too");
             assertThatThrownBy(() -> store.set("b", Value.of(2L))).isInstanceOf(StoreUnavailableException.class);
+            // Not cut back: what is in the file is uncertain, so nothing more is written to it in this process.
+            disk.failWrite = null;
+            assertThatThrownBy(() -> store.set("c", Value.of(3L))).isInstanceOf(StoreUnavailableException.class)
+                    .hasMessageContaining("read-only");
         }
         disk.failWrite = null;
         disk.failTruncate = null;

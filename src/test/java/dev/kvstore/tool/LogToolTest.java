@@ -158,6 +158,58 @@ class LogToolTest {
     }
 
     @Test
+    void repairRefusesWhileAServerHoldsTheDirectoryAndVerifyAndDumpReadWithoutChangingAnything() throws IOException {
+        Path data = dir.resolve("data");
+        Path log = data.resolve("kvstore.log");
+        try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
+            store.set("a", dev.kvstore.store.Value.of(1L));
+            java.util.List<String> before = names(data);
+            byte[] bytes = Files.readAllBytes(log);
+
+            assertThat(run("repair", log.toString())).isEqualTo(LogTool.LOCKED);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("in use by another kv-store process",
+                    "pid " + ProcessHandle.current().pid(), "Stop the server first");
+            assertThat(run("verify", log.toString())).isEqualTo(LogTool.SOUND);
+            assertThat(out()).contains("forced mark:   " + bytes.length + " bytes forced, written under sync=always");
+            assertThat(run("dump", log.toString())).isEqualTo(LogTool.SOUND);
+            assertThat(run("repair", log.toString(), "--dry-run")).isEqualTo(LogTool.SOUND);
+
+            assertThat(names(data)).isEqualTo(before);
+            assertThat(Files.readAllBytes(log)).isEqualTo(bytes);
+            store.set("b", dev.kvstore.store.Value.of(2L));
+        }
+    }
+
+    @Test
+    void verifyReportsALogOfSoundEnvelopesWithTheWrongLayoutAsDamage() throws IOException {
+        // Frames whose CRCs check out, labelled version 2 but laid out as version 1 (issue 12).
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 3; i++) {
+            byte[] key = ("k" + i).getBytes(StandardCharsets.UTF_8);
+            java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(20 + key.length + 1)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            f.putInt(16 + key.length + 1).put((byte) 0xAA).put((byte) 2).put((byte) 1).put((byte) 0)
+                    .putInt(key.length).putInt(1).put(key).put((byte) 'v');
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(f.array(), 4, f.position() - 4);
+            f.putInt((int) crc.getValue());
+            bytes.writeBytes(f.array());
+        }
+        Path log = Files.write(dir.resolve("confused.log"), bytes.toByteArray());
+
+        assertThat(run("verify", log.toString())).isEqualTo(LogTool.DAMAGE);
+        assertThat(out()).contains("valid prefix:  0 bytes").contains("a frame whose CRC checks out cannot be read")
+                .contains("total_len does not fit the layout");
+        assertThat(Files.readAllBytes(log)).isEqualTo(bytes.toByteArray());
+    }
+
+    private static java.util.List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
     void badUsageAndMissingFilesGetClearErrors() {
         assertThat(run("verify")).isEqualTo(LogTool.USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage:");
