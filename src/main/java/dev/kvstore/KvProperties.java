@@ -60,14 +60,38 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     /**
-     * @param maxKeyBytes    longest key in UTF-8 bytes
-     * @param maxValueSize   largest value (UTF-8 bytes of a string); at most 1 GB
-     * @param maxRequestSize largest request body; when unset, twice the value limit plus 64 KB, which leaves room
-     *                       for JSON escapes
+     * @param maxKeyBytes      longest key in UTF-8 bytes
+     * @param maxValueSize     largest value (UTF-8 bytes of a string); at most 1 GB
+     * @param maxRequestSize   largest request body; when unset, twice the value limit plus 64 KB, which leaves room
+     *                         for JSON escapes
+     * @param maxInflightBytes request body bytes all requests together may hold at once; when unset, a sixteenth of
+     *                         the maximum heap (see {@link #maxInflight()})
+     * @param inflightWait     how long a request waits for room in that budget before it gets 503
      */
     public record Limits(@Min(1) @Max(65535) @DefaultValue("1024") int maxKeyBytes,
                          @NotNull @DefaultValue("4MB") DataSize maxValueSize,
-                         DataSize maxRequestSize) {
+                         DataSize maxRequestSize,
+                         DataSize maxInflightBytes,
+                         @NotNull @DefaultValue("2s") Duration inflightWait) {
+
+        /** Each body byte costs a few bytes of heap while it is parsed and written; a sixteenth leaves room. */
+        private static final int HEAP_SHARE = 16;
+
+        @AssertTrue(message = "kv.limits.max-inflight-bytes must be positive")
+        public boolean isMaxInflightBytesPositive() {
+            return maxInflightBytes == null || maxInflightBytes.toBytes() > 0;
+        }
+
+        @AssertTrue(message = "kv.limits.inflight-wait must not be negative")
+        public boolean isInflightWaitNotNegative() {
+            return inflightWait == null || !inflightWait.isNegative();
+        }
+
+        /** The in-flight budget in bytes: as configured, or a sixteenth of the JVM's maximum heap. */
+        public long maxInflight() {
+            return maxInflightBytes != null ? maxInflightBytes.toBytes()
+                    : Runtime.getRuntime().maxMemory() / HEAP_SHARE;
+        }
 
         private static final long MAX_VALUE_LIMIT = 1L << 30;
 

@@ -15,6 +15,7 @@ final class ApiProblem extends RuntimeException {
         INVALID_VALUE(HttpStatus.BAD_REQUEST, "Invalid value"),
         TOO_LARGE(HttpStatus.CONTENT_TOO_LARGE, "Content too large"),
         STORE_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Store unavailable"),
+        OVERLOADED(HttpStatus.SERVICE_UNAVAILABLE, "Overloaded"),
         COMPACTION_RUNNING(HttpStatus.CONFLICT, "Compaction running"),
         INSUFFICIENT_STORAGE(HttpStatus.INSUFFICIENT_STORAGE, "Insufficient storage"),
         PRECONDITION_FAILED(HttpStatus.PRECONDITION_FAILED, "Precondition failed"),

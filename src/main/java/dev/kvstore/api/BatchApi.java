@@ -4,6 +4,7 @@ import static dev.kvstore.api.KeyApi.PROBLEM;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
@@ -58,6 +59,10 @@ interface BatchApi {
     String UNAVAILABLE = "{\"type\":\"urn:kv-store:problem:store-unavailable\",\"title\":\"Store unavailable\","
             + "\"status\":503,\"detail\":\"The write-ahead log failed (IOException: No space left on device); the"
             + " store is read-only until it is restarted.\",\"instance\":\"/batch\"}";
+
+    String OVERLOADED = "{\"type\":\"urn:kv-store:problem:overloaded\",\"title\":\"Overloaded\",\"status\":503,"
+            + "\"detail\":\"The server is at its limit of request bytes in flight (kv.limits.max-inflight-bytes);"
+            + " nothing of this request was done. Retry after 1 s.\",\"instance\":\"/batch\"}";
 
     @Schema(name = "BatchRequest", description = "The operations of a batch, applied in order")
     record BatchRequest(
@@ -127,8 +132,11 @@ interface BatchApi {
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
                     examples = @ExampleObject(value = UNSUPPORTED)))
     @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted, and"
-            + " nothing of the batch was applied",
+            + " nothing of the batch was applied. Or: " + KeyApi.OVERLOADED_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = KeyApi.RETRY_AFTER,
+                    schema = @Schema(type = "integer")),
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNAVAILABLE)))
+                    examples = {@ExampleObject(name = "store-unavailable", value = UNAVAILABLE),
+                            @ExampleObject(name = "overloaded", value = OVERLOADED)}))
     BatchView batch(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
 }

@@ -42,7 +42,7 @@ final class BatchJson {
                 }
                 ops = new ArrayList<>();
                 for (JsonToken o = p.nextToken(); o != JsonToken.END_ARRAY; o = p.nextToken()) {
-                    ops.add(operation(p, o, ops.size()));
+                    ops.add(operation(p, o, ops.size(), body));
                 }
             }
             if (p.nextToken() != null) {
@@ -57,7 +57,7 @@ final class BatchJson {
         return ops;
     }
 
-    private static BatchOperation operation(JsonParser p, JsonToken start, int index) {
+    private static BatchOperation operation(JsonParser p, JsonToken start, int index, byte[] body) {
         if (start != JsonToken.START_OBJECT) {
             throw invalid(index, "must be an object such as {\"op\": \"set\", \"key\": ..., \"type\": ..., \"value\": ...}");
         }
@@ -75,7 +75,7 @@ final class BatchJson {
                     case "op" -> op = string(p, v, op, "op");
                     case "key" -> key = string(p, v, key, "key");
                     case "type" -> type = ValueJson.typeName(p, v, type);
-                    case "value" -> value = ValueJson.valueToken(p, v, value);
+                    case "value" -> value = ValueJson.valueToken(p, v, value, body);
                     case "ifRevision" -> ifRevision = revision(p, v, ifRevision);
                     case "ifAbsent" -> ifAbsent = bool(v, ifAbsent);
                     default -> throw invalid(String.format("Unknown member \"%s\": an operation takes op, key, type,"
@@ -103,7 +103,7 @@ final class BatchJson {
                 try {
                     return BatchOperation.set(key, ValueJson.toValue(type, value), condition);
                 } catch (ApiProblem e) {
-                    throw invalid(index, e.getMessage());
+                    throw e.type() == ApiProblem.Type.MALFORMED_JSON ? e : invalid(index, e.getMessage());
                 }
             case "delete":
                 if (type != null || value != null) {

@@ -50,6 +50,13 @@ interface KeyApi {
             + "\"status\":503,\"detail\":\"The write-ahead log failed (IOException: No space left on device); the"
             + " store is read-only until it is restarted.\",\"instance\":\"/keys/greeting\"}";
 
+    String OVERLOADED = "{\"type\":\"urn:kv-store:problem:overloaded\",\"title\":\"Overloaded\",\"status\":503,"
+            + "\"detail\":\"The server is at its limit of request bytes in flight (kv.limits.max-inflight-bytes);"
+            + " nothing of this request was done. Retry after 1 s.\",\"instance\":\"/keys/greeting\"}";
+    String OVERLOADED_DESCRIPTION = "the request bodies in flight already fill kv.limits.max-inflight-bytes, and no"
+            + " room came free within kv.limits.inflight-wait; nothing was done (overloaded, with Retry-After)";
+    String RETRY_AFTER = "Seconds to wait before retrying, on overloaded";
+
     @Schema(name = "StringValue")
     record StringValue(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "string") String type,
                        @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "hi") String value) {
@@ -211,9 +218,11 @@ interface KeyApi {
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(value = UNSUPPORTED)))
     @ApiResponse(responseCode = "503", description = "The log failed (disk full, I/O error); the store is"
-            + " read-only until restarted, and nothing of this write was applied",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
-                    examples = @ExampleObject(value = UNAVAILABLE)))
+            + " read-only until restarted, and nothing of this write was applied. Or: " + OVERLOADED_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = RETRY_AFTER, schema = @Schema(type = "integer")),
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
+                    @ExampleObject(name = "store-unavailable", value = UNAVAILABLE),
+                    @ExampleObject(name = "overloaded", value = OVERLOADED)}))
     ResponseEntity<EntryView> put(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
 
     @Operation(summary = "Delete a key",
@@ -300,8 +309,10 @@ interface KeyApi {
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(value = UNSUPPORTED)))
     @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted, and"
-            + " nothing was written",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
-                    examples = @ExampleObject(value = UNAVAILABLE)))
+            + " nothing was written. Or: " + OVERLOADED_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = RETRY_AFTER, schema = @Schema(type = "integer")),
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
+                    @ExampleObject(name = "store-unavailable", value = UNAVAILABLE),
+                    @ExampleObject(name = "overloaded", value = OVERLOADED)}))
     ResponseEntity<EntryView> patch(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
 }

@@ -28,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Spring MVC's dispatch (handler lookup, argument resolution, content negotiation, message converters), which took
  * about half of a request's CPU (see {@code bench/profile.sh}). It runs after Spring Security, so the caller has been
  * authenticated and authorized as for any request, and it writes the same bytes and headers as
- * {@link KeyController} (the body through the same {@link JsonMapper}), plus a {@code Content-Length}.
+ * {@link KeyController} (the body through the same {@link JsonMapper}), plus a {@code Content-Length} when the
+ * answer fits Tomcat's buffer.
  *
  * <p>It only answers the plain case: a valid key, no conditional header, no query, an {@code Accept} that takes JSON,
  * for a PUT a declared length and a {@code Content-Type} of JSON, a body that parses, and a write that succeeds.
@@ -95,12 +96,12 @@ final class KeyFastPath extends OncePerRequestFilter {
     private void answer(HttpServletRequest request, HttpServletResponse response, int status, String key, Entry entry)
             throws IOException {
         request.setAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE, PATTERN);
-        byte[] body = json.writeValueAsBytes(EntryView.of(key, entry));
         response.setStatus(status);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.setHeader(HttpHeaders.ETAG, Preconditions.etag(entry.revision()));
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
+        // Streamed, so that a large value is not copied into a buffer of its size first. Closing the stream (the
+        // mapper does) before Tomcat's buffer filled up gives a small answer its Content-Length.
+        json.writeValue(response.getOutputStream(), EntryView.of(key, entry));
     }
 
     /** The request's key when the request is plain (see the class comment), else {@code null}. */

@@ -12,6 +12,8 @@ import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.parameters.PathParameter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -47,7 +49,7 @@ class OpenApiConfiguration {
                     op.addParametersItem(keyParameter());
                     op.getResponses().addApiResponse("401", problem("No token, or an unknown one"));
                     op.getResponses().addApiResponse("403", problem("The token's role or key prefix does not allow"
-                            + " this, or protected mode refuses a remote client"));
+                            + " this"));
                 });
                 openApi.getPaths().addPathItem("/keys/{key}", item);
             }
@@ -56,13 +58,43 @@ class OpenApiConfiguration {
                     if (path.startsWith("/admin/")) {
                         admin.readOperations().forEach(op -> {
                             op.getResponses().addApiResponse("401", problem("No token, or an unknown one"));
-                            op.getResponses().addApiResponse("403", problem("The token is not an admin token,"
-                                    + " or protected mode refuses a remote client"));
+                            op.getResponses().addApiResponse("403", problem("The token is not an admin token"));
                         });
                     }
                 });
+                openApi.getPaths().forEach(OpenApiConfiguration::protectedModeResponses);
             }
         };
+    }
+
+    /**
+     * What protected mode (no token configured) answers on every operation: 403 to a remote client or a web page of
+     * another origin, 421 to a request addressed to a name other than loopback.
+     */
+    private static void protectedModeResponses(String path, PathItem item) {
+        item.readOperations().forEach(op -> {
+            ApiResponse forbidden = op.getResponses().get("403");
+            if (forbidden != null) {
+                forbidden.description(forbidden.getDescription() + ". With no token configured (protected mode):"
+                        + " a client that is not on loopback (protected-mode), or a request a web page of another"
+                        + " origin made through the browser (cross-site)");
+            }
+            Map<String, Object> example = new LinkedHashMap<>();
+            example.put("type", "urn:kv-store:problem:host-not-loopback");
+            example.put("title", "Host not loopback");
+            example.put("status", 421);
+            example.put("detail", "No token is configured, so this server answers only requests addressed to"
+                    + " localhost, 127.0.0.1 or [::1], and this one was addressed to 'kv.attacker.example'. Any other"
+                    + " name that leads here could be a web page's own (DNS rebinding). Use http://localhost:8080/,"
+                    + " or configure a token (kv.security.tokens[0].token and kv.security.tokens[0].role, or the"
+                    + " environment variables KV_SECURITY_TOKENS_0_TOKEN and KV_SECURITY_TOKENS_0_ROLE) and send it"
+                    + " as 'Authorization: Bearer <token>'.");
+            example.put("instance", path.replace("{key}", "greeting"));
+            ApiResponse misdirected = problem("With no token configured (protected mode): the Host does not name"
+                    + " loopback (localhost, 127.0.0.1 or [::1])");
+            misdirected.getContent().get("application/problem+json").example(example);
+            op.getResponses().addApiResponse("421", misdirected);
+        });
     }
 
     private static ApiResponse problem(String description) {

@@ -25,8 +25,17 @@ final class ValueJson {
     private ValueJson() {
     }
 
-    /** A JSON value token as read, before it is checked against the declared type. */
-    record Token(JsonToken kind, String text) {
+    /**
+     * A JSON value token as read, before it is checked against the declared type: a number's text, or for a string,
+     * where its content starts in the body, to be decoded once the parser has checked it (see
+     * {@link JsonStringContent}).
+     */
+    record Token(JsonToken kind, String text, byte[] body, int start) {
+
+        /** The string's text; only once the parser has moved past it. */
+        String string() {
+            return JsonStringContent.decode(body, start);
+        }
     }
 
     static JsonParser parser(byte[] body, int length) {
@@ -53,7 +62,7 @@ final class ValueJson {
                     throw invalid(String.format("Unknown member \"%s\": the body takes only \"increment\".", name));
                 }
                 duplicate("increment", step);
-                Token token = valueToken(p, v, null);
+                Token token = valueToken(p, v, null, body);
                 if (!v.isNumeric()) {
                     throw invalid("\"increment\" must be a JSON number, not " + describe(v) + ".");
                 }
@@ -86,7 +95,7 @@ final class ValueJson {
                 JsonToken v = p.nextToken();
                 switch (name) {
                     case "type" -> type = typeName(p, v, type);
-                    case "value" -> value = valueToken(p, v, value);
+                    case "value" -> value = valueToken(p, v, value, body);
                     case "key" -> checkKey(p, v, pathKey);
                     // What a GET answers, so that it can be sent back as it is; a conditional write uses If-Match.
                     case "revision", "createRevision" -> p.skipChildren();
@@ -111,13 +120,16 @@ final class ValueJson {
         return p.getString();
     }
 
-    static Token valueToken(JsonParser p, JsonToken v, Token previous) {
+    static Token valueToken(JsonParser p, JsonToken v, Token previous, byte[] body) {
         duplicate("value", previous);
         if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
             p.skipChildren();
         }
-        String text = v == JsonToken.VALUE_STRING || v.isNumeric() ? p.getString() : null;
-        return new Token(v, text);
+        if (v == JsonToken.VALUE_STRING) {
+            // Not read here: the parser checks it as it skips it, and it is decoded from the body afterwards.
+            return new Token(v, null, body, JsonStringContent.start(p));
+        }
+        return new Token(v, v.isNumeric() ? p.getString() : null, null, -1);
     }
 
     private static void checkKey(JsonParser p, JsonToken v, String pathKey) {
@@ -144,7 +156,10 @@ final class ValueJson {
             throw invalid("\"value\" is missing.");
         }
         return switch (type) {
-            case STRING -> Value.of(Objects.requireNonNull(expect(value, JsonToken.VALUE_STRING, "a JSON string")));
+            case STRING -> {
+                expect(value, JsonToken.VALUE_STRING, "a JSON string");
+                yield Value.of(value.string());
+            }
             case INTEGER -> Value.of(parseLong(expect(value, JsonToken.VALUE_NUMBER_INT, "a JSON integer")));
             case FLOAT -> Value.of(parseDouble(value));
         };

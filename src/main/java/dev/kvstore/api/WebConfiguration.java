@@ -3,6 +3,7 @@ package dev.kvstore.api;
 import dev.kvstore.KvProperties;
 import dev.kvstore.store.WalKeyValueStore;
 import org.apache.catalina.core.StandardHost;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -35,6 +36,24 @@ class WebConfiguration {
                 new KeyFastPath(store, json, properties.limits().maxRequestBytes()));
         registration.addUrlPatterns("/keys/*");
         registration.setOrder(0);
+        return registration;
+    }
+
+    /**
+     * Request bodies in flight within {@code kv.limits.max-inflight-bytes}; after Spring Security, so that only
+     * callers it let through take a share, and before the fast path, which reads bodies too.
+     */
+    @Bean
+    FilterRegistrationBean<InflightBudgetFilter> inflightBudget(KvProperties properties, JsonMapper json) {
+        KvProperties.Limits limits = properties.limits();
+        InflightBudget budget = new InflightBudget(limits.maxInflight(), limits.inflightWait());
+        LogFactory.getLog(InflightBudget.class).info(String.format("Request bodies in flight are limited to %d KiB"
+                + " (kv.limits.max-inflight-bytes%s); a request waits up to %d ms for room (kv.limits.inflight-wait)",
+                limits.maxInflight() / 1024, limits.maxInflightBytes() == null ? ", a sixteenth of the heap" : "",
+                limits.inflightWait().toMillis()));
+        FilterRegistrationBean<InflightBudgetFilter> registration = new FilterRegistrationBean<>(
+                new InflightBudgetFilter(budget, limits.maxRequestBytes(), json));
+        registration.setOrder(-50);
         return registration;
     }
 

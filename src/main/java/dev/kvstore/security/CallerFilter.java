@@ -5,22 +5,17 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.Set;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Finds out who is calling. With tokens configured, from the {@code Authorization: Bearer} header: a known token
- * becomes its {@link Caller}; an unknown one is remembered, so that the 401 says so. With no token configured,
- * every loopback client is the local admin, and with protected mode on (the default), a client from elsewhere is
- * refused with 403, except on the probes.
+ * becomes its {@link Caller}; an unknown one is remembered, so that the 401 says so. With no token configured and
+ * protected mode on (the default), a local client ({@link ProtectedMode}) is the local admin and anything else is
+ * refused, except the probes; with protected mode off, everyone is.
  */
 final class CallerFilter extends OncePerRequestFilter {
-
-    private static final Set<String> PROBES = Set.of("/actuator/health/liveness", "/actuator/health/readiness");
 
     private final TokenRegistry tokens;
     private final boolean protectedMode;
@@ -36,17 +31,26 @@ final class CallerFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         Caller caller = null;
-        if (tokens.isEmpty()) {
-            if (protectedMode && !isLoopback(request.getRemoteAddr())) {
-                if (!PROBES.contains(request.getRequestURI())) {
+        if (!tokens.isEmpty()) {
+            caller = fromHeader(request);
+        } else if (!protectedMode) {
+            caller = Caller.LOCAL;
+        } else if (!ProtectedMode.isProbe(request)) {
+            switch (ProtectedMode.judge(request)) {
+                case LOCAL -> caller = Caller.LOCAL;
+                case REMOTE_CLIENT -> {
                     problems.protectedMode(request, response);
                     return;
                 }
-            } else {
-                caller = Caller.LOCAL;
+                case HOST_NOT_LOOPBACK -> {
+                    problems.hostNotLoopback(request, response);
+                    return;
+                }
+                case CROSS_SITE -> {
+                    problems.crossSite(request, response);
+                    return;
+                }
             }
-        } else {
-            caller = fromHeader(request);
         }
         if (caller != null) {
             var auth = UsernamePasswordAuthenticationToken.authenticated(caller, null,
@@ -67,18 +71,5 @@ final class CallerFilter extends OncePerRequestFilter {
             request.setAttribute(SecurityProblems.INVALID_TOKEN, Boolean.TRUE);
         }
         return caller;
-    }
-
-    static boolean isLoopback(String address) {
-        // The usual loopback addresses without parsing; anything else is parsed (a literal: no name lookup).
-        if ("127.0.0.1".equals(address) || "0:0:0:0:0:0:0:1".equals(address)) {
-            return true;
-        }
-        try {
-            // A literal address from the connection: no name lookup happens.
-            return address != null && InetAddress.getByName(address).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 }

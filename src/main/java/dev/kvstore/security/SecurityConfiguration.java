@@ -4,8 +4,11 @@ import dev.kvstore.KvProperties;
 import dev.kvstore.api.KeyPath;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.authorization.AuthorizationDecision;
 import org.springframework.security.authorization.AuthorizationManager;
@@ -35,9 +38,11 @@ class SecurityConfiguration {
     private static final Log LOG = LogFactory.getLog(SecurityConfiguration.class);
 
     @Bean
-    SecurityFilterChain apiSecurity(HttpSecurity http, KvProperties properties, JsonMapper json) throws Exception {
+    SecurityFilterChain apiSecurity(HttpSecurity http, KvProperties properties, JsonMapper json,
+                                    Environment environment) throws Exception {
         TokenRegistry tokens = new TokenRegistry(properties.security().tokens());
         SecurityProblems problems = new SecurityProblems(json);
+        ForwardedHeaders.check(environment, LOG);
         logMode(tokens, properties.security());
         http.csrf(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -61,6 +66,21 @@ class SecurityConfiguration {
                         .requestMatchers("/admin/**", "/actuator/**").hasRole(Role.ADMIN.name())
                         .anyRequest().authenticated());
         return http.build();
+    }
+
+    /**
+     * Should an operator expose {@code /actuator/env} or {@code configprops} with their values shown, tokens, their
+     * hashes and other likely secrets (the command line among them) still show as {@code ******}.
+     */
+    @Bean
+    SanitizingFunction secretsStayMasked() {
+        return SanitizingFunction.sanitizeValue().ifLikelySensitive().ifKeyEndsWith("sha256");
+    }
+
+    /** The TCP peer of every request, for protected mode (see {@link PeerAddressValve}). */
+    @Bean
+    TomcatContextCustomizer peerAddress() {
+        return context -> context.getPipeline().addValve(new PeerAddressValve());
     }
 
     /**
@@ -96,7 +116,8 @@ class SecurityConfiguration {
         if (!tokens.isEmpty()) {
             LOG.info("Bearer tokens required: " + security.tokens().size() + " configured");
         } else if (security.protectedMode()) {
-            LOG.warn("No token configured: protected mode answers loopback clients only (see kv.security.*)");
+            LOG.warn("No token configured: protected mode answers loopback clients only, addressed as localhost and"
+                    + " not from web pages of other origins (see kv.security.*)");
         } else {
             LOG.warn("No token configured and protected mode off: every client has full access");
         }

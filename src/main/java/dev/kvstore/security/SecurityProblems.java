@@ -10,11 +10,15 @@ import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
 import tools.jackson.databind.json.JsonMapper;
 
-/** 401 and 403 as RFC 9457 problems, with the RFC 6750 {@code WWW-Authenticate} challenge where it fits. */
+/**
+ * 401, 403 and 421 as RFC 9457 problems, with the RFC 6750 {@code WWW-Authenticate} challenge where it fits.
+ */
 final class SecurityProblems {
 
     static final String REALM = "Bearer realm=\"kv-store\"";
     static final String INVALID_TOKEN = "kv.invalidToken";
+    private static final String TOKEN_SETTINGS = "kv.security.tokens[0].token and kv.security.tokens[0].role, or"
+            + " the environment variables KV_SECURITY_TOKENS_0_TOKEN and KV_SECURITY_TOKENS_0_ROLE";
 
     private final JsonMapper json;
 
@@ -44,11 +48,37 @@ final class SecurityProblems {
     /** No token configured, and a client from another host: 403, and how to change that. */
     void protectedMode(HttpServletRequest request, HttpServletResponse response) throws IOException {
         write(request, response, 403, "protected-mode", "Protected mode",
-                "No token is configured, so this server answers loopback clients only. Configure a token"
-                        + " (kv.security.tokens[0].token and kv.security.tokens[0].role, or the environment"
-                        + " variables KV_SECURITY_TOKENS_0_TOKEN and KV_SECURITY_TOKENS_0_ROLE) and send it as"
-                        + " 'Authorization: Bearer <token>', or turn this off deliberately with"
+                "No token is configured, so this server answers loopback clients only: the connection's own"
+                        + " address decides, and a request relayed by a proxy (with X-Forwarded-For or Forwarded) is"
+                        + " not one. Configure a token (" + TOKEN_SETTINGS
+                        + ") and send it as 'Authorization: Bearer <token>', or turn this off deliberately with"
                         + " kv.security.protected-mode=false.");
+    }
+
+    /** Protected mode, and a request addressed to a name other than loopback: 421. */
+    void hostNotLoopback(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        write(request, response, 421, "host-not-loopback", "Host not loopback", String.format(
+                "No token is configured, so this server answers only requests addressed to localhost, 127.0.0.1 or"
+                        + " [::1], and this one was addressed to '%s'. Any other name that leads here could be a web"
+                        + " page's own (DNS rebinding). Use http://localhost:%d/, or configure a token (%s) and send"
+                        + " it as 'Authorization: Bearer <token>'.", abbreviate(request.getServerName()),
+                request.getLocalPort(), TOKEN_SETTINGS));
+    }
+
+    /** Protected mode, and a browser request made by a page of another origin: 403. */
+    void crossSite(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        write(request, response, 403, "cross-site", "Cross-site request", String.format(
+                "No token is configured, so local clients get full access, and a request a web page of another"
+                        + " origin makes through the browser (Origin: %s, Sec-Fetch-Site: %s) is refused, so that"
+                        + " the page cannot use that access. Call the store from a program that is not a web page"
+                        + " (curl, your application) or from its own Swagger UI (/swagger-ui.html), or configure a"
+                        + " token (%s) and send it as 'Authorization: Bearer <token>'.",
+                abbreviate(request.getHeader("Origin")), abbreviate(request.getHeader("Sec-Fetch-Site")),
+                TOKEN_SETTINGS));
+    }
+
+    private static String abbreviate(String header) {
+        return header == null ? "none" : header.length() <= 100 ? header : header.substring(0, 100) + "...";
     }
 
     private void write(HttpServletRequest request, HttpServletResponse response, int status, String slug,

@@ -105,7 +105,8 @@ class OpenApiTest {
                 }
             }
         }
-        assertThat(checked).isEqualTo(36);
+        // 36 of the API's own, and the 421 of protected mode on each of the six operations.
+        assertThat(checked).isEqualTo(42);
     }
 
     @Test
@@ -275,9 +276,9 @@ class OpenApiTest {
         assertThat(doc.getMap("paths.'/admin/compaction'")).containsOnlyKeys("post");
         assertThat(doc.getMap("paths.'/admin/snapshot'")).containsOnlyKeys("get");
         assertThat(doc.getMap("paths.'/admin/compaction'.post.responses"))
-                .containsOnlyKeys("200", "401", "403", "409", "503", "507");
+                .containsOnlyKeys("200", "401", "403", "409", "421", "503", "507");
         assertThat(doc.getMap("paths.'/admin/snapshot'.get.responses"))
-                .containsOnlyKeys("200", "401", "403", "503", "507");
+                .containsOnlyKeys("200", "401", "403", "421", "503", "507");
         assertThat(doc.getMap("paths.'/admin/compaction'.post.responses.'200'.content.'application/json'.example"))
                 .containsKeys("bytesBefore", "bytesAfter", "durationMs", "pauseMs");
         assertThat(doc.getMap("paths.'/admin/snapshot'.get.responses.'200'.headers")).containsKey("Repr-Digest");
@@ -298,6 +299,29 @@ class OpenApiTest {
                         .map(k -> doc.<Object>get(content + ".examples." + k + ".value.status")).toList();
                 assertThat(statuses).as(path + " " + code).isNotEmpty().containsOnly(Integer.parseInt(code));
             }
+        }
+    }
+
+    /** Answers from filters, not controllers: protected mode's 421 and 403, and the in-flight budget's 503. */
+    @Test
+    void documentsProtectedModeAndTheInflightBudget() {
+        JsonPath doc = doc();
+        List<String> operations = List.of("'/keys/{key}'.get", "'/keys/{key}'.put", "'/keys/{key}'.delete",
+                "'/keys/{key}'.patch", "'/keys'.get", "'/batch'.post", "'/admin/compaction'.post",
+                "'/admin/snapshot'.get");
+        for (String op : operations) {
+            String responses = "paths." + op + ".responses";
+            assertThat(doc.getString(responses + ".'421'.content.'application/problem+json'.example.type")).as(op)
+                    .isEqualTo("urn:kv-store:problem:host-not-loopback");
+            assertThat(doc.getString(responses + ".'403'.description")).as(op).contains("protected-mode")
+                    .contains("cross-site");
+        }
+        for (String op : List.of("'/keys/{key}'.put", "'/keys/{key}'.patch", "'/batch'.post")) {
+            String unavailable = "paths." + op + ".responses.'503'";
+            assertThat(doc.getMap(unavailable + ".headers")).as(op).containsKey("Retry-After");
+            assertThat(examples(doc, unavailable + ".content.'application/problem+json'")).as(op)
+                    .extracting(e -> e.get("type"))
+                    .contains("urn:kv-store:problem:overloaded", "urn:kv-store:problem:store-unavailable");
         }
     }
 

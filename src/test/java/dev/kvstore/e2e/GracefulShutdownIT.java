@@ -11,13 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * SIGTERM to the packaged jar under write load, with its token given as environment variables (as compose and
- * Kubernetes secrets give it): readiness goes DOWN first, the log is closed last, the process exits 0, and every
- * acknowledged write is there after the restart.
+ * Kubernetes secrets give it): readiness goes DOWN first, the log is forced and closed last, the process exits 0
+ * (which it does only when the store stopped without a failure, see {@code ExitStatusTest}), and every acknowledged
+ * write is there after the restart.
  */
 class GracefulShutdownIT {
 
@@ -43,6 +45,7 @@ class GracefulShutdownIT {
             assertThat(service.get("/keys/g0").statusCode()).as("no token").isEqualTo(401);
             service.withToken(TOKEN);
             AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong acknowledged = new AtomicLong();
             List<Thread> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
                 int id = w;
@@ -54,6 +57,7 @@ class GracefulShutdownIT {
                                     .statusCode();
                             if (status == 200 || status == 201) {
                                 acked[id] = i;
+                                acknowledged.incrementAndGet();
                             } else {
                                 return; // 503 once the log is closed: nothing more is acknowledged
                             }
@@ -64,12 +68,13 @@ class GracefulShutdownIT {
                 }));
             }
             writers.forEach(Thread::start);
-            Thread.sleep(1500);
+            awaitAcknowledged(acknowledged, WRITERS * 20, Duration.ofSeconds(60));
             int exit = service.terminate(Duration.ofSeconds(45));
             stop.set(true);
             for (Thread t : writers) {
                 t.join(30_000);
             }
+            // 0 only when the store stopped without a failure (ExitStatusTest shows the 1 after a failed force).
             assertThat(exit).as("exit status after SIGTERM").isZero();
         }
         String log = Files.readString(output);
@@ -79,6 +84,7 @@ class GracefulShutdownIT {
         assertThat(refusing).as("readiness went DOWN").isPositive();
         assertThat(graceful).as("Tomcat shut down gracefully").isGreaterThan(refusing);
         assertThat(closed).as("the log was forced and closed last").isGreaterThan(graceful);
+        assertThat(log.substring(closed, log.indexOf('\n', closed))).matches("Closed .*: \\d+ bytes, forced");
 
         try (ServiceProcess service = ServiceProcess.start(spec, jar, dataDir, output, "", ENV)) {
             service.awaitReady(Duration.ofSeconds(90));
@@ -97,6 +103,18 @@ class GracefulShutdownIT {
             }
             assertThat(total).as("writes acknowledged before SIGTERM").isPositive();
             service.terminate(Duration.ofSeconds(45));
+        }
+    }
+
+    /** Waits until {@code count} writes have been acknowledged: the load is on. */
+    private static void awaitAcknowledged(AtomicLong acknowledged, long count, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (acknowledged.get() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + acknowledged.get() + " writes acknowledged after " + timeout);
+            }
+            Thread.sleep(10);
         }
     }
 }
