@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
@@ -76,6 +77,10 @@ public final class ClusterNode implements AutoCloseable {
             this.adminClient = newClient(known, MEMBERSHIP_TIMEOUT, MEMBERSHIP_TIMEOUT);
         } catch (IOException | RuntimeException e) {
             server.close();
+            // Ratis reports a state machine that failed to initialize (a damaged snapshot, say) wrapped.
+            if (e instanceof CompletionException && e.getCause() instanceof IOException cause) {
+                throw cause;
+            }
             throw e;
         }
         LOG.info("cluster node {} started at {} in group {} ({}), storage {}", config.nodeId(),
