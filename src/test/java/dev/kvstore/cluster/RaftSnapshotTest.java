@@ -52,7 +52,7 @@ class RaftSnapshotTest {
 
             // So does the whole group.
             final List<String> all = cluster.running();
-            all.forEach(cluster::stop);
+            cluster.stopAll();
             all.forEach(cluster::start);
             cluster.awaitLeader();
             assertThat(cluster.awaitConverged()).isEqualTo(digest);
