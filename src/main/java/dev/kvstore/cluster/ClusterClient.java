@@ -41,7 +41,8 @@ public final class ClusterClient implements AutoCloseable {
 
     /**
      * Proposes a command; it is sent to the leader (from any node) and returns the state's result once the command
-     * is committed (forced on a majority) and applied on the leader.
+     * is committed (forced on a majority) and applied on the leader. The array is sent as it is: do not change it
+     * while the call runs.
      *
      * @throws CommandTooLargeException    when the command exceeds {@link ClusterConfig#maxCommandBytes()}
      * @throws ClusterUnavailableException when it could not be committed in time; it may still be, later
@@ -62,11 +63,8 @@ public final class ClusterClient implements AutoCloseable {
      * leads with a round of heartbeats), waits until it has applied that far, then queries its own state.
      */
     public byte[] read(byte[] query) {
-        final byte[] request = new byte[query.length + 1];
-        request[0] = StateMachineAdapter.QUERY;
-        System.arraycopy(query, 0, request, 1, query.length);
         try {
-            return bytes(raft.io().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(request)), self));
+            return bytes(raft.io().sendReadOnly(queryMessage(query), self));
         } catch (IOException e) {
             throw unavailable("linearizable read", e);
         }
@@ -91,15 +89,18 @@ public final class ClusterClient implements AutoCloseable {
      * a node cut off from the majority answers from an old state. For callers that ask for it explicitly.
      */
     public byte[] staleRead(byte[] query) {
-        final byte[] request = new byte[query.length + 1];
-        request[0] = StateMachineAdapter.QUERY;
-        System.arraycopy(query, 0, request, 1, query.length);
         try {
-            return local.query(Message.valueOf(UnsafeByteOperations.unsafeWrap(request))).join().getContent()
-                    .toByteArray();
+            return local.query(queryMessage(query)).join().getContent().toByteArray();
         } catch (CompletionException e) {
             throw new ClusterUnavailableException("stale read failed: " + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    private static Message queryMessage(byte[] query) {
+        final byte[] request = new byte[query.length + 1];
+        request[0] = StateMachineAdapter.QUERY;
+        System.arraycopy(query, 0, request, 1, query.length);
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(request));
     }
 
     private static byte[] bytes(RaftClientReply reply) throws IOException {

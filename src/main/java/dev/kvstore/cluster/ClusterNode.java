@@ -56,8 +56,10 @@ public final class ClusterNode implements AutoCloseable {
         this.config = config;
         this.groupId = RatisSettings.groupId(config.groupName());
         this.selfId = RaftPeerId.valueOf(config.nodeId());
+        // Asked from Ratis's apply thread: hand the request to another thread rather than call into the server there.
         this.adapter = new StateMachineAdapter(state, config.maxCommandBytes(), config.snapshotBytes(),
-                () -> requestSnapshot(1), this::closeAfterHalt);
+                () -> CompletableFuture.supplyAsync(() -> requestSnapshot(1)).thenCompose(f -> f),
+                this::closeAfterHalt);
         final RaftGroup initial = config.join() ? RaftGroup.valueOf(groupId)
                 : RatisSettings.group(config, config.members());
         this.server = RaftServer.newBuilder()

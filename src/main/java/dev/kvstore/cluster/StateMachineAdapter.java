@@ -1,6 +1,7 @@
 package dev.kvstore.cluster;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -176,8 +177,7 @@ final class StateMachineAdapter extends BaseStateMachine {
         }
         try {
             if (content.byteAt(0) == BARRIER) {
-                final byte[] applied = Long.toString(state.lastApplied().index()).getBytes(
-                        java.nio.charset.StandardCharsets.US_ASCII);
+                final byte[] applied = Long.toString(state.lastApplied().index()).getBytes(StandardCharsets.US_ASCII);
                 return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(applied)));
             }
             final byte[] answer = state.query(content.substring(1).toByteArray());

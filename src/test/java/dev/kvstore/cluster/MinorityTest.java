@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,11 +31,7 @@ class MinorityTest {
             final ClusterClient client = cluster.node(alone).client();
             client.write(FakeKvState.put("k", "before"));
             cluster.awaitConverged();
-            for (String other : List.copyOf(cluster.running())) {
-                if (!other.equals(alone)) {
-                    cluster.stop(other);
-                }
-            }
+            cluster.stopAllBut(alone);
 
             final Duration bound = OPERATION.plus(REQUEST).plus(SLACK);
             assertFailsWithin(bound, "write", () -> client.write(FakeKvState.put("k", "after")));

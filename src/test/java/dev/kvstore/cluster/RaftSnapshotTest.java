@@ -27,7 +27,7 @@ class RaftSnapshotTest {
         try (TestCluster cluster = new TestCluster(dir, 3,
                 b -> b.snapshotEntries(SNAPSHOT_ENTRIES).logSegmentBytes(4096)).startAll()) {
             final String leader = cluster.awaitLeader();
-            final int writes = SNAPSHOT_ENTRIES * 8;
+            final int writes = SNAPSHOT_ENTRIES * 6;
 
             writeConcurrently(cluster, writes, i -> FakeKvState.put("key-" + (i % 37), "value-" + i));
             cluster.awaitConverged();

@@ -53,7 +53,7 @@ class ReplicationTest {
     @Test
     void aLinearizableReadOnAnotherNodeSeesEveryAcknowledgedWrite() {
         final List<String> ids = cluster.running();
-        for (int i = 0; i < 30; i++) {
+        for (int i = 0; i < 20; i++) {
             final String writer = ids.get(i % 3);
             final String reader = ids.get((i + 1) % 3);
             final FakeKvState.Result put = FakeKvState.result(
@@ -70,7 +70,7 @@ class ReplicationTest {
     @Test
     void afterAReadBarrierTheLocalStateHasTheWrite() {
         final String follower = cluster.followers(leader).get(1);
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 10; i++) {
             final FakeKvState.Result put = FakeKvState.result(
                     cluster.node(leader).client().write(FakeKvState.put("barrier", "b" + i)));
 

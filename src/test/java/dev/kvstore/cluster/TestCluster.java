@@ -177,8 +177,16 @@ final class TestCluster implements AutoCloseable {
 
     /** Stops every node at once: closing a Ratis server takes up to a second (its log worker polls for 1 s). */
     void stopAll() {
+        stopAllBut(null);
+    }
+
+    /** Stops every node but {@code keep}, at once. */
+    void stopAllBut(String keep) {
         final List<Thread> closing = new ArrayList<>();
         for (String id : List.copyOf(nodes.keySet())) {
+            if (id.equals(keep)) {
+                continue;
+            }
             final Thread t = new Thread(() -> stop(id), "close-" + id);
             t.start();
             closing.add(t);
