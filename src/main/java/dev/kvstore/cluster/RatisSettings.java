@@ -1,0 +1,122 @@
+package dev.kvstore.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/** Every Ratis setting the cluster uses, in one place, with why it differs from Ratis's default. */
+final class RatisSettings {
+
+    /** Room for the request envelope around a command in a log entry (client id, call id, protobuf framing). */
+    private static final int ENTRY_OVERHEAD = 64 << 10;
+    /** Pause between a client's attempts; none after a NotLeaderException that names the leader. */
+    private static final TimeDuration RETRY_SLEEP = TimeDuration.valueOf(50, TimeUnit.MILLISECONDS);
+
+    private RatisSettings() {
+    }
+
+    static RaftProperties server(ClusterConfig config) {
+        final RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(config.raftDir().toFile()));
+        final ClusterMember self = config.self();
+        GrpcConfigKeys.Server.setHost(p, host(self.address()));
+        GrpcConfigKeys.Server.setPort(p, self.port());
+
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, time(config.electionTimeoutMin()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, time(config.electionTimeoutMax()));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, time(config.requestTimeout()));
+        // Shutdown must fit in the service's graceful-shutdown phase.
+        RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
+
+        // DEFAULT answers reads from the leader's state without a ReadIndex ("may undermine linearizability").
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Read.setTimeout(p, time(config.operationTimeout()));
+
+        // Off by default: without them the log grows for ever.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, config.snapshotEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, config.snapshotsRetained());
+        // Purge to our own snapshot even when a follower is behind or down (the default keeps every entry a
+        // follower lacks, so one dead node would pin the log); that follower then gets the snapshot instead.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, 1);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p,
+                SizeInBytes.valueOf(Math.min(config.logSegmentBytes(), 4L << 20)));
+
+        // An entry must fit the appender's buffer (a larger one fails an assertion in the appender) and the log
+        // writer's buffer, which must be 8 bytes larger still.
+        final int entryLimit = config.maxCommandBytes() + ENTRY_OVERHEAD;
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entryLimit));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit + 8L));
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64L << 20, 2L * entryLimit)));
+        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(config.snapshotChunkBytes()));
+        GrpcConfigKeys.setMessageSizeMax(p,
+                SizeInBytes.valueOf(Math.max(entryLimit, config.snapshotChunkBytes()) + (1L << 20)));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, time(config.requestTimeout()));
+        return p;
+    }
+
+    /** @param requestTimeout one attempt of a request (a membership change waits for the new member) */
+    static RaftProperties client(Duration requestTimeout, int maxCommandBytes) {
+        final RaftProperties p = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, time(requestTimeout));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(maxCommandBytes + ENTRY_OVERHEAD + (1L << 20)));
+        return p;
+    }
+
+    /**
+     * Retries every kind of request, pausing briefly, until {@code limit} has passed since the first attempt. The
+     * default policy retries for ever without a pause, and {@link RequestTypeDependentRetryPolicy} falls back to
+     * that for any request type it was not given, so every type is listed.
+     */
+    static RetryPolicy retryPolicy(Duration limit) {
+        final RequestTypeDependentRetryPolicy.Builder b = RequestTypeDependentRetryPolicy.newBuilder();
+        for (RaftClientRequestProto.TypeCase type : RaftClientRequestProto.TypeCase.values()) {
+            b.setRetryPolicy(type, RetryPolicies.retryForeverWithSleep(RETRY_SLEEP));
+            b.setTimeout(type, time(limit));
+        }
+        return b.build();
+    }
+
+    /** The group id every member derives from the group's name. */
+    static RaftGroupId groupId(String groupName) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("kv-store/" + groupName).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static RaftGroup group(ClusterConfig config, List<ClusterMember> members) {
+        return RaftGroup.valueOf(groupId(config.groupName()), members.stream().map(RatisSettings::peer).toList());
+    }
+
+    static RaftPeer peer(ClusterMember member) {
+        return RaftPeer.newBuilder().setId(member.id()).setAddress(member.address()).build();
+    }
+
+    static ClusterMember member(RaftPeer peer) {
+        return new ClusterMember(peer.getId().toString(), peer.getAddress());
+    }
+
+    private static String host(String address) {
+        final String host = address.substring(0, address.lastIndexOf(':'));
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static TimeDuration time(Duration d) {
+        return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+}

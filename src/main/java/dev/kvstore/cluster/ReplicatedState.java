@@ -1,0 +1,60 @@
+package dev.kvstore.cluster;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The seam between Raft and the store: a state that changes only by applying committed commands in log order.
+ * <p>
+ * Every replica applies the same commands in the same order, so {@link #apply} must be a deterministic function of
+ * (state, command): no clock, no randomness, no local configuration that may differ between nodes. Anything
+ * time-based (a TTL, a deadline) is decided by the node that builds the command, before it is appended, and travels
+ * inside the command's bytes.
+ * <p>
+ * Ratis calls {@link #apply} from one thread, in log order; {@link #query} may run concurrently with it, so an
+ * implementation keeps reads consistent with its own locking. {@link #writeSnapshot} and {@link #loadSnapshot} are
+ * never called concurrently with {@link #apply}.
+ */
+public interface ReplicatedState {
+
+    /**
+     * Applies one committed command and moves {@link #lastApplied()} to {@code position}.
+     * <p>
+     * A command that the state refuses (a failed precondition, a malformed command) is still applied: the refusal
+     * is a result, encoded in the returned bytes, and the position advances. Throw only when this replica cannot
+     * follow the log any more (its disk failed, say): the adapter then stops applying on this node rather than let
+     * it diverge, and fails the caller's future instead of throwing into Ratis.
+     *
+     * @param position the committed entry's term and index; indexes arrive in increasing order
+     * @param command  the command as the client sent it
+     * @return the result sent back to the client that proposed the command
+     */
+    byte[] apply(LogPosition position, byte[] command) throws Exception;
+
+    /**
+     * Answers a read-only request against the current state. Linearizable when the caller went through a ReadIndex
+     * first ({@link ClusterClient#read}); whatever this replica has applied otherwise.
+     */
+    byte[] query(byte[] request) throws Exception;
+
+    /**
+     * The position of the last command the state reflects; {@link LogPosition#NONE} for an empty state. After a
+     * restart this is what the state holds durably (a state kept only in memory starts at {@code NONE}, and is then
+     * filled from the latest snapshot and the log).
+     */
+    LogPosition lastApplied();
+
+    /**
+     * Writes the whole state, as of {@link #lastApplied()}, to {@code target} (a new file). The caller forces it,
+     * moves it into place and records its digest; the state only writes the bytes.
+     *
+     * @return the position the written state reflects
+     */
+    LogPosition writeSnapshot(Path target) throws IOException;
+
+    /**
+     * Replaces the whole state with the one in {@code source}, written by {@link #writeSnapshot} on this or another
+     * replica, as of {@code position}. Called at start and when the leader installs a snapshot on this node.
+     */
+    void loadSnapshot(Path source, LogPosition position) throws IOException;
+}

@@ -1,0 +1,241 @@
+package dev.kvstore.cluster;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.StaleReadException;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ratis's view of a {@link ReplicatedState}: committed entries go to {@link ReplicatedState#apply} in log order,
+ * reads to {@link ReplicatedState#query}, snapshots to and from {@link SnapshotFiles}.
+ * <p>
+ * Nothing here throws into Ratis from {@code applyTransaction}: Ratis would shut the server down. When the state
+ * throws (it cannot follow the log any more), this replica <em>halts</em>: the caller's future fails, every later
+ * entry is refused without touching the state, no snapshot is taken of the possibly half-applied state, and
+ * {@code onHalt} is told so that the node can close itself; a restart rebuilds the state from the last snapshot and
+ * the log.
+ */
+final class StateMachineAdapter extends BaseStateMachine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StateMachineAdapter.class);
+
+    /** First byte of a read-only request: answer with the applied index only (a read barrier). */
+    static final byte BARRIER = 0;
+    /** First byte of a read-only request: the rest is a query for the state. */
+    static final byte QUERY = 1;
+
+    private final ReplicatedState state;
+    private final SnapshotFiles snapshots = new SnapshotFiles();
+    private final int maxCommandBytes;
+    private final long snapshotBytes;
+    private final Supplier<CompletableFuture<?>> requestSnapshot;
+    private final Consumer<Throwable> onHalt;
+
+    private final AtomicReference<Throwable> halted = new AtomicReference<>();
+    private final AtomicLong bytesSinceSnapshot = new AtomicLong();
+    private final AtomicBoolean snapshotRequested = new AtomicBoolean();
+
+    /**
+     * @param requestSnapshot asks the server for a snapshot, used when the commands applied since the last one
+     *                        exceed {@code snapshotBytes} (Ratis itself only counts entries)
+     * @param onHalt          told once when this replica stops applying
+     */
+    StateMachineAdapter(ReplicatedState state, int maxCommandBytes, long snapshotBytes,
+                        Supplier<CompletableFuture<?>> requestSnapshot, Consumer<Throwable> onHalt) {
+        this.state = state;
+        this.maxCommandBytes = maxCommandBytes;
+        this.snapshotBytes = snapshotBytes;
+        this.requestSnapshot = requestSnapshot;
+        this.onHalt = onHalt;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            snapshots.init(raftStorage);
+            loadNewerSnapshot();
+        });
+    }
+
+    /** Ratis pauses the state machine before it moves a snapshot installed from the leader into place. */
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+
+    /** After a snapshot was installed from the leader: load it. */
+    @Override
+    public void reinitialize() throws IOException {
+        loadNewerSnapshot();
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /**
+     * Loads the newest snapshot when it is ahead of what the state holds (a state that keeps its own durable image
+     * may be ahead of every snapshot; Ratis then replays the log from the state's own position).
+     */
+    private void loadNewerSnapshot() throws IOException {
+        final LogPosition current = state.lastApplied();
+        final SingleFileSnapshotInfo latest = snapshots.latest();
+        if (latest != null && latest.getIndex() > current.index()) {
+            SnapshotFiles.verify(latest);
+            final LogPosition at = new LogPosition(latest.getTerm(), latest.getIndex());
+            state.loadSnapshot(latest.getFile().getPath(), at);
+            LOG.info("loaded snapshot {} at {}", latest.getFile().getPath(), at);
+        }
+        setLastAppliedTermIndex(toTermIndex(state.lastApplied()));
+        bytesSinceSnapshot.set(0);
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return snapshots.storage();
+    }
+
+    /** Refuses oversized commands before they are appended: Raft's entry buffers are sized for the largest one. */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        final TransactionContext trx = super.startTransaction(request);
+        final int size = request.getMessage().getContent().size();
+        if (size > maxCommandBytes) {
+            trx.setException(new CommandTooLargeException(size, maxCommandBytes));
+        }
+        return trx;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        final LogEntryProto entry = trx.getLogEntry();
+        final Throwable cause = halted.get();
+        if (cause != null) {
+            return CompletableFuture.failedFuture(new ReplicaHaltedException(entry.getIndex(), cause));
+        }
+        final LogPosition position = new LogPosition(entry.getTerm(), entry.getIndex());
+        final byte[] result;
+        try {
+            result = state.apply(position, entry.getStateMachineLogEntry().getLogData().toByteArray());
+        } catch (Throwable t) {
+            halt(position, t);
+            return CompletableFuture.failedFuture(new ReplicaHaltedException(entry.getIndex(), t));
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        countTowardsSnapshot(entry.getSerializedSize());
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result)));
+    }
+
+    private void halt(LogPosition position, Throwable cause) {
+        if (halted.compareAndSet(null, cause)) {
+            LOG.error("this replica stops applying the log: the state failed to apply the entry at {}; it "
+                    + "takes no snapshot and must be restarted to rebuild its state", position, cause);
+            onHalt.accept(cause);
+        }
+    }
+
+    private void countTowardsSnapshot(int entryBytes) {
+        if (bytesSinceSnapshot.addAndGet(entryBytes) >= snapshotBytes && snapshotRequested.compareAndSet(false, true)) {
+            requestSnapshot.get().whenComplete((reply, error) -> snapshotRequested.set(false));
+        }
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        final Throwable cause = halted.get();
+        if (cause != null) {
+            return CompletableFuture.failedFuture(new ReplicaHaltedException(getLastAppliedTermIndex().getIndex(),
+                    cause));
+        }
+        final ByteString content = request.getContent();
+        if (content.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("empty read request"));
+        }
+        try {
+            if (content.byteAt(0) == BARRIER) {
+                final byte[] applied = Long.toString(state.lastApplied().index()).getBytes(StandardCharsets.US_ASCII);
+                return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(applied)));
+            }
+            final byte[] answer = state.query(content.substring(1).toByteArray());
+            return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(answer)));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Ratis has already checked that this server committed {@code minIndex}; {@link BaseStateMachine}'s version
+     * would then wait on a future that its {@code updateLastAppliedTermIndex} never completes, so answer or refuse
+     * here.
+     */
+    @Override
+    public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+        if (state.lastApplied().index() < minIndex) {
+            return CompletableFuture.failedFuture(new StaleReadException("applied index "
+                    + state.lastApplied().index() + " < " + minIndex));
+        }
+        return query(request);
+    }
+
+    /**
+     * Writes the state as of its last applied command. Runs on Ratis's apply thread, so no command is applied
+     * meanwhile; Ratis may purge the log up to the returned index once this returns.
+     */
+    @Override
+    public long takeSnapshot() throws IOException {
+        final Throwable cause = halted.get();
+        if (cause != null) {
+            throw new IOException("no snapshot: this replica halted", cause);
+        }
+        final LogPosition applied = state.lastApplied();
+        if (applied.index() < 0) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        final SingleFileSnapshotInfo latest = snapshots.storage().getLatestSnapshot();
+        if (latest != null && latest.getIndex() >= applied.index()) {
+            return latest.getIndex();
+        }
+        final SingleFileSnapshotInfo written = snapshots.write(state::writeSnapshot);
+        bytesSinceSnapshot.set(0);
+        LOG.info("took snapshot {} at index {}", written.getFile().getPath(), written.getIndex());
+        return written.getIndex();
+    }
+
+    @Override
+    public void close() throws IOException {
+        getLifeCycle().checkStateAndClose();
+    }
+
+    /** The cause when this replica halted, else null. */
+    Throwable haltCause() {
+        return halted.get();
+    }
+
+    private static TermIndex toTermIndex(LogPosition position) {
+        return TermIndex.valueOf(position.term(), position.index());
+    }
+}
