@@ -1,5 +1,6 @@
 package dev.kvstore.tool;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -53,7 +54,7 @@ class LogToolTest {
     void dumpShowsRevisionsTheOperationsOfABatchAndTheRevisionFrameOfACompactedLog() throws IOException {
         Path data = dir.resolve("data");
         try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
-            store.set("a", dev.kvstore.store.Value.of(1L));
+            store.put("a", dev.kvstore.store.Value.of(1L), NONE);
             store.batch(List.of(dev.kvstore.store.BatchOperation.set("b", dev.kvstore.store.Value.of("x"), null),
                     dev.kvstore.store.BatchOperation.delete("a", null)));
         }
@@ -162,7 +163,7 @@ class LogToolTest {
         Path data = dir.resolve("data");
         Path log = data.resolve("kvstore.log");
         try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
-            store.set("a", dev.kvstore.store.Value.of(1L));
+            store.put("a", dev.kvstore.store.Value.of(1L), NONE);
             java.util.List<String> before = names(data);
             byte[] bytes = Files.readAllBytes(log);
 
@@ -176,7 +177,7 @@ class LogToolTest {
 
             assertThat(names(data)).isEqualTo(before);
             assertThat(Files.readAllBytes(log)).isEqualTo(bytes);
-            store.set("b", dev.kvstore.store.Value.of(2L));
+            store.put("b", dev.kvstore.store.Value.of(2L), NONE);
         }
     }
 
