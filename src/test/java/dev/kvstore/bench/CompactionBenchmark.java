@@ -1,6 +1,7 @@
 package dev.kvstore.bench;
 
 import static dev.kvstore.store.Precondition.NONE;
+
 import dev.kvstore.store.CompactionResult;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;

@@ -1,6 +1,7 @@
 package dev.kvstore.store;
 
 import static dev.kvstore.store.Precondition.NONE;
+
 import dev.kvstore.bench.BenchFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,7 +45,7 @@ import org.openjdk.jmh.runner.IterationType;
  *   <li>{@code codec*}: encode a version-2 SET frame ({@link Frame#encodeV2} + {@link Frame#stamp}), with and without
  *       the UTF-8 encoding of key and value the store does first; check and decode one ({@link Frame#checkLength},
  *       {@link Frame#checkBody}, {@link Frame#decode}). 16-byte key, 16-byte string value.</li>
- *   <li>{@code append*}: {@link WalKeyValueStore#set} of a key drawn at random from 1,000,000 16-byte keys, 16-byte
+ *   <li>{@code append*}: {@link WalKeyValueStore#put} of a key drawn at random from 1,000,000 16-byte keys, 16-byte
  *       string value, compaction off, under {@code sync=none} (never forced) and {@code sync=always} (one
  *       {@code force} per group commit), from 1 and from 8 threads. The writes per group (and so per force) are
  *       counted through {@link StoreObserver#onBatch} and printed after each iteration as {@code [append ...]}.</li>

@@ -164,8 +164,13 @@ class LogToolTest {
         Path log = data.resolve("kvstore.log");
         try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
             store.put("a", dev.kvstore.store.Value.of(1L), NONE);
-            java.util.List<String> before = names(data);
             byte[] bytes = Files.readAllBytes(log);
+            // The mark follows each force on the store's timer thread, coalesced: wait until it has.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (store.status().markedBytes() != bytes.length && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            java.util.List<String> before = names(data);
 
             assertThat(run("repair", log.toString())).isEqualTo(LogTool.LOCKED);
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("in use by another kv-store process",
