@@ -21,6 +21,8 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * All of the store's configuration, under {@code kv.*} (environment: {@code KV_DATA_DIR}, {@code KV_WAL_SYNC}, ...).
+ * The engine's settings left unset take the engine's defaults ({@link StoreOptions}, {@link CompactionPolicy#DEFAULT}),
+ * which are declared there only.
  *
  * @param dataDir directory of {@code kvstore.log}; created when missing
  */
@@ -43,10 +45,14 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      *                     configured: it names the frame layout (0x01 seed, read; 0x02 with revisions, written)
      * @param writeTimeout how long a write waits to be acknowledged before it gets 503 with its outcome unknown
      */
-    public record Wal(@NotNull @DefaultValue("always") SyncMode sync,
-                      @NotNull @DefaultValue("1s") Duration syncInterval,
-                      @Min(0) @Max(255) @DefaultValue("0xAA") int magic,
-                      @NotNull @DefaultValue("30s") Duration writeTimeout) {
+    public record Wal(SyncMode sync, Duration syncInterval, @Min(0) @Max(255) Integer magic, Duration writeTimeout) {
+
+        public Wal {
+            sync = sync != null ? sync : StoreOptions.DEFAULT_SYNC;
+            syncInterval = syncInterval != null ? syncInterval : StoreOptions.DEFAULT_SYNC_INTERVAL;
+            magic = magic != null ? magic : StoreOptions.DEFAULT_MAGIC & 0xFF;
+            writeTimeout = writeTimeout != null ? writeTimeout : StoreOptions.DEFAULT_WRITE_TIMEOUT;
+        }
 
         @AssertTrue(message = "kv.wal.sync-interval must be at least 1ms")
         public boolean isSyncIntervalPositive() {
@@ -68,11 +74,16 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      *                         the maximum heap (see {@link #maxInflight()})
      * @param inflightWait     how long a request waits for room in that budget before it gets 503
      */
-    public record Limits(@Min(1) @Max(65535) @DefaultValue("1024") int maxKeyBytes,
-                         @NotNull @DefaultValue("4MB") DataSize maxValueSize,
+    public record Limits(@Min(1) @Max(65535) Integer maxKeyBytes,
+                         DataSize maxValueSize,
                          DataSize maxRequestSize,
                          DataSize maxInflightBytes,
                          @NotNull @DefaultValue("2s") Duration inflightWait) {
+
+        public Limits {
+            maxKeyBytes = maxKeyBytes != null ? maxKeyBytes : StoreOptions.DEFAULT_MAX_KEY_BYTES;
+            maxValueSize = maxValueSize != null ? maxValueSize : DataSize.ofBytes(StoreOptions.DEFAULT_MAX_VALUE_BYTES);
+        }
 
         /** Each body byte costs a few bytes of heap while it is parsed and written; a sixteenth leaves room. */
         private static final int HEAP_SHARE = 16;
@@ -118,9 +129,13 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      * @param keepCopiesSize how many bytes the kept copies may take together (the one made by this start is always
      *                       kept)
      */
-    public record Recovery(@DefaultValue("false") boolean repair,
-                           @Min(0) @DefaultValue("5") int keepCopies,
-                           @NotNull @DefaultValue("256MB") DataSize keepCopiesSize) {
+    public record Recovery(boolean repair, @Min(0) Integer keepCopies, DataSize keepCopiesSize) {
+
+        public Recovery {
+            keepCopies = keepCopies != null ? keepCopies : StoreOptions.DEFAULT_KEEP_COPIES;
+            keepCopiesSize = keepCopiesSize != null ? keepCopiesSize
+                    : DataSize.ofBytes(StoreOptions.DEFAULT_KEEP_COPIES_BYTES);
+        }
 
         @AssertTrue(message = "kv.recovery.keep-copies-size must not be negative")
         public boolean isKeepCopiesSizeNotNegative() {
@@ -137,9 +152,13 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      * @param minBytes the log size below which it never starts on its own
      * @param ratio    how many times the live data the log must exceed; at least 1
      */
-    public record Compaction(@DefaultValue("true") boolean auto,
-                             @NotNull @DefaultValue("64MB") DataSize minBytes,
-                             @DecimalMin("1.0") @DefaultValue("2.0") double ratio) {
+    public record Compaction(Boolean auto, DataSize minBytes, @DecimalMin("1.0") Double ratio) {
+
+        public Compaction {
+            auto = auto != null ? auto : CompactionPolicy.DEFAULT.auto();
+            minBytes = minBytes != null ? minBytes : DataSize.ofBytes(CompactionPolicy.DEFAULT.minBytes());
+            ratio = ratio != null ? ratio : CompactionPolicy.DEFAULT.ratio();
+        }
 
         @AssertTrue(message = "kv.compaction.min-bytes must not be negative")
         public boolean isMinBytesNotNegative() {
@@ -188,8 +207,12 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      * @param maxSize       largest batch, counted as the bytes of its operations in the log (18 bytes each plus its
      *                      key and value); at most 1GB
      */
-    public record Batch(@Min(1) @Max(100_000) @DefaultValue("128") int maxOperations,
-                        @NotNull @DefaultValue("16MB") DataSize maxSize) {
+    public record Batch(@Min(1) @Max(100_000) Integer maxOperations, DataSize maxSize) {
+
+        public Batch {
+            maxOperations = maxOperations != null ? maxOperations : StoreOptions.DEFAULT_MAX_BATCH_OPERATIONS;
+            maxSize = maxSize != null ? maxSize : DataSize.ofBytes(StoreOptions.DEFAULT_MAX_BATCH_BYTES);
+        }
 
         @AssertTrue(message = "kv.batch.max-size must be between 0 and 1GB")
         public boolean isMaxSizeInRange() {
@@ -213,7 +236,7 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     public StoreOptions toStoreOptions(StoreObserver observer) {
-        return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), (byte) wal.magic(), limits.maxKeyBytes(),
+        return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), wal.magic().byteValue(), limits.maxKeyBytes(),
                 Math.toIntExact(limits.maxValueSize().toBytes()), batch.maxOperations(),
                 Math.toIntExact(batch.maxSize().toBytes()), recovery.repair(), observer,
                 new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),

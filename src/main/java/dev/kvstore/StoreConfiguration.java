@@ -1,9 +1,9 @@
 package dev.kvstore;
 
 import dev.kvstore.ops.StoreMetrics;
+import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
 import dev.kvstore.store.SetAsideCopies;
-import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.StoreStatus;
 import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
@@ -31,8 +31,9 @@ class StoreConfiguration {
     WalKeyValueStore walKeyValueStore(KvProperties properties, StoreMetrics metrics) throws IOException {
         WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
         logRestore(store, properties);
-        logRecovery(store.lastRecovery(), store.size(), properties);
-        logSetAside(store.status().setAside(), store.options());
+        StoreStatus status = store.status();
+        logRecovery(status.lastRecovery(), store.size(), properties);
+        logSetAside(status.setAside(), properties);
         return store;
     }
 
@@ -67,22 +68,23 @@ class StoreConfiguration {
         if (from == null) {
             return;
         }
-        if (store.restored()) {
+        java.nio.file.Path log = store.status().log();
+        if (store.status().lastRecovery().restored()) {
             LOG.info(String.format("Restored %s from the snapshot %s. kv.restore.from is ignored from now on, since"
-                    + " the log holds data; remove it when convenient.", store.options().logFile(), from));
+                    + " the log holds data; remove it when convenient.", log, from));
         } else {
             LOG.warn(String.format("kv.restore.from=%s ignored: %s already holds data, and a restore only fills an"
                     + " empty data directory. Point kv.data-dir at an empty directory to restore.", from,
-                    store.options().logFile()));
+                    log));
         }
     }
 
-    private static void logSetAside(SetAsideCopies copies, StoreOptions options) {
+    private static void logSetAside(SetAsideCopies copies, KvProperties properties) {
         if (!copies.pruned().isEmpty()) {
             LOG.info(String.format("Deleted %d older copies that recovery had set aside (%s), keeping the newest %d"
                     + " within %d bytes (kv.recovery.keep-copies, kv.recovery.keep-copies-size).",
-                    copies.pruned().size(), String.join(", ", copies.pruned()), options.keepCopies(),
-                    options.keepCopiesBytes()));
+                    copies.pruned().size(), String.join(", ", copies.pruned()), properties.recovery().keepCopies(),
+                    properties.recovery().keepCopiesSize().toBytes()));
         }
     }
 
@@ -90,7 +92,8 @@ class StoreConfiguration {
         LOG.info(String.format("Recovered %s: %d frames, %d bytes, %d live keys in %d ms (sync=%s)%s", r.log(),
                 r.framesReplayed(), r.validBytes(), keys, r.duration().toMillis(),
                 properties.wal().sync().name().toLowerCase(java.util.Locale.ROOT), r.created() ? "; created a new, empty log" : ""));
-        if (r.mark() == RecoveryReport.Mark.OTHER_LOG) {
+        Diagnosis d = r.diagnosis();
+        if (d.mark() == Diagnosis.Mark.OTHER_LOG) {
             LOG.warn(String.format("Ignored %s.forced: it describes another log than %s (one placed here by hand, or"
                     + " the other side of a compaction's file switch). Recovery judged the log by its bytes alone; a"
                     + " new mark was written.", r.log(), r.log()));
@@ -98,16 +101,16 @@ class StoreConfiguration {
         if (r.repaired()) {
             LOG.warn(String.format("REPAIRED %s under kv.recovery.repair: cut %d bytes from offset %d on (%s). The"
                     + " original is at %s. Remove kv.recovery.repair now.", r.log(), r.bytesCut(), r.validBytes(),
-                    r.cutReason() == null ? "the log was shorter than its forced mark" : r.cutReason().description(),
+                    d.defect() == null ? "the log was shorter than its forced mark" : d.defect().description(),
                     r.setAside()));
-        } else if (r.cut() == RecoveryReport.Cut.TORN_TAIL) {
+        } else if (d.kind() == Diagnosis.Kind.TORN_TAIL) {
             LOG.warn(String.format("Cut a torn tail of %d bytes at offset %d from %s (%s), the trace of a crash"
                     + " during a write. The cut bytes were saved to %s.", r.bytesCut(), r.validBytes(), r.log(),
-                    r.cutReason().description(), r.setAside()));
-        } else if (r.cut() == RecoveryReport.Cut.LOST_WRITE) {
+                    d.defect().description(), r.setAside()));
+        } else if (d.kind() == Diagnosis.Kind.LOST_WRITE) {
             LOG.warn(String.format("Cut %d bytes at offset %d from %s: a write there never reached the disk (%s,"
                     + " then zeros) while a later unforced one did, the trace of a power cut. The cut bytes were"
-                    + " saved to %s.", r.bytesCut(), r.validBytes(), r.log(), r.cutReason().description(),
+                    + " saved to %s.", r.bytesCut(), r.validBytes(), r.log(), d.defect().description(),
                     r.setAside()));
         }
     }

@@ -41,7 +41,7 @@ class KeyController implements KeyApi {
     public ResponseEntity<EntryView> get(HttpServletRequest request) {
         String key = checkedKey(request);
         Preconditions conditions = Preconditions.of(request);
-        Entry entry = store.entry(key);
+        Entry entry = store.get(key);
         if (!conditions.ifMatchHolds(entry)) {
             throw preconditionFailed(key, entry);
         }
@@ -92,7 +92,7 @@ class KeyController implements KeyApi {
     @DeleteMapping(path = KEYS)
     public ResponseEntity<Void> delete(HttpServletRequest request) {
         String key = checkedKey(request);
-        WriteResult result = store.remove(key, Preconditions.of(request).forWrite());
+        WriteResult result = store.delete(key, Preconditions.of(request).forWrite());
         return switch (result.outcome()) {
             case NOT_FOUND -> throw notFound(key);
             case PRECONDITION_FAILED -> throw preconditionFailed(key, result.entry());

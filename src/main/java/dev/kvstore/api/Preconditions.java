@@ -44,7 +44,41 @@ final class Preconditions {
         if (isEmpty()) {
             return Precondition.NONE;
         }
-        return current -> ifMatchHolds(current) && (ifNoneMatch == null || !matches(ifNoneMatch, current, false));
+        List<Precondition> all = new ArrayList<>(2);
+        if (ifMatch != null) {
+            all.add(condition(ifMatch, true));
+        }
+        if (ifNoneMatch != null) {
+            all.add(Precondition.not(condition(ifNoneMatch, false)));
+        }
+        return Precondition.allOf(all);
+    }
+
+    /** The engine's form of {@link #matches}: any of the tags matches the current entry. */
+    private static Precondition condition(List<Tag> tags, boolean strong) {
+        List<Precondition> any = new ArrayList<>(tags.size());
+        for (Tag t : tags) {
+            if (t == Tag.ANY) {
+                return Precondition.ifExists();
+            }
+            if (!(strong && t.weak()) && isRevision(t.opaque())) {
+                any.add(Precondition.ifRevision(Long.parseLong(t.opaque())));
+            }
+        }
+        return Precondition.anyOf(any);
+    }
+
+    /** Whether {@code opaque} is a revision as {@link #etag} writes it: the decimal digits of a positive long. */
+    private static boolean isRevision(String opaque) {
+        if (opaque.isEmpty() || opaque.length() > 19 || opaque.charAt(0) == '0') {
+            return false;
+        }
+        for (int i = 0; i < opaque.length(); i++) {
+            if (opaque.charAt(i) < '0' || opaque.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return opaque.length() < 19 || opaque.compareTo(Long.toString(Long.MAX_VALUE)) <= 0;
     }
 
     /** For a read: whether {@code If-Match} holds (else 412). */

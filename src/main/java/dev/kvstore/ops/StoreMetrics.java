@@ -78,17 +78,17 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
         Gauge.builder("kv.keys", s, WalKeyValueStore::size).description("Live keys").register(registry);
         Gauge.builder("kv.revision", s, WalKeyValueStore::revision)
                 .description("Revision of the last write: the global counter every change steps").register(registry);
-        Gauge.builder("kv.wal.live.bytes", s, WalKeyValueStore::liveBytes).baseUnit("bytes")
+        Gauge.builder("kv.wal.live.bytes", s, st -> st.status().liveBytes()).baseUnit("bytes")
                 .description("Bytes the live entries take in the log: the size of a freshly compacted log")
                 .register(registry);
         Gauge.builder("kv.wal.dead.ratio", s, st -> st.status().deadRatio())
                 .description("Share of the log that compaction would drop").register(registry);
-        Gauge.builder("kv.compaction.running", s, st -> st.compactionStats().running() ? 1 : 0)
+        Gauge.builder("kv.compaction.running", s, st -> st.status().compaction().running() ? 1 : 0)
                 .description("1 while a compaction runs").register(registry);
-        Gauge.builder("kv.compaction.last.bytes", s, st -> lastBytes(st.compactionStats().last(), true))
+        Gauge.builder("kv.compaction.last.bytes", s, st -> lastBytes(st.status().compaction().last(), true))
                 .baseUnit("bytes").tag("when", "before").description("Log size before the last compaction")
                 .register(registry);
-        Gauge.builder("kv.compaction.last.bytes", s, st -> lastBytes(st.compactionStats().last(), false))
+        Gauge.builder("kv.compaction.last.bytes", s, st -> lastBytes(st.status().compaction().last(), false))
                 .baseUnit("bytes").tag("when", "after").description("Log size after the last compaction")
                 .register(registry);
         Gauge.builder("kv.wal.writable", s, st -> st.status().writable() ? 1 : 0)

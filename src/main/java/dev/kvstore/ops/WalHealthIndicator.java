@@ -1,6 +1,7 @@
 package dev.kvstore.ops;
 
 import dev.kvstore.store.CompactionStats;
+import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
 import dev.kvstore.store.SetAsideCopies;
 import dev.kvstore.store.StoreStatus;
@@ -89,21 +90,30 @@ class WalHealthIndicator implements HealthIndicator {
         return m;
     }
 
+    /** Why recovery cut the end of the log: {@code none}, {@code torn-tail}, {@code lost-write} or {@code repair}. */
+    private static String cut(RecoveryReport r) {
+        if (r.repaired()) {
+            return "repair";
+        }
+        return r.diagnosis().kind() == Diagnosis.Kind.SOUND ? "none"
+                : r.diagnosis().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
     private static Map<String, Object> recovery(RecoveryReport r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("createdLog", r.created());
         m.put("framesReplayed", r.framesReplayed());
         m.put("validBytes", r.validBytes());
         m.put("bytesCut", r.bytesCut());
-        m.put("cut", r.cut().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-        if (r.cutReason() != null) {
-            m.put("cutReason", r.cutReason().description());
+        m.put("cut", cut(r));
+        if (r.diagnosis().defect() != null) {
+            m.put("cutReason", r.diagnosis().defect().description());
         }
         if (r.setAside() != null) {
             m.put("setAside", r.setAside().toString());
         }
         m.put("repaired", r.repaired());
-        m.put("forcedMark", r.mark().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        m.put("forcedMark", r.diagnosis().mark().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         m.put("durationMs", r.duration().toNanos() / 1_000_000.0);
         return m;
     }

@@ -2,7 +2,6 @@ package dev.kvstore.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -17,7 +16,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * Compaction, and the snapshots that share its way of copying the live state. Both run on one thread of their own,
@@ -49,6 +47,7 @@ import java.util.function.LongSupplier;
  *   <li>Force the directory. Only after this can a write to the new log be acknowledged.</li>
  *   <li>Switch the writer to the new log and close the old one. Writes resume.</li>
  * </ol>
+ * Steps 5 to 8 are the {@link LogSwitch}, in the pause of step 4.
  * A crash before step 6 leaves the old log whole (it holds every acknowledged write) and a partial
  * {@code .compacting} file, which the next start deletes. A crash between 6 and 7 leaves one name or the other,
  * and both files hold every acknowledged write, since nothing was acknowledged in between. After 7, the new log is
@@ -63,8 +62,6 @@ import java.util.function.LongSupplier;
  */
 final class Compactor implements AutoCloseable {
 
-    static final String COMPACTING_FILE_NAME = StoreOptions.LOG_FILE_NAME + ".compacting";
-    static final String SNAPSHOT_FILE_NAME = StoreOptions.LOG_FILE_NAME + ".snapshot";
     /** Catching up stops once less than this is left to copy; the rest is copied during the pause. */
     static final long CATCH_UP_BYTES = 256 * 1024;
     /** Beyond the live bytes and 10% for writes meanwhile, this much must stay free. */
@@ -81,16 +78,12 @@ final class Compactor implements AutoCloseable {
     private static final int BUFFER_BYTES = 1 << 20;
     private static final int ENTRIES_BETWEEN_CHECKS = 4096;
 
-    private final LogStorage storage;
-    private final Path dir;
-    private final Path log;
-    private final Path compacting;
-    private final Path snapshotFile;
+    private final DataDirectory dir;
     private final LogFormat format;
-    private final LogWriter writer;
-    private final Map<String, Entry> index;
-    private final LongSupplier revision;
-    private final LongSupplier liveBytes;
+    private final GroupCommitWriter writer;
+    private final ActiveLog log;
+    private final LogSwitch logSwitch;
+    private final KeyIndex index;
     private final CompactionPolicy policy;
     private final StoreObserver observer;
     private final Clock clock;
@@ -102,19 +95,14 @@ final class Compactor implements AutoCloseable {
     private volatile long autoNotBefore = System.nanoTime();
     private volatile boolean closed;
 
-    Compactor(LogStorage storage, Path log, LogFormat format, LogWriter writer, Map<String, Entry> index,
-              LongSupplier revision, LongSupplier liveBytes, CompactionPolicy policy, StoreObserver observer,
-              Clock clock) {
-        this.storage = storage;
-        this.log = log;
-        this.dir = log.getParent();
-        this.compacting = log.resolveSibling(COMPACTING_FILE_NAME);
-        this.snapshotFile = log.resolveSibling(SNAPSHOT_FILE_NAME);
+    Compactor(DataDirectory dir, LogFormat format, GroupCommitWriter writer, ActiveLog log, LogSwitch logSwitch,
+              KeyIndex index, CompactionPolicy policy, StoreObserver observer, Clock clock) {
+        this.dir = dir;
         this.format = format;
         this.writer = writer;
+        this.log = log;
+        this.logSwitch = logSwitch;
         this.index = index;
-        this.revision = revision;
-        this.liveBytes = liveBytes;
         this.policy = policy;
         this.observer = observer;
         this.clock = clock;
@@ -125,23 +113,16 @@ final class Compactor implements AutoCloseable {
         });
     }
 
-    /** Deletes what a crash during a compaction or a snapshot left in {@code dir}; run before the log opens. */
-    static void deleteLeftovers(LogStorage storage, Path log) throws IOException {
-        storage.delete(log.resolveSibling(COMPACTING_FILE_NAME));
-        storage.delete(log.resolveSibling(SNAPSHOT_FILE_NAME));
-        storage.delete(log.resolveSibling(SnapshotRestore.RESTORING_FILE_NAME));
-    }
-
     CompactionStats stats() {
         return new CompactionStats(running.get(), completed.get(), failed.get(), last);
     }
 
     /**
-     * Starts a compaction in the background when one is due; called by the writer thread after each group, and once
+     * Starts a compaction in the background, on its own thread, when one is due; called after each write, and once
      * when the store opens.
      */
     void maybeStartAuto() {
-        if (closed || !policy.isDue(writer.position(), liveBytes.getAsLong())
+        if (closed || !policy.isDue(log.written(), index.compactedBytes())
                 || System.nanoTime() - autoNotBefore < 0 || !running.compareAndSet(false, true)) {
             return;
         }
@@ -189,7 +170,7 @@ final class Compactor implements AutoCloseable {
     public void close() {
         closed = true;
         thread.shutdown();
-        LogWriter.awaitUninterruptibly(thread);
+        GroupCommitWriter.awaitUninterruptibly(thread);
     }
 
     private <T> T onOwnThread(Callable<T> task) throws IOException {
@@ -208,7 +189,7 @@ final class Compactor implements AutoCloseable {
                     // The work goes on regardless, and its files are the store's: wait for it.
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    throw LogWriter.rethrow(e.getCause());
+                    throw GroupCommitWriter.rethrow(e.getCause());
                 }
             }
         } finally {
@@ -221,20 +202,20 @@ final class Compactor implements AutoCloseable {
     private CompactionResult compactNow(CompactionResult.Trigger trigger) throws IOException {
         Instant startedAt = clock.instant();
         long t0 = System.nanoTime();
-        long before = writer.position();
+        long before = log.written();
         try {
             writer.checkWritable();
             checkHeadroom("compaction");
             Rewrite r = rewrite();
             return record(new CompactionResult(trigger, CompactionResult.Outcome.COMPLETED, startedAt, before,
-                    r.length, liveBytes.getAsLong(), r.entries, Duration.ofNanos(System.nanoTime() - t0),
+                    r.length, index.compactedBytes(), r.entries, Duration.ofNanos(System.nanoTime() - t0),
                     Duration.ofNanos(r.pauseNanos), null));
         } catch (IOException | RuntimeException e) {
             if (trigger == CompactionResult.Trigger.AUTO) {
                 autoNotBefore = System.nanoTime() + AUTO_RETRY_DELAY.toNanos();
             }
             record(new CompactionResult(trigger, CompactionResult.Outcome.FAILED, startedAt, before,
-                    writer.position(), liveBytes.getAsLong(), 0, Duration.ofNanos(System.nanoTime() - t0),
+                    log.written(), index.compactedBytes(), 0, Duration.ofNanos(System.nanoTime() - t0),
                     Duration.ZERO, describe(e)));
             throw e;
         }
@@ -252,9 +233,9 @@ final class Compactor implements AutoCloseable {
     }
 
     private void checkHeadroom(String what) throws IOException {
-        long live = liveBytes.getAsLong();
+        long live = index.compactedBytes();
         long needed = live + live / 10 + HEADROOM_RESERVE;
-        long usable = storage.usableSpace(dir);
+        long usable = dir.storage().usableSpace(dir.log().getParent());
         if (usable < needed) {
             throw new InsufficientSpaceException(what, needed, usable);
         }
@@ -265,9 +246,9 @@ final class Compactor implements AutoCloseable {
     }
 
     private Rewrite rewrite() throws IOException {
-        storage.delete(compacting);
-        LogChannel out = storage.open(compacting, true);
-        boolean[] renamed = {false};
+        LogStorage storage = dir.storage();
+        storage.delete(dir.compacting());
+        LogChannel out = storage.open(dir.compacting(), true);
         long[] pause = {0};
         try {
             LiveCopy copy = new LiveCopy(out, null, true);
@@ -276,41 +257,24 @@ final class Compactor implements AutoCloseable {
             out.force(true);
             writer.runExclusive(() -> {
                 long p0 = System.nanoTime();
-                takeOver(copy, renamed);
+                takeOver(copy);
                 pause[0] = System.nanoTime() - p0;
             });
             return new Rewrite(copy.length(), copy.entries, pause[0]);
         } finally {
-            if (!renamed[0]) {
+            if (log.channel() != out) {
                 closeQuietly(out);
-                deleteQuietly(compacting);
+                deleteQuietly(dir.compacting());
             }
         }
     }
 
-    /** Steps 4 to 8 of the class comment; runs on the writer thread, between groups. */
-    private void takeOver(LiveCopy copy, boolean[] renamed) throws IOException {
-        copy.copyLog(writer.position());
+    /** Step 4 of the class comment, then the switch; runs on the writer thread, between groups. */
+    private void takeOver(LiveCopy copy) throws IOException {
+        copy.copyLog(log.written());
         copy.flush();
         copy.target.force(true);
-        writer.forceAll();
-        writer.markForced(copy.target, copy.length());
-        try {
-            storage.move(compacting, log);
-        } catch (IOException | RuntimeException e) {
-            writer.remark();
-            throw e;
-        }
-        renamed[0] = true;
-        try {
-            storage.forceDirectory(dir);
-        } catch (IOException | RuntimeException e) {
-            // The new file has the name now, but whether that is durable is unknown: take no more writes.
-            writer.adopt(copy.target, copy.length());
-            writer.failWith(e);
-            throw e;
-        }
-        writer.adopt(copy.target, copy.length());
+        logSwitch.switchTo(copy.target, copy.length());
     }
 
     private Snapshot writeSnapshot() throws IOException {
@@ -319,13 +283,14 @@ final class Compactor implements AutoCloseable {
         }
         checkHeadroom("a snapshot");
         Instant takenAt = clock.instant();
-        storage.delete(snapshotFile);
-        LogChannel out = storage.open(snapshotFile, true);
+        LogStorage storage = dir.storage();
+        storage.delete(dir.snapshotFile());
+        LogChannel out = storage.open(dir.snapshotFile(), true);
         try {
-            storage.delete(snapshotFile);
+            storage.delete(dir.snapshotFile());
             LiveCopy copy = new LiveCopy(out, sha256(), false);
             copy.liveState();
-            copy.copyLog(writer.appliedPosition());
+            copy.copyLog(log.applied());
             copy.flush();
             return new Snapshot(out, copy.length(), copy.digest.digest(), takenAt);
         } catch (IOException | RuntimeException | Error e) {
@@ -366,14 +331,14 @@ final class Compactor implements AutoCloseable {
 
         /** The pass over the index, then the log since it began, until less than {@link #CATCH_UP_BYTES} is left. */
         void liveState() throws IOException {
-            logFrom = writer.appliedPosition();
+            logFrom = log.applied();
             // Read after P, so at least the counter at P: the counter never goes back, even when the key that had
             // the highest revision is gone.
-            long floor = revision.getAsLong();
+            long floor = index.revision();
             if (floor > 0) {
                 put(Frame.encodeRevision(format.magic(), floor));
             }
-            for (Map.Entry<String, Entry> e : index.entrySet()) {
+            for (Map.Entry<String, Entry> e : index.entries()) {
                 if (entries % ENTRIES_BETWEEN_CHECKS == 0 && closed) {
                     throw new StoreUnavailableException("the store is closing", null);
                 }
@@ -383,7 +348,7 @@ final class Compactor implements AutoCloseable {
                 entries++;
             }
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
-                long applied = writer.appliedPosition();
+                long applied = log.applied();
                 if (applied - logFrom <= CATCH_UP_BYTES) {
                     break;
                 }
@@ -405,7 +370,7 @@ final class Compactor implements AutoCloseable {
         /** Copies the log's frames from where the last copy ended up to {@code to}, an applied position. */
         void copyLog(long to) throws IOException {
             flush();
-            LogChannel source = writer.channel();
+            LogChannel source = log.channel();
             while (logFrom < to) {
                 buf.clear().limit((int) Math.min(buf.capacity(), to - logFrom));
                 while (buf.hasRemaining()) {
@@ -449,9 +414,9 @@ final class Compactor implements AutoCloseable {
         }
     }
 
-    private void deleteQuietly(Path file) {
+    private void deleteQuietly(java.nio.file.Path file) {
         try {
-            storage.delete(file);
+            dir.storage().delete(file);
         } catch (IOException ignored) {
             // the next start deletes it
         }

@@ -5,12 +5,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.zip.CRC32;
 
 /**
  * How much of the log is known to be forced, and how the log is being written, kept beside it in
- * {@code kvstore.log.forced} so that recovery can tell the trace of a power cut (which can only damage what was
+ * {@code kvstore.log.forced} ({@link DataDirectory}) so that recovery can tell the trace of a power cut (which can only damage what was
  * never forced, and under {@code always} no more than one write call) from damage to forced data.
  *
  * <pre>
@@ -38,7 +37,6 @@ import java.util.zip.CRC32;
  */
 record ForcedMark(long forced, int lastCrc, int firstCrc, int maxWrite, SyncMode sync) {
 
-    static final String SUFFIX = ".forced";
     static final int BYTES = 28;
     private static final int LAST_CRC_OFFSET = 8;
     private static final int FIRST_CRC_OFFSET = 12;
@@ -47,16 +45,6 @@ record ForcedMark(long forced, int lastCrc, int firstCrc, int maxWrite, SyncMode
     private static final int CRC_OFFSET = 24;
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-
-    /** How a mark relates to the log beside it. */
-    enum Fit {
-        /** It describes this log: its first {@code forced} bytes were forced. */
-        MATCHES,
-        /** It describes this log, which is now shorter than what was forced: forced data is missing. */
-        PAST_END,
-        /** It describes another log (one placed here by hand, or the other side of a compaction's switch). */
-        OTHER_LOG
-    }
 
     byte[] encode() {
         byte[] b = new byte[BYTES];
@@ -105,23 +93,23 @@ record ForcedMark(long forced, int lastCrc, int firstCrc, int maxWrite, SyncMode
     }
 
     /**
-     * Whether this mark belongs to {@code log}, of {@code size} bytes. It does when the bytes before {@code forced}
-     * are the ones it saw, or when the log's first frame is; then a log shorter than {@code forced} has lost forced
-     * data. A log too short to hold a first frame is taken for this mark's log too: a power cut never shrinks a log
+     * How this mark relates to {@code log}, of {@code size} bytes: {@code MATCHED}, {@code PAST_END} or
+     * {@code OTHER_LOG}. It belongs to the log when the bytes before {@code forced} are the ones it saw, or when the
+     * log's first frame is; then a log shorter than {@code forced} has lost forced data ({@code PAST_END}). A log too short to hold a first frame is taken for this mark's log too: a power cut never shrinks a log
      * below what was forced.
      */
-    Fit fit(LogChannel log, long size) throws IOException {
+    Diagnosis.Mark fit(LogChannel log, long size) throws IOException {
         if (forced == 0) {
-            return Fit.MATCHES;
+            return Diagnosis.Mark.MATCHED;
         }
         if (forced <= size && forced >= Frame.CRC_BYTES && readInt(log, forced - Frame.CRC_BYTES) == lastCrc) {
-            return Fit.MATCHES;
+            return Diagnosis.Mark.MATCHED;
         }
         Integer first = firstFrameCrc(log, size);
         if (forced > size && (first == null || first == firstCrc)) {
-            return Fit.PAST_END;
+            return Diagnosis.Mark.PAST_END;
         }
-        return first != null && first == firstCrc ? Fit.MATCHES : Fit.OTHER_LOG;
+        return first != null && first == firstCrc ? Diagnosis.Mark.MATCHED : Diagnosis.Mark.OTHER_LOG;
     }
 
     /** The CRC field of the first frame of {@code log}, if a frame of a plausible length ends within {@code end}. */
@@ -134,22 +122,6 @@ record ForcedMark(long forced, int lastCrc, int firstCrc, int maxWrite, SyncMode
             return null;
         }
         return readInt(log, Frame.crcOffset(totalLen));
-    }
-
-    /** Where the mark of {@code log} lives: beside it, named after it. */
-    static Path pathFor(Path log) {
-        return log.resolveSibling(log.getFileName() + SUFFIX);
-    }
-
-    /** The mark kept beside {@code log}, or {@code null} when there is none or it is not intact. Reads only. */
-    static ForcedMark readFor(LogStorage storage, Path log) throws IOException {
-        Path mark = pathFor(log);
-        if (!storage.exists(mark)) {
-            return null;
-        }
-        try (LogChannel file = storage.openReadOnly(mark)) {
-            return read(file);
-        }
     }
 
     static ForcedMark read(LogChannel file) throws IOException {

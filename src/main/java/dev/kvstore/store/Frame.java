@@ -137,10 +137,7 @@ final class Frame {
 
     // ---- version 2: what the store writes ----
 
-    /**
-     * A version-2 frame with its revisions and CRC still to be {@link #stamp}ed: callers encode it off the writer
-     * thread, which assigns the revision.
-     */
+    /** A version-2 frame with its revisions and CRC still to be {@link #stamp}ed. */
     static byte[] encodeV2(byte magic, byte op, byte encoding, byte[] key, byte[] value) {
         byte[] frame = new byte[OVERHEAD_V2 + key.length + value.length];
         writeHeader(frame, magic, VERSION_REVISIONS, op, encoding, key.length, value.length);
@@ -163,20 +160,28 @@ final class Frame {
         return frame;
     }
 
-    /** One operation of a batch, its creation revision still to be set ({@link #setCreateRevisionOfOp}). */
-    static byte[] encodeBatchOp(byte op, byte encoding, byte[] key, byte[] value) {
+    /** A version-2 DELETE frame, stamped. */
+    static byte[] encodeDeleteV2(byte magic, byte[] key, long revision) {
+        byte[] frame = encodeV2(magic, OP_DELETE, ENCODING_UTF8, key, new byte[0]);
+        stamp(frame, 0, revision, 0);
+        return frame;
+    }
+
+    /** One operation of a batch ({@code createRevision} 0 for a DELETE). */
+    static byte[] encodeBatchOp(byte op, byte encoding, byte[] key, byte[] value, long createRevision) {
         byte[] b = new byte[BATCH_OP_HEADER + key.length + value.length];
         b[BATCH_OP_OP_OFFSET] = op;
         b[BATCH_OP_ENCODING_OFFSET] = encoding;
         INT_LE.set(b, BATCH_OP_KEY_LEN_OFFSET, key.length);
         INT_LE.set(b, BATCH_OP_VALUE_LEN_OFFSET, value.length);
+        LONG_LE.set(b, BATCH_OP_CREATE_REVISION_OFFSET, createRevision);
         System.arraycopy(key, 0, b, BATCH_OP_HEADER, key.length);
         System.arraycopy(value, 0, b, BATCH_OP_HEADER + key.length, value.length);
         return b;
     }
 
-    /** An unstamped BATCH frame around the operations {@code ops} ({@link #encodeBatchOp}). */
-    static byte[] encodeBatch(byte magic, java.util.List<byte[]> ops) {
+    /** A BATCH frame of {@code revision} around the operations {@code ops} ({@link #encodeBatchOp}), stamped. */
+    static byte[] encodeBatch(byte magic, java.util.List<byte[]> ops, long revision) {
         int valueLen = 0;
         for (byte[] op : ops) {
             valueLen += op.length;
@@ -188,13 +193,8 @@ final class Frame {
             System.arraycopy(op, 0, frame, at, op.length);
             at += op.length;
         }
+        stamp(frame, 0, revision, 0);
         return frame;
-    }
-
-    /** Sets the creation revision of the batch operation at {@code at}; returns where the next one starts. */
-    static int setCreateRevisionOfOp(byte[] buf, int at, long createRevision) {
-        LONG_LE.set(buf, at + BATCH_OP_CREATE_REVISION_OFFSET, createRevision);
-        return at + batchOpLength(buf, at);
     }
 
     private static int batchOpLength(byte[] buf, int at) {
@@ -220,14 +220,6 @@ final class Frame {
         LONG_LE.set(buf, start + CREATE_REVISION_OFFSET, createRevision);
         int crcOffset = (int) (LENGTH_FIELD_BYTES + totalLength(buf, start) - CRC_BYTES);
         INT_LE.set(buf, start + crcOffset, checksum(buf, start, crcOffset));
-    }
-
-    /** Replaces the encoding and 8-byte value of the unstamped version-2 SET frame {@code frame}. */
-    static void setNumber(byte[] frame, Value value) {
-        frame[ENCODING_OFFSET] = value.type().encoding();
-        int at = KEY_OFFSET_V2 + keyLength(frame);
-        long bits = value instanceof Value.Int i ? i.value() : Double.doubleToRawLongBits(((Value.Float) value).value());
-        LONG_LE.set(frame, at, bits);
     }
 
     /** Offset of the first operation inside a BATCH frame that starts at {@code start}. */
@@ -518,11 +510,6 @@ final class Frame {
     static long setFrameLength(int keyBytes, Value value) {
         int valueBytes = value instanceof Value.Text t ? Utf8.encodedLength(t.value()) : NUMBER_BYTES;
         return OVERHEAD_V2 + (long) keyBytes + valueBytes;
-    }
-
-    /** {@code key_len} of the frame at the start of {@code frame}. */
-    static int keyLength(byte[] frame) {
-        return (int) INT_LE.get(frame, KEY_LEN_OFFSET);
     }
 
     static byte[] longBytes(long v) {

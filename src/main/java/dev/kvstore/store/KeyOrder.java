@@ -6,9 +6,9 @@ import java.util.Comparator;
  * Keys in Unicode code point order, which is also the order of their UTF-8 bytes. Java's {@link String#compareTo}
  * compares UTF-16 units instead, which puts characters above U+FFFF (surrogate pairs, D800-DFFF) before U+E000-FFFF.
  */
-public final class KeyOrder implements Comparator<String> {
+final class KeyOrder implements Comparator<String> {
 
-    public static final KeyOrder CODE_POINTS = new KeyOrder();
+    static final KeyOrder CODE_POINTS = new KeyOrder();
 
     private KeyOrder() {
     }

@@ -31,7 +31,7 @@ public final class LogCorruptedException extends LogException {
     private final long nextFrameOffset;
     private final long fileSize;
 
-    LogCorruptedException(Path file, LogRecovery.Diagnosis d) {
+    LogCorruptedException(Path file, Diagnosis d) {
         super(file, d.validBytes(), message(file, d));
         this.defect = d.defect();
         this.reason = d.reason();
@@ -39,11 +39,11 @@ public final class LogCorruptedException extends LogException {
         this.fileSize = d.size();
     }
 
-    private static String message(Path file, LogRecovery.Diagnosis d) {
+    private static String message(Path file, Diagnosis d) {
         long offset = d.validBytes();
         long size = d.size();
         String defect = d.defect() == null ? "" : d.defect().description();
-        String mark = file.getFileName() + ForcedMark.SUFFIX;
+        String mark = DataDirectory.markOf(file).getFileName().toString();
         String what = switch (d.reason()) {
             case FORCED_DATA_MISSING -> String.format("%s holds %d bytes (sound up to byte offset %d), but %s says its"
                     + " first %d bytes were forced to disk: forced data is missing (the log was truncated, emptied"

@@ -11,40 +11,18 @@ import java.util.function.Consumer;
 
 /**
  * Offline inspection and repair of a log file, for operators: the same codec and the same classification of
- * damage that the server recovers with ({@link LogRecovery#examine}). {@link #verify} and {@link #dump} open the
+ * damage that the server recovers with: the same {@link Diagnosis} ({@link LogRecovery#examine}). {@link #verify} and {@link #dump} open the
  * log and its forced mark read-only and take no lock, so they work on a read-only mount and beside a running
  * server; {@link #repair} takes the data directory's lock first, and refuses while a server holds it.
  */
 public final class LogInspector {
 
-    /** What the first bad frame of a log is, as the server would judge it. */
-    public enum Kind {
-        /** No bad frame. */
-        SOUND,
-        /** A torn write at the end: the server cuts it on start. */
-        TORN_TAIL,
-        /** A lost write with later unforced writes after it: the server cuts it on start. */
-        LOST_WRITE,
-        /** Damage that no crash leaves: the server refuses to start. */
-        DAMAGE,
-        /** A frame of another magic or version: the server refuses to start. */
-        INCOMPATIBLE
-    }
-
     /**
-     * @param validBytes end of the last sound frame before the first bad one (the file size when sound)
-     * @param reason     for {@code DAMAGE}: why it is not a crash trace; else {@code null}
-     * @param nextFrame  offset of the first frame after the bad one whose CRC checks out, or -1
-     * @param mark       what the forced mark beside the log is to it: {@code NONE}, {@code MATCHED}, {@code OTHER_LOG}
-     *                   (ignored) or {@code PAST_END} (forced data is missing)
-     * @param forced     bytes the forced mark beside the log vouches for, or -1 when there is no matching mark
-     * @param sync       the sync mode that mark says the log is written under, or {@code null}
-     * @param maxWrite   the most bytes one write call holds, from that mark, or -1
+     * The verdict on a log, as the server would judge it.
+     *
+     * @param liveKeys keys with a value after the sound frames, or -1 when not counted
      */
-    public record Report(Path log, long size, Kind kind, long frames, int liveKeys, long validBytes,
-                         FrameDefect defect, LogCorruptedException.Reason reason, long nextFrame,
-                         RecoveryReport.Mark mark, long forced, SyncMode sync, long maxWrite, long foreignOffset,
-                         int foundMagic, int foundVersion) {
+    public record Report(Path log, Diagnosis diagnosis, int liveKeys) {
     }
 
     /**
@@ -102,7 +80,8 @@ public final class LogInspector {
     public Report dump(Path log, Consumer<FrameInfo> each) throws IOException {
         Map<String, Boolean> keys = new HashMap<>();
         try (LogChannel ch = storage.openReadOnly(log)) {
-            LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, ForcedMark.readFor(storage, log), (offset, length, r) -> {
+            ForcedMark mark = new DataDirectory(storage, log).readMark();
+            Diagnosis d = LogRecovery.examine(ch, format, mark, (offset, length, r) -> {
                 FrameInfo.each(offset, length, r, "", f -> {
                     each.accept(f);
                     if (f.key() != null) {
@@ -110,7 +89,7 @@ public final class LogInspector {
                     }
                 });
             });
-            return report(log, d, keys.size());
+            return new Report(log, d, keys.size());
         }
     }
 
@@ -131,27 +110,29 @@ public final class LogInspector {
         if (!storage.exists(log)) {
             throw new java.nio.file.NoSuchFileException(log.toString());
         }
-        try (java.io.Closeable lock = storage.lock(WalKeyValueStore.lockPathFor(log.toAbsolutePath()));
+        DataDirectory dir = new DataDirectory(storage, log);
+        try (java.io.Closeable lock = dir.lock();
              LogChannel ch = storage.open(log, false)) {
             return repair(log, ch, false);
         }
     }
 
     private Repair repair(Path log, LogChannel ch, boolean dryRun) throws IOException {
-        ForcedMark mark = ForcedMark.readFor(storage, log);
-        LogRecovery.Diagnosis d = LogRecovery.examine(ch, format, mark, (o, l, r) -> { });
-        Report before = report(log, d, -1);
-        if (d.kind() == LogRecovery.Diagnosis.Kind.SOUND || d.kind() == LogRecovery.Diagnosis.Kind.INCOMPATIBLE) {
+        DataDirectory dir = new DataDirectory(storage, log);
+        ForcedMark mark = dir.readMark();
+        Diagnosis d = LogRecovery.examine(ch, format, mark, (o, l, r) -> { });
+        Report before = new Report(log, d, -1);
+        if (d.kind() == Diagnosis.Kind.SOUND || d.kind() == Diagnosis.Kind.INCOMPATIBLE) {
             return new Repair(before, 0, List.of(), null);
         }
         List<FrameInfo> dropped = framesIn(ch, d);
         Path original = dryRun ? null
-                : new LogRecovery(storage, log, format, true, Clock.systemUTC()).cutKeepingOriginal(ch, d, mark);
-        return new Repair(before, d.size() - d.validBytes(), dropped, original);
+                : new LogRecovery(dir, format, true, Clock.systemUTC()).cutKeepingOriginal(ch, d, mark);
+        return new Repair(before, d.badBytes(), dropped, original);
     }
 
     /** The sound frames in the part a repair drops, each found by searching on past bad bytes. */
-    private List<FrameInfo> framesIn(LogChannel ch, LogRecovery.Diagnosis d) throws IOException {
+    private List<FrameInfo> framesIn(LogChannel ch, Diagnosis d) throws IOException {
         List<FrameInfo> frames = new ArrayList<>();
         LogScanner scanner = new LogScanner(ch, format, d.size());
         long pos = d.validBytes();
@@ -169,12 +150,5 @@ public final class LogInspector {
             pos = next.frame().validBytes();
         }
         return frames;
-    }
-
-    private static Report report(Path log, LogRecovery.Diagnosis d, int liveKeys) {
-        Kind kind = Kind.valueOf(d.kind().name());
-        return new Report(log, d.size(), kind, d.frames(), liveKeys, d.validBytes(), d.defect(), d.reason(),
-                d.nextFrame(), RecoveryReport.Mark.of(d.mark()), d.forced(), d.sync(), d.maxWrite(), d.foreignOffset(),
-                d.foundMagic() & 0xFF, d.foundVersion() & 0xFF);
     }
 }

@@ -1,19 +1,16 @@
 package dev.kvstore.store;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.function.Consumer;
 
 /**
  * The recovery policy, in one place. Replays the log into the index and then, by what the first bad frame is:
  * <ol>
  *   <li><b>none</b>: the whole file is sound; nothing changes.</li>
- *   <li><b>a forced mark past the end</b> ({@link ForcedMark.Fit#PAST_END}): the mark of this log says more bytes
+ *   <li><b>a forced mark past the end</b> ({@link Diagnosis.Mark#PAST_END}): the mark of this log says more bytes
  *       were forced than the log holds. No crash shrinks a log below what was forced, so forced data is missing:
  *       refuse with {@link LogCorruptedException}, whatever the frames look like.</li>
  *   <li><b>a frame of another magic or version</b> with a sound envelope: the file belongs to another store or
@@ -25,7 +22,7 @@ import java.util.function.Consumer;
  *       were forced, so no crash can have damaged them. Damage.</li>
  *   <li><b>more than one write call from the end, under {@code always}</b>: when the mark says the log is written
  *       under {@code always}, at most one write call is ever unforced (a group of at most
- *       {@link LogWriter#GROUP_BYTES}, or one larger frame alone: the mark records the most it can be), whatever
+ *       {@link GroupCommitWriter#GROUP_BYTES}, or one larger frame alone: the mark records the most it can be), whatever
  *       the mark's own lag. A bad frame with more bytes than that after it is not a crash trace. Damage. Without
  *       such a mark (written under {@code interval} or {@code none}, or no mark) a crash can leave any amount
  *       unforced, and the cut is not bounded.</li>
@@ -48,22 +45,19 @@ import java.util.function.Consumer;
  * directory; a forced mark above the cut is lowered to it (or, if it belongs to another log, removed); and only then
  * is the log truncated to the end of the last sound frame and forced. So nothing is ever cut before it is durable
  * elsewhere, and a crash during recovery leaves a log that recovers the same way.
+ *
+ * <p>{@link #examine} finds the {@link Diagnosis} without changing anything; the server, the offline tool
+ * ({@link LogInspector}) and a restore all judge a log by it.
  */
 final class LogRecovery {
 
-    private static final DateTimeFormatter STAMP =
-            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
-    private static final int COPY_BUFFER_BYTES = 1 << 20;
-
-    private final LogStorage storage;
-    private final Path log;
+    private final DataDirectory dir;
     private final LogFormat format;
     private final boolean repair;
     private final Clock clock;
 
-    LogRecovery(LogStorage storage, Path log, LogFormat format, boolean repair, Clock clock) {
-        this.storage = storage;
-        this.log = log;
+    LogRecovery(DataDirectory dir, LogFormat format, boolean repair, Clock clock) {
+        this.dir = dir;
         this.format = format;
         this.repair = repair;
         this.clock = clock;
@@ -74,65 +68,50 @@ final class LogRecovery {
      *
      * @param mark the {@link ForcedMark} kept beside the log, or {@code null}
      */
-    RecoveryReport recover(LogChannel channel, ForcedMark mark, boolean created, Consumer<LogRecord> sink)
-            throws IOException {
+    RecoveryReport recover(LogChannel channel, ForcedMark mark, boolean created, boolean restored,
+                           Consumer<LogRecord> sink) throws IOException {
         long started = System.nanoTime();
         Diagnosis d = examine(channel, format, mark, (offset, length, record) -> sink.accept(record));
+        Path aside = null;
         switch (d.kind()) {
             case SOUND:
-                return report(created, d, RecoveryReport.Cut.NONE, null, started);
+                break;
             case TORN_TAIL:
             case LOST_WRITE:
-                Path aside = copyAside(channel, d.validBytes(), d.size(), "torn");
+                aside = dir.setAside(channel, d.validBytes(), d.size(), DataDirectory.TORN, clock.instant());
                 cut(channel, d, mark);
-                return report(created, d, d.kind() == Diagnosis.Kind.TORN_TAIL
-                        ? RecoveryReport.Cut.TORN_TAIL : RecoveryReport.Cut.LOST_WRITE, aside, started);
+                break;
             case INCOMPATIBLE:
-                throw new IncompatibleLogException(log, d.foreignOffset(), d.foundMagic(), d.foundVersion(), format);
+                throw new IncompatibleLogException(dir.log(), d.foreignOffset(), (byte) d.foundMagic(),
+                        (byte) d.foundVersion(), format);
             default:
                 if (!repair) {
-                    throw new LogCorruptedException(log, d);
+                    throw new LogCorruptedException(dir.log(), d);
                 }
-                Path original = copyAside(channel, 0, d.size(), "corrupt");
+                aside = dir.setAside(channel, 0, d.size(), DataDirectory.CORRUPT, clock.instant());
                 cut(channel, d, mark);
-                return report(created, d, RecoveryReport.Cut.REPAIR, original, started);
         }
+        return new RecoveryReport(dir.log(), created, restored, d, d.kind() == Diagnosis.Kind.DAMAGE, aside,
+                Duration.ofNanos(System.nanoTime() - started));
     }
 
     /**
      * What the log holds and what recovery would do with it, without changing anything: the one place that
-     * classifies a bad frame, shared by the server and the offline tool.
+     * classifies a bad frame.
      *
-     * @param kind         what the first bad frame is, or {@code SOUND}
-     * @param validBytes   end of the last sound frame before it (the whole file when sound)
-     * @param frames       sound frames before it
-     * @param defect       what is wrong with the first bad frame, or {@code null}
-     * @param reason       for {@code DAMAGE}: why it is not a crash trace; else {@code null}
-     * @param nextFrame    offset of the first frame after it whose envelope is sound, or -1
-     * @param mark         how the forced mark beside the log relates to it, or {@code null} without one
-     * @param forced       bytes the forced mark vouches for, or -1 without a mark that belongs to this log
-     * @param sync         the sync mode that mark says the log is written under, or {@code null}
-     * @param maxWrite     the most bytes one write call holds, from that mark, or -1
-     * @param foreignOffset for {@code INCOMPATIBLE}: where the frame of another magic or version is
+     * @param mark the {@link ForcedMark} kept beside the log, or {@code null}
+     * @param sink receives every sound frame before the first bad one, in order
      */
-    record Diagnosis(Kind kind, long size, long validBytes, long frames, FrameDefect defect,
-                     LogCorruptedException.Reason reason, long nextFrame, ForcedMark.Fit mark, long forced,
-                     SyncMode sync, long maxWrite, long foreignOffset, byte foundMagic, byte foundVersion) {
-
-        enum Kind {
-            SOUND, TORN_TAIL, LOST_WRITE, DAMAGE, INCOMPATIBLE
-        }
-    }
-
     static Diagnosis examine(LogChannel channel, LogFormat format, ForcedMark mark, LogScanner.FrameSink sink)
             throws IOException {
         long size = channel.size();
-        ForcedMark.Fit fit = mark == null ? null : mark.fit(channel, size);
-        Facts facts = new Facts(size, fit, fit == null || fit == ForcedMark.Fit.OTHER_LOG ? null : mark);
+        Diagnosis.Mark fit = mark == null ? Diagnosis.Mark.NONE : mark.fit(channel, size);
+        boolean belongs = fit == Diagnosis.Mark.MATCHED || fit == Diagnosis.Mark.PAST_END;
+        Facts facts = new Facts(size, fit, belongs ? mark : null);
         LogScanner scanner = new LogScanner(channel, format, size);
         LogScanner.Result scan = scanner.scan(sink);
         long offset = scan.validBytes();
-        if (fit == ForcedMark.Fit.PAST_END) {
+        if (fit == Diagnosis.Mark.PAST_END) {
             return facts.damage(scan, LogCorruptedException.Reason.FORCED_DATA_MISSING, -1);
         }
         if (scan.clean()) {
@@ -167,7 +146,7 @@ final class LogRecovery {
     }
 
     /** What is known of the log besides its frames: its size, and the forced mark that belongs to it, if any. */
-    private record Facts(long size, ForcedMark.Fit fit, ForcedMark mark) {
+    private record Facts(long size, Diagnosis.Mark fit, ForcedMark mark) {
 
         long forced() {
             return mark == null ? -1 : mark.forced();
@@ -189,13 +168,13 @@ final class LogRecovery {
                             long next, LogScanner.Result foreign) {
             return new Diagnosis(kind, size, scan.validBytes(), scan.frames(), scan.defect(), reason, next, fit,
                     forced(), sync(), maxWrite(), foreign == null ? -1 : foreign.validBytes(),
-                    foreign == null ? 0 : foreign.foundMagic(), foreign == null ? 0 : foreign.foundVersion());
+                    foreign == null ? 0 : foreign.foundMagic() & 0xFF, foreign == null ? 0 : foreign.foundVersion() & 0xFF);
         }
     }
 
     /** The explicit repair of the offline tool: copy the whole original aside, then cut to the valid prefix. */
     Path cutKeepingOriginal(LogChannel channel, Diagnosis d, ForcedMark mark) throws IOException {
-        Path original = copyAside(channel, 0, d.size(), "orig");
+        Path original = dir.setAside(channel, 0, d.size(), DataDirectory.ORIGINAL, clock.instant());
         cut(channel, d, mark);
         return original;
     }
@@ -206,59 +185,12 @@ final class LogRecovery {
      */
     private void cut(LogChannel channel, Diagnosis d, ForcedMark mark) throws IOException {
         long size = d.validBytes();
-        if (mark != null && (d.mark() == ForcedMark.Fit.OTHER_LOG || mark.forced() > size)) {
-            Path markPath = ForcedMark.pathFor(log);
-            if (d.mark() == ForcedMark.Fit.OTHER_LOG) {
-                storage.delete(markPath);
-                storage.forceDirectory(log.toAbsolutePath().getParent());
-            } else {
-                try (LogChannel markFile = storage.open(markPath, false)) {
-                    mark.cutTo(channel, size).write(markFile);
-                }
-            }
+        if (mark != null && d.mark() == Diagnosis.Mark.OTHER_LOG) {
+            dir.removeMark();
+        } else if (mark != null && mark.forced() > size) {
+            dir.rewriteMark(mark.cutTo(channel, size));
         }
         channel.truncate(size);
         channel.force(true);
-    }
-
-    /** Copies bytes {@code [from, to)} of the log to a new file beside it and makes that copy durable. */
-    private Path copyAside(LogChannel source, long from, long to, String kind) throws IOException {
-        Path target = uniqueSibling(kind);
-        try (LogChannel out = storage.open(target, true)) {
-            copyRange(source, from, to, out);
-            out.force(true);
-        }
-        storage.forceDirectory(log.toAbsolutePath().getParent());
-        return target;
-    }
-
-    /** Copies bytes {@code [from, to)} of {@code source} to the start of {@code target}. */
-    static void copyRange(LogChannel source, long from, long to, LogChannel target) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, Math.max(1, to - from)));
-        for (long pos = from; pos < to; ) {
-            buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
-            int n = source.read(buf, pos);
-            if (n < 0) {
-                throw new IOException("file shrank while being copied, at offset " + pos);
-            }
-            buf.flip();
-            target.writeFully(buf, pos - from);
-            pos += n;
-        }
-    }
-
-    private Path uniqueSibling(String kind) {
-        String base = log.getFileName() + "." + kind + "-" + STAMP.format(clock.instant());
-        Path candidate = log.resolveSibling(base);
-        for (int i = 1; storage.exists(candidate); i++) {
-            candidate = log.resolveSibling(base + "-" + i);
-        }
-        return candidate;
-    }
-
-    private RecoveryReport report(boolean created, Diagnosis d, RecoveryReport.Cut cut, Path aside, long started) {
-        return new RecoveryReport(log, created, d.frames(), d.validBytes(), d.size() - d.validBytes(), cut, d.defect(),
-                aside, RecoveryReport.Mark.of(d.mark()), d.forced(), d.sync(),
-                Duration.ofNanos(System.nanoTime() - started));
     }
 }

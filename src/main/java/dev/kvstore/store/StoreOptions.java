@@ -32,6 +32,13 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
                            Duration writeTimeout, int keepCopies, long keepCopiesBytes) {
 
     public static final String LOG_FILE_NAME = "kvstore.log";
+
+    // The defaults, declared here only: the service's configuration (kv.*) and the offline tool take them from here.
+    public static final SyncMode DEFAULT_SYNC = SyncMode.ALWAYS;
+    public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
+    public static final byte DEFAULT_MAGIC = (byte) 0xAA;
+    public static final int DEFAULT_MAX_KEY_BYTES = 1024;
+    public static final int DEFAULT_MAX_VALUE_BYTES = 4 << 20;
     public static final int DEFAULT_MAX_BATCH_OPERATIONS = 128;
     public static final int DEFAULT_MAX_BATCH_BYTES = 16 << 20;
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
@@ -67,8 +74,8 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
      * within 30 s, the newest 5 set-aside copies kept within 256 MiB.
      */
     public static StoreOptions defaults(Path dataDir) {
-        return new StoreOptions(dataDir, SyncMode.ALWAYS, Duration.ofSeconds(1), (byte) 0xAA, 1024, 4 * 1024 * 1024,
-                DEFAULT_MAX_BATCH_OPERATIONS, DEFAULT_MAX_BATCH_BYTES, false, StoreObserver.NONE,
+        return new StoreOptions(dataDir, DEFAULT_SYNC, DEFAULT_SYNC_INTERVAL, DEFAULT_MAGIC, DEFAULT_MAX_KEY_BYTES,
+                DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_BATCH_OPERATIONS, DEFAULT_MAX_BATCH_BYTES, false, StoreObserver.NONE,
                 CompactionPolicy.DEFAULT, null, DEFAULT_WRITE_TIMEOUT, DEFAULT_KEEP_COPIES,
                 DEFAULT_KEEP_COPIES_BYTES);
     }

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 /** Strict UTF-8: malformed input is refused rather than silently replaced, so no two inputs alias one key. */
 public final class Utf8 {
 
+    private static final String UNPAIRED = "not valid Unicode: it contains an unpaired surrogate";
+
     private Utf8() {
     }
 
@@ -42,8 +44,32 @@ public final class Utf8 {
             out.get(bytes);
             return bytes;
         } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("not valid Unicode: it contains an unpaired surrogate");
+            throw new IllegalArgumentException(UNPAIRED);
         }
+    }
+
+    /**
+     * Bytes of the UTF-8 form of {@code s}, counted without encoding it; refuses, as {@link #encode} does, a string
+     * with an unpaired surrogate.
+     */
+    public static int checkedLength(String s) {
+        int n = 0;
+        for (int i = 0, len = s.length(); i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (!Character.isSurrogate(c)) {
+                n += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                throw new IllegalArgumentException(UNPAIRED);
+            }
+        }
+        return n;
     }
 
     /** Bytes of the UTF-8 form of {@code s} (which has no unpaired surrogate), counted without encoding it. */

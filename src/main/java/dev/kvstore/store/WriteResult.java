@@ -7,5 +7,5 @@ package dev.kvstore.store;
  *                 when nothing was written: the key's current entry, or {@code null}
  * @param revision the revision of the write, or 0 when nothing was written
  */
-public record WriteResult(WriteOutcome outcome, Entry entry, long revision) {
+public record WriteResult(WriteOutcome outcome, Entry entry, long revision) implements CommandResult {
 }

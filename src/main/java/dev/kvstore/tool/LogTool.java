@@ -1,8 +1,11 @@
 package dev.kvstore.tool;
 
 import dev.kvstore.store.DataDirectoryLockedException;
+import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.FrameDefect;
 import dev.kvstore.store.LogInspector;
+import dev.kvstore.store.StoreOptions;
+import dev.kvstore.store.SyncMode;
 import dev.kvstore.store.Value;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,8 +27,8 @@ import tools.jackson.core.json.JsonFactory;
  * java -jar kv-store.jar verify &lt;log&gt; [options]             report frames, keys, valid prefix, first bad offset
  * java -jar kv-store.jar dump &lt;log&gt; [options]               one JSON line per frame
  * java -jar kv-store.jar repair &lt;log&gt; [--dry-run] [options] keep the original aside, cut to the valid prefix
- * options: --magic 0xAA --max-key-bytes 1024 --max-value-size 4MB --max-batch-size 16MB (as kv.wal.magic,
- * kv.limits.* and kv.batch.max-size)
+ * options: --magic --max-key-bytes --max-value-size --max-batch-size (as kv.wal.magic, kv.limits.* and
+ * kv.batch.max-size; the defaults are the store's, {@link StoreOptions})
  * </pre>
  * Exit status: 0 sound (or repaired), 1 a crash trace the server cuts on start, 2 damage the server refuses,
  * 3 a log of another magic or version, 64 bad usage, 74 an I/O error, 75 {@code repair} refused because a server
@@ -91,15 +94,16 @@ public final class LogTool {
     }
 
     private int verify(Args a) throws IOException {
-        LogInspector.Report r = a.inspector().verify(a.log());
-        out.printf("log:           %s%n", r.log());
+        LogInspector.Report report = a.inspector().verify(a.log());
+        Diagnosis r = report.diagnosis();
+        out.printf("log:           %s%n", report.log());
         out.printf("size:          %d bytes%n", r.size());
         out.printf("frames:        %d sound%n", r.frames());
-        out.printf("keys:          %d live%n", r.liveKeys());
+        out.printf("keys:          %d live%n", report.liveKeys());
         out.printf("valid prefix:  %d bytes%n", r.validBytes());
         out.printf("forced mark:   %s%n", mark(r));
         out.printf("status:        %s%n", status(r));
-        if (r.kind() != LogInspector.Kind.SOUND) {
+        if (r.kind() != Diagnosis.Kind.SOUND) {
             out.printf("first bad:     offset %d: %s%n", r.validBytes(), describe(r.defect()));
             if (r.nextFrame() >= 0) {
                 out.printf("next frame:    offset %d checks out%n", r.nextFrame());
@@ -110,8 +114,8 @@ public final class LogTool {
     }
 
     private int dump(Args a) throws IOException {
-        LogInspector.Report r = a.inspector().dump(a.log(), f -> out.println(json(f)));
-        if (r.kind() != LogInspector.Kind.SOUND) {
+        Diagnosis r = a.inspector().dump(a.log(), f -> out.println(json(f))).diagnosis();
+        if (r.kind() != Diagnosis.Kind.SOUND) {
             out.println(json(r));
         }
         return exitCode(r);
@@ -119,17 +123,18 @@ public final class LogTool {
 
     private int repair(Args a) throws IOException {
         LogInspector.Repair repair = a.inspector().repair(a.log(), a.dryRun());
-        LogInspector.Report r = repair.before();
-        if (r.kind() == LogInspector.Kind.SOUND) {
-            out.printf("%s is sound (%d frames, %d bytes): nothing to repair.%n", r.log(), r.frames(), r.size());
+        Path log = repair.before().log();
+        Diagnosis r = repair.before().diagnosis();
+        if (r.kind() == Diagnosis.Kind.SOUND) {
+            out.printf("%s is sound (%d frames, %d bytes): nothing to repair.%n", log, r.frames(), r.size());
             return SOUND;
         }
-        if (r.kind() == LogInspector.Kind.INCOMPATIBLE) {
+        if (r.kind() == Diagnosis.Kind.INCOMPATIBLE) {
             out.printf("%s is not damaged but incompatible: %s. Not repaired; use the matching --magic (versions"
-                    + " 0x01 and 0x02 are read).%n", r.log(), status(r));
+                    + " 0x01 and 0x02 are read).%n", log, status(r));
             return INCOMPATIBLE;
         }
-        out.printf("%s: %s at offset %d (%s).%n", r.log(), status(r), r.validBytes(), describe(r.defect()));
+        out.printf("%s: %s at offset %d (%s).%n", log, status(r), r.validBytes(), describe(r.defect()));
         out.printf("%s %d bytes, from offset %d to the end (%d), keeping the %d sound frames before it.%n",
                 a.dryRun() ? "Would drop" : "Dropped", repair.bytesDropped(), r.validBytes(), r.size(), r.frames());
         out.printf("Frames that check out in the dropped part: %d%n", repair.droppedFrames().size());
@@ -144,18 +149,18 @@ public final class LogTool {
         return SOUND;
     }
 
-    private static String mark(LogInspector.Report r) {
+    private static String mark(Diagnosis r) {
         return switch (r.mark()) {
             case NONE -> "none";
             case OTHER_LOG -> "ignored: it describes another log";
             default -> String.format("%d bytes forced%s, written under sync=%s%s", r.forced(),
-                    r.mark() == dev.kvstore.store.RecoveryReport.Mark.PAST_END ? " (more than the log holds)" : "",
-                    r.sync().name().toLowerCase(Locale.ROOT), r.sync() == dev.kvstore.store.SyncMode.ALWAYS
+                    r.mark() == Diagnosis.Mark.PAST_END ? " (more than the log holds)" : "",
+                    r.sync().name().toLowerCase(Locale.ROOT), r.sync() == SyncMode.ALWAYS
                             ? " (one write call holds at most " + r.maxWrite() + " bytes)" : "");
         };
     }
 
-    private static String status(LogInspector.Report r) {
+    private static String status(Diagnosis r) {
         return switch (r.kind()) {
             case SOUND -> "sound";
             case TORN_TAIL -> "torn tail (the trace of a crash during a write)";
@@ -166,7 +171,7 @@ public final class LogTool {
         };
     }
 
-    private static String damage(LogInspector.Report r) {
+    private static String damage(Diagnosis r) {
         return switch (r.reason()) {
             case UNREADABLE -> "a frame whose CRC checks out cannot be read";
             case BELOW_FORCED_MARK -> "corruption in the part of the log that was forced";
@@ -177,7 +182,7 @@ public final class LogTool {
         };
     }
 
-    private static String verdict(LogInspector.Report r) {
+    private static String verdict(Diagnosis r) {
         return switch (r.kind()) {
             case TORN_TAIL, LOST_WRITE -> "the server cuts this on start, keeping the first " + r.validBytes()
                     + " bytes and saving the rest beside the log";
@@ -191,7 +196,7 @@ public final class LogTool {
         return d == null ? "none: every frame is sound" : d.description();
     }
 
-    private static int exitCode(LogInspector.Report r) {
+    private static int exitCode(Diagnosis r) {
         return switch (r.kind()) {
             case SOUND -> SOUND;
             case TORN_TAIL, LOST_WRITE -> CRASH_TRACE;
@@ -225,7 +230,7 @@ public final class LogTool {
         });
     }
 
-    static String json(LogInspector.Report r) {
+    static String json(Diagnosis r) {
         return write(g -> {
             g.writeNumberProperty("offset", r.validBytes());
             g.writeStringProperty("bad", r.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
@@ -254,12 +259,15 @@ public final class LogTool {
         return s.toString();
     }
 
+    /** The usage, with the defaults the options have (the store's). */
     static String usage() {
-        return """
+        return String.format("""
                 usage: java -jar kv-store.jar verify <log> [options]
                        java -jar kv-store.jar dump <log> [options]
                        java -jar kv-store.jar repair <log> [--dry-run] [options]
-                options: --magic 0xAA  --max-key-bytes 1024  --max-value-size 4MB  --max-batch-size 16MB""";
+                options: --magic 0x%02X  --max-key-bytes %d  --max-value-size %dMB  --max-batch-size %dMB""",
+                StoreOptions.DEFAULT_MAGIC & 0xFF, StoreOptions.DEFAULT_MAX_KEY_BYTES,
+                StoreOptions.DEFAULT_MAX_VALUE_BYTES >> 20, StoreOptions.DEFAULT_MAX_BATCH_BYTES >> 20);
     }
 
     /** The command line. */
@@ -280,10 +288,10 @@ public final class LogTool {
             if (dryRun && !args[0].equals("repair")) {
                 throw new IllegalArgumentException("--dry-run is an option of repair");
             }
-            int magic = 0xAA;
-            long maxBatch = 16L << 20;
-            int maxKey = 1024;
-            long maxValue = 4L << 20;
+            int magic = StoreOptions.DEFAULT_MAGIC & 0xFF;
+            long maxBatch = StoreOptions.DEFAULT_MAX_BATCH_BYTES;
+            int maxKey = StoreOptions.DEFAULT_MAX_KEY_BYTES;
+            long maxValue = StoreOptions.DEFAULT_MAX_VALUE_BYTES;
             for (int i = 0; i < rest.size(); i += 2) {
                 String name = rest.get(i);
                 if (i + 1 >= rest.size()) {

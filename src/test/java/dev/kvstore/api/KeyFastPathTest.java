@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,7 +52,7 @@ class KeyFastPathTest {
             try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
                 String ok = "{\"type\":\"integer\",\"value\":7}";
                 assertThat(handedOn(store, put("/keys/p", "application/json", ok))).isNull();
-                assertThat(store.get("p")).isEqualTo(Value.of(7L));
+                assertThat(store.get("p").value()).isEqualTo(Value.of(7L));
                 long revision = store.revision();
 
                 String bad = "{\"type\":\"integer\",\"value\":7.5}";
@@ -76,7 +77,7 @@ class KeyFastPathTest {
         @Test
         void answersOnlyAPlainReadOfAKeyWithAValue() throws Exception {
             try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
-                store.set("k", Value.of(1L));
+                store.put("k", Value.of(1L), NONE);
                 assertThat(handedOn(store, get("/keys/k"))).isNull();
 
                 assertThat(handedOn(store, get("/keys/missing"))).as("404").isNotNull();

@@ -1,5 +1,7 @@
 package dev.kvstore.bench;
 
+import static dev.kvstore.store.Precondition.NONE;
+
 import dev.kvstore.store.CompactionResult;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
@@ -70,7 +72,7 @@ public class CompactionBenchmark {
             BenchFiles.deleteTree(small);
             try (WalKeyValueStore store = WalKeyValueStore.open(options(full, SyncMode.NONE))) {
                 for (int i = 0; i < PUTS; i++) {
-                    store.set(key(i % keys), value(i));
+                    store.put(key(i % keys), value(i), NONE);
                 }
             }
             copy(full, small);
@@ -176,7 +178,7 @@ public class CompactionBenchmark {
     @Fork(1)
     public Object put(Live s) {
         long i = s.next.getAndIncrement();
-        return s.store.set(key((int) (i % s.keys)), value(i));
+        return s.store.put(key((int) (i % s.keys)), value(i), NONE).outcome();
     }
 
     /** Start-up on the 1,000,000-PUT log, or on its compacted form. */

@@ -1,5 +1,7 @@
 package dev.kvstore.bench;
 
+import static dev.kvstore.store.Precondition.NONE;
+
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
 import dev.kvstore.store.Value;
@@ -84,7 +86,7 @@ public final class IndexFootprint {
                     if (k.getBytes(StandardCharsets.UTF_8).length != 16) {
                         throw new IllegalStateException("key of " + k.length() + " bytes");
                     }
-                    store.set(k, value.apply(i));
+                    store.put(k, value.apply(i), NONE);
                 }
                 long insertNanos = System.nanoTime() - t0;
                 Map<String, long[]> after = histogram();
@@ -94,7 +96,7 @@ public final class IndexFootprint {
                 }
                 long logBytes = Files.size(options.logFile());
                 Result r = report(name, 16 + valueBytes, keys, before, after, heapBefore, heapAfter, insertNanos,
-                        store.liveBytes(), logBytes, print);
+                        store.status().liveBytes(), logBytes, print);
                 return r;
             }
         } finally {

@@ -1,5 +1,6 @@
 package dev.kvstore.ops;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,7 +40,7 @@ class WalHealthIndicatorTest {
         try (WalKeyValueStore store = disk.openStore(StoreOptions.defaults(dir).withObserver(dies))) {
             WalHealthIndicator health = new WalHealthIndicator(store);
             assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-            CompletableFuture<?> put = CompletableFuture.runAsync(() -> store.set("k", Value.of(1L)));
+            CompletableFuture<?> put = CompletableFuture.runAsync(() -> store.put("k", Value.of(1L), NONE).outcome());
             assertThat(put).failsWithin(5, TimeUnit.SECONDS).withThrowableOfType(java.util.concurrent.ExecutionException.class)
                     .withCauseInstanceOf(StoreUnavailableException.class);
             Health h = health.health();
@@ -55,7 +56,7 @@ class WalHealthIndicatorTest {
                 .withWriteTimeout(Duration.ofMillis(200)))) {
             WalHealthIndicator health = new WalHealthIndicator(store);
             disk.holdForces();
-            assertThatThrownBy(() -> store.set("k", Value.of(1L))).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.put("k", Value.of(1L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
             awaitTrue(() -> health.health().getStatus().equals(Status.DOWN), "DOWN while the writer is stuck");
             assertThat((String) health.health().getDetails().get("stalled")).contains("kv.wal.write-timeout");
             disk.releaseForces();
@@ -68,11 +69,11 @@ class WalHealthIndicatorTest {
         try (WalKeyValueStore store = disk.openStore(StoreOptions.defaults(dir))) {
             WalHealthIndicator health = new WalHealthIndicator(store);
             disk.failWrites("No space left on device");
-            assertThatThrownBy(() -> store.set("k", Value.of(1L))).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.put("k", Value.of(1L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
             assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
             assertThat((String) health.health().getDetails().get("failure")).contains("No space left on device");
             disk.allowWrites();
-            store.set("k", Value.of(1L));
+            store.put("k", Value.of(1L), NONE);
             assertThat(health.health().getStatus()).isEqualTo(Status.UP);
         }
     }
@@ -82,12 +83,12 @@ class WalHealthIndicatorTest {
         try (WalKeyValueStore store = disk.openStore(StoreOptions.defaults(dir))) {
             WalHealthIndicator health = new WalHealthIndicator(store);
             disk.failMarkWrites("Input/output error on the mark");
-            store.set("k", Value.of(1L));
+            store.put("k", Value.of(1L), NONE);
             awaitTrue(() -> mark(health).get("failure") != null, "the mark's failure is shown");
             assertThat((String) mark(health).get("failure")).contains("Input/output error on the mark");
             assertThat(health.health().getStatus()).as("the log itself takes writes").isEqualTo(Status.UP);
             disk.failMarkWrites(null);
-            store.set("k2", Value.of(2L));
+            store.put("k2", Value.of(2L), NONE);
             awaitTrue(() -> mark(health).get("failure") == null, "cleared once the mark is written again");
         }
     }

@@ -48,7 +48,7 @@ class BrowserRequestTest {
         @Test
         void aHostThatDoesNotNameLoopbackGets421AndChangesNothing() throws IOException {
             long revision = store.revision();
-            long compactions = store.compactionStats().completed();
+            long compactions = store.status().compaction().completed();
             for (String host : List.of("attacker.example:" + port, "attacker.example", "localhost.attacker.example",
                     "localhost.", "10.0.0.1:" + port)) {
                 for (String[] request : List.of(new String[] {"PUT", "/keys/rebound"},
@@ -61,7 +61,7 @@ class BrowserRequestTest {
                 }
             }
             assertThat(store.revision()).as("nothing was written").isEqualTo(revision);
-            assertThat(store.compactionStats().completed()).as("nothing was compacted").isEqualTo(compactions);
+            assertThat(store.status().compaction().completed()).as("nothing was compacted").isEqualTo(compactions);
         }
 
         @Test
@@ -76,7 +76,7 @@ class BrowserRequestTest {
         @Test
         void aPageOfAnotherOriginCannotWriteOrProbeAndChangesNothing() throws IOException {
             long revision = store.revision();
-            long compactions = store.compactionStats().completed();
+            long compactions = store.status().compaction().completed();
             List<List<String>> crossSite = List.of(
                     List.of("Origin: http://attacker.example", "Sec-Fetch-Site: cross-site", "Sec-Fetch-Mode: no-cors"),
                     // An older browser: only Origin, on a simple request.
@@ -102,7 +102,7 @@ class BrowserRequestTest {
                         "GET " + headers);
             }
             assertThat(store.revision()).as("nothing was written").isEqualTo(revision);
-            assertThat(store.compactionStats().completed()).as("nothing was compacted").isEqualTo(compactions);
+            assertThat(store.status().compaction().completed()).as("nothing was compacted").isEqualTo(compactions);
         }
 
         @Test

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,22 +36,22 @@ class BatchTest {
     @Test
     void aBatchAppliesEveryOperationUnderOneRevision() throws IOException {
         try (WalKeyValueStore store = open(tmp)) {
-            store.set("a", Value.of(1L));
-            store.set("b", Value.of(2L));
+            store.put("a", Value.of(1L), NONE);
+            store.put("b", Value.of(2L), NONE);
             BatchResult r = store.batch(BATCH);
             assertThat(r.applied()).isTrue();
             assertThat(r.revision()).isEqualTo(3);
             assertThat(r.results()).extracting(WriteResult::outcome).containsExactly(WriteOutcome.REPLACED,
                     WriteOutcome.CREATED, WriteOutcome.DELETED, WriteOutcome.NOT_FOUND);
-            assertThat(store.entry("a")).isEqualTo(new Entry(Value.of(10L), 3, 1));
-            assertThat(store.entry("new")).isEqualTo(new Entry(Value.of("x"), 3, 3));
-            assertThat(store.entry("b")).isNull();
+            assertThat(store.get("a")).isEqualTo(new Entry(Value.of(10L), 3, 1));
+            assertThat(store.get("new")).isEqualTo(new Entry(Value.of("x"), 3, 3));
+            assertThat(store.get("b")).isNull();
             assertThat(store.revision()).isEqualTo(3);
         }
         try (WalKeyValueStore store = open(tmp)) {
-            assertThat(store.entry("a")).isEqualTo(new Entry(Value.of(10L), 3, 1));
-            assertThat(store.entry("new")).isEqualTo(new Entry(Value.of("x"), 3, 3));
-            assertThat(store.entry("b")).isNull();
+            assertThat(store.get("a")).isEqualTo(new Entry(Value.of(10L), 3, 1));
+            assertThat(store.get("new")).isEqualTo(new Entry(Value.of("x"), 3, 3));
+            assertThat(store.get("b")).isNull();
             assertThat(store.revision()).isEqualTo(3);
         }
     }
@@ -58,8 +59,8 @@ class BatchTest {
     @Test
     void oneFailedPreconditionAppliesNothingAndSaysWhich() throws IOException {
         try (WalKeyValueStore store = open(tmp)) {
-            store.set("a", Value.of(1L));
-            store.set("new", Value.of("already"));
+            store.put("a", Value.of(1L), NONE);
+            store.put("new", Value.of("already"), NONE);
             long size = store.status().logBytes();
             BatchResult r = store.batch(BATCH);
             assertThat(r.applied()).isFalse();
@@ -67,7 +68,7 @@ class BatchTest {
             assertThat(r.results()).extracting(WriteResult::outcome).containsExactly(WriteOutcome.ABORTED,
                     WriteOutcome.PRECONDITION_FAILED, WriteOutcome.ABORTED, WriteOutcome.ABORTED);
             assertThat(r.results().get(1).entry()).isEqualTo(new Entry(Value.of("already"), 2, 2));
-            assertThat(store.get("a")).isEqualTo(Value.of(1L));
+            assertThat(store.get("a").value()).isEqualTo(Value.of(1L));
             assertThat(store.status().logBytes()).isEqualTo(size);
             assertThat(store.revision()).isEqualTo(2);
         }
@@ -111,8 +112,8 @@ class BatchTest {
                             y = page.size() < 2 ? null : page.get(1).getValue().value();
                         } else {
                             // Two reads in a row: the second must not be older than the first.
-                            x = store.get("pair/x");
-                            y = store.get("pair/y");
+                            x = valueOf(store.get("pair/x"));
+                            y = valueOf(store.get("pair/y"));
                             if (x != null && (y == null || ((Value.Int) y).value() < ((Value.Int) x).value())) {
                                 torn.set("read x=" + x + " then y=" + y);
                             }
@@ -140,8 +141,8 @@ class BatchTest {
     /** The log of: two sets, then a batch (its frame is the last bytes); returns where the batch frame starts. */
     private long logEndingInABatch(Path dir) throws IOException {
         try (WalKeyValueStore store = open(dir)) {
-            store.set("a", Value.of(1L));
-            store.set("b", Value.of(2L));
+            store.put("a", Value.of(1L), NONE);
+            store.put("b", Value.of(2L), NONE);
             long start = store.status().logBytes();
             assertThat(store.batch(BATCH).applied()).isTrue();
             return start;
@@ -163,7 +164,7 @@ class BatchTest {
                 boolean whole = cut == log.length;
                 assertThat(store.entries()).as("state after a cut at %d", cut).isEqualTo(whole ? after : before);
                 assertThat(store.revision()).as("revision after a cut at %d", cut).isEqualTo(whole ? 3 : 2);
-                assertThat(store.lastRecovery().bytesCut()).isEqualTo(whole ? 0 : cut - start);
+                assertThat(store.status().lastRecovery().bytesCut()).isEqualTo(whole ? 0 : cut - start);
             }
         }
     }
@@ -191,7 +192,7 @@ class BatchTest {
         Path source = tmp.resolve("source");
         long start = logEndingInABatch(source);
         try (WalKeyValueStore store = open(source)) {
-            store.set("after", Value.of(1L));
+            store.put("after", Value.of(1L), NONE);
         }
         byte[] log = Files.readAllBytes(source.resolve(StoreOptions.LOG_FILE_NAME));
         int middle = (int) start + Frame.KEY_OFFSET_V2 + 40;
@@ -207,10 +208,8 @@ class BatchTest {
     @Test
     void aBatchWhoseOuterCrcChecksOutButWhoseOperationsDoNotIsDamage() {
         LogFormat format = StoreOptions.defaults(tmp).format();
-        byte[] op = Frame.encodeBatchOp(Frame.OP_SET, Frame.ENCODING_I64, Utf8.encode("k"), Frame.longBytes(1));
-        byte[] batch = Frame.encodeBatch(format.magic(), List.of(op));
-        Frame.setCreateRevisionOfOp(batch, Frame.batchOpsStart(0), 7);
-        Frame.stamp(batch, 0, 7, 0);
+        byte[] op = Frame.encodeBatchOp(Frame.OP_SET, Frame.ENCODING_I64, Utf8.encode("k"), Frame.longBytes(1), 7);
+        byte[] batch = Frame.encodeBatch(format.magic(), List.of(op), 7);
         assertThat(Frame.checkBody(batch, 0, format)).isNull();
         assertThat(Frame.decode(batch, 0)).isEqualTo(new LogRecord.Batch(7,
                 List.of(new LogRecord.Set("k", Value.of(1L), 7, 7))));
@@ -222,14 +221,12 @@ class BatchTest {
         assertThat(FrameDefect.BAD_BATCH.isChecksummed()).isTrue();
 
         // A key created after the batch that sets it.
-        byte[] later = Frame.encodeBatch(format.magic(), List.of(op.clone()));
-        Frame.setCreateRevisionOfOp(later, Frame.batchOpsStart(0), 8);
-        Frame.stamp(later, 0, 7, 0);
+        byte[] later = Frame.encodeBatch(format.magic(), List.of(
+                Frame.encodeBatchOp(Frame.OP_SET, Frame.ENCODING_I64, Utf8.encode("k"), Frame.longBytes(1), 8)), 7);
         assertThat(Frame.checkBody(later, 0, format)).isEqualTo(FrameDefect.BAD_BATCH);
 
         // Operations that overrun the value.
-        byte[] overrun = Frame.encodeBatch(format.magic(), List.of(op.clone()));
-        Frame.setCreateRevisionOfOp(overrun, Frame.batchOpsStart(0), 7);
+        byte[] overrun = Frame.encodeBatch(format.magic(), List.of(op), 7);
         overrun[Frame.batchOpsStart(0) + Frame.BATCH_OP_KEY_LEN_OFFSET] = 2;
         Frame.stamp(overrun, 0, 7, 0);
         assertThat(Frame.checkBody(overrun, 0, format)).isEqualTo(FrameDefect.BAD_BATCH);
@@ -241,7 +238,7 @@ class BatchTest {
             // U+E000 sorts after U+1F600 in Java's UTF-16 order, before it in code point (UTF-8 byte) order.
             List<String> keys = List.of("p/", "p/a", "p/a/b", "p/z", "p/é", "p/\uE000", "p/\uD83D\uDE00", "q", "o");
             for (String k : keys) {
-                store.set(k, Value.of(k));
+                store.put(k, Value.of(k), NONE);
             }
             List<String> all = new ArrayList<>();
             String after = null;
@@ -260,7 +257,7 @@ class BatchTest {
             assertThat(all).isEqualTo(byUtf8);
             assertThat(store.list("p/a", "p/a", 10).entries()).extracting(Map.Entry::getKey).containsExactly("p/a/b");
             // A cursor key that was deleted, or lies before the prefix, still positions the page.
-            store.delete("p/a");
+            store.delete("p/a", NONE);
             assertThat(store.list("p/", "p/a", 1).entries()).extracting(Map.Entry::getKey).containsExactly("p/a/b");
             assertThat(store.list("p/", "a", 1).entries()).extracting(Map.Entry::getKey).containsExactly("p/");
             assertThat(store.list("zzz", null, 5).entries()).isEmpty();
@@ -268,5 +265,10 @@ class BatchTest {
             store.list("", null, 100).entries().forEach(e -> listed.put(e.getKey(), e.getValue().value()));
             assertThat(listed).isEqualTo(store.entries());
         }
+    }
+
+    /** The value of an entry read from the store, or {@code null} when the key had none. */
+    private static Value valueOf(Entry e) {
+        return e == null ? null : e.value();
     }
 }

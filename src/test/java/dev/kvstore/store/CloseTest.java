@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class CloseTest {
                     for (int i = 0; ; i++) {
                         String key = "w" + id + "-" + i;
                         try {
-                            store.set(key, Value.of((long) i));
+                            store.put(key, Value.of((long) i), NONE);
                             acknowledged.add(key);
                             if (i + 1 == BEFORE_CLOSE) {
                                 underLoad.countDown();

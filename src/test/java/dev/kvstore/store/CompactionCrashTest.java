@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -40,10 +41,10 @@ class CompactionCrashTest {
             }
             try {
                 if (value == null) {
-                    store.delete(key);
+                    store.delete(key, NONE);
                     acknowledged.remove(key);
                 } else {
-                    store.set(key, value);
+                    store.put(key, value, NONE);
                     acknowledged.put(key, value);
                 }
                 return true;
@@ -141,12 +142,12 @@ class CompactionCrashTest {
             }
             assertThat(state).as("%s recovered state (compaction %s)", label, compacted ? "completed" : "cut")
                     .isEqualTo(expected);
-            assertThat(rebooted.list(DIR)).as(label).doesNotContain(Compactor.COMPACTING_FILE_NAME);
-            recovered.set("after-recovery", Value.of(1L));
+            assertThat(rebooted.list(DIR)).as(label).doesNotContain((StoreOptions.LOG_FILE_NAME + DataDirectory.COMPACTING_SUFFIX));
+            recovered.put("after-recovery", Value.of(1L), NONE);
         }
         try (WalKeyValueStore again = WalKeyValueStore.open(OPTIONS, rebooted.reboot(fate + 100), Clock.systemUTC())) {
-            assertThat(again.get("after-recovery")).as(label).isEqualTo(Value.of(1L));
-            assertThat(again.lastRecovery().bytesCut()).as(label).isZero();
+            assertThat(again.get("after-recovery").value()).as(label).isEqualTo(Value.of(1L));
+            assertThat(again.status().lastRecovery().bytesCut()).as(label).isZero();
         }
     }
 

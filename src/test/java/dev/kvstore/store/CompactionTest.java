@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,7 +40,7 @@ class CompactionTest {
     }
 
     private Path compacting() {
-        return dir.resolve(Compactor.COMPACTING_FILE_NAME);
+        return dir.resolve((StoreOptions.LOG_FILE_NAME + DataDirectory.COMPACTING_SUFFIX));
     }
 
     /** Overwrites and deletes over 50 keys of every type; returns what the store must hold. */
@@ -49,7 +50,7 @@ class CompactionTest {
         for (int i = 0; i < writes; i++) {
             String key = "k" + r.nextInt(50) + (r.nextBoolean() ? "/ü" : "");
             if (r.nextInt(4) == 0) {
-                store.delete(key);
+                store.delete(key, NONE);
                 model.remove(key);
             } else {
                 Value v = switch (r.nextInt(3)) {
@@ -57,7 +58,7 @@ class CompactionTest {
                     case 1 -> Value.of(r.nextLong());
                     default -> Value.of(r.nextDouble());
                 };
-                store.set(key, v);
+                store.put(key, v, NONE);
                 model.put(key, v);
             }
         }
@@ -74,33 +75,33 @@ class CompactionTest {
             result = store.compact();
             assertThat(result.completed()).isTrue();
             assertThat(result.bytesBefore()).isEqualTo(before);
-            assertThat(result.bytesAfter()).isEqualTo(Files.size(log())).isEqualTo(store.liveBytes())
+            assertThat(result.bytesAfter()).isEqualTo(Files.size(log())).isEqualTo(store.status().liveBytes())
                     .isEqualTo(result.liveBytes()).isLessThan(before / 5);
             assertThat(result.entries()).isEqualTo(model.size());
             assertThat(store.entries()).isEqualTo(model);
             assertThat(store.status().logBytes()).isEqualTo(result.bytesAfter());
             assertThat(store.status().deadRatio()).isZero();
-            assertThat(store.compactionStats().completed()).isEqualTo(1);
+            assertThat(store.status().compaction().completed()).isEqualTo(1);
         }
         assertThat(compacting()).doesNotExist();
         try (WalKeyValueStore reopened = open(options())) {
             assertThat(reopened.entries()).isEqualTo(model);
             // one SET frame per live key, after the REVISION frame
-            assertThat(reopened.lastRecovery().framesReplayed()).isEqualTo(model.size() + 1);
-            assertThat(reopened.lastRecovery().bytesCut()).isZero();
-            assertThat(reopened.liveBytes()).isEqualTo(result.bytesAfter());
+            assertThat(reopened.status().lastRecovery().framesReplayed()).isEqualTo(model.size() + 1);
+            assertThat(reopened.status().lastRecovery().bytesCut()).isZero();
+            assertThat(reopened.status().liveBytes()).isEqualTo(result.bytesAfter());
         }
     }
 
     @Test
     void deletedKeysStayDeletedAfterCompactionAndRestart() throws IOException {
         try (WalKeyValueStore store = open(options())) {
-            store.set("gone", Value.of("x"));
-            store.set("kept", Value.of(1L));
-            store.delete("gone");
+            store.put("gone", Value.of("x"), NONE);
+            store.put("kept", Value.of(1L), NONE);
+            store.delete("gone", NONE);
             store.compact();
-            store.set("late", Value.of("y"));
-            store.delete("late");
+            store.put("late", Value.of("y"), NONE);
+            store.delete("late", NONE);
         }
         try (WalKeyValueStore reopened = open(options())) {
             assertThat(reopened.entries()).containsOnlyKeys("kept");
@@ -113,7 +114,7 @@ class CompactionTest {
         try (WalKeyValueStore store = open(options())) {
             model = new HashMap<>(churn(store, 2, 500));
             store.compact();
-            store.set("after", Value.of("compaction"));
+            store.put("after", Value.of("compaction"), NONE);
             model.put("after", Value.of("compaction"));
             store.compact();
             store.compact();
@@ -133,7 +134,7 @@ class CompactionTest {
         int compactions = 0;
         try (WalKeyValueStore store = open(options().withSync(SyncMode.NONE, null))) {
             for (int i = 0; i < 200; i++) {
-                store.set("stable/" + i, Value.of((long) i));
+                store.put("stable/" + i, Value.of((long) i), NONE);
                 stable.put("stable/" + i, Value.of((long) i));
             }
             List<Thread> threads = new ArrayList<>();
@@ -146,10 +147,10 @@ class CompactionTest {
                     for (int i = 0; !stop.get(); i++) {
                         String key = "w" + id + "/" + r.nextInt(30);
                         if (r.nextInt(3) == 0) {
-                            store.delete(key);
+                            store.delete(key, NONE);
                             model.remove(key);
                         } else {
-                            store.set(key, Value.of("v" + i));
+                            store.put(key, Value.of("v" + i), NONE);
                             model.put(key, Value.of("v" + i));
                         }
                     }
@@ -158,8 +159,9 @@ class CompactionTest {
             threads.add(new Thread(() -> {
                 while (!stop.get()) {
                     stable.forEach((k, v) -> {
-                        if (!v.equals(store.get(k))) {
-                            failure.compareAndSet(null, new AssertionError(k + " read as " + store.get(k)));
+                        Value read = valueOf(store.get(k));
+                        if (!v.equals(read)) {
+                            failure.compareAndSet(null, new AssertionError(k + " read as " + read));
                         }
                     });
                 }
@@ -178,7 +180,7 @@ class CompactionTest {
             models.forEach(expected::putAll);
             assertThat(failure.get()).isNull();
             assertThat(store.entries()).isEqualTo(expected);
-            assertThat(store.compactionStats().completed()).isEqualTo(compactions);
+            assertThat(store.status().compaction().completed()).isEqualTo(compactions);
         }
         Map<String, Value> expected = new HashMap<>(stable);
         models.forEach(expected::putAll);
@@ -194,23 +196,23 @@ class CompactionTest {
                 .withSync(SyncMode.NONE, null);
         try (WalKeyValueStore store = open(auto)) {
             for (int i = 0; i < 10; i++) {
-                store.set("big" + i, Value.of("x".repeat(5000)));
+                store.put("big" + i, Value.of("x".repeat(5000)), NONE);
             }
             // 50 KB live, under the 64 KiB minimum: overwriting up to 100 KB does not start one.
             for (int i = 0; i < 8; i++) {
-                store.set("big" + i, Value.of("y".repeat(5000)));
+                store.put("big" + i, Value.of("y".repeat(5000)), NONE);
             }
-            assertThat(Files.size(log())).isBetween(64L * 1024, 2 * store.liveBytes());
+            assertThat(Files.size(log())).isBetween(64L * 1024, 2 * store.status().liveBytes());
             Thread.sleep(200);
-            assertThat(store.compactionStats().completed()).isZero();
+            assertThat(store.status().compaction().completed()).isZero();
             for (int i = 0; i < 100; i++) {
-                store.set("big" + (i % 10), Value.of("z" + i + "x".repeat(5000)));
+                store.put("big" + (i % 10), Value.of("z" + i + "x".repeat(5000)), NONE);
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (store.compactionStats().completed() == 0 && System.nanoTime() < deadline) {
+            while (store.status().compaction().completed() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            CompactionStats stats = store.compactionStats();
+            CompactionStats stats = store.status().compaction();
             assertThat(stats.completed()).isGreaterThanOrEqualTo(1);
             assertThat(stats.last().trigger()).isEqualTo(CompactionResult.Trigger.AUTO);
             assertThat(stats.last().bytesBefore()).isGreaterThan(2 * stats.last().liveBytes());
@@ -221,18 +223,18 @@ class CompactionTest {
     void aLogThatOutgrewTheThresholdsBeforeARestartIsCompactedAtOpen() throws Exception {
         try (WalKeyValueStore store = open(options().withSync(SyncMode.NONE, null))) {
             for (int i = 0; i < 200; i++) {
-                store.set("k" + (i % 5), Value.of("x".repeat(1000) + i));
+                store.put("k" + (i % 5), Value.of("x".repeat(1000) + i), NONE);
             }
         }
         long before = Files.size(log());
         StoreOptions auto = options().withCompaction(new CompactionPolicy(true, 64 * 1024, 2.0));
         try (WalKeyValueStore store = open(auto)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (store.compactionStats().completed() == 0 && System.nanoTime() < deadline) {
+            while (store.status().compaction().completed() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertThat(store.compactionStats().completed()).isEqualTo(1);
-            assertThat(Files.size(log())).isEqualTo(store.liveBytes()).isLessThan(before / 10);
+            assertThat(store.status().compaction().completed()).isEqualTo(1);
+            assertThat(Files.size(log())).isEqualTo(store.status().liveBytes()).isLessThan(before / 10);
         }
     }
 
@@ -241,7 +243,7 @@ class CompactionTest {
         try (WalKeyValueStore store = open(options())) {
             churn(store, 3, 300);
             byte[] before = Files.readAllBytes(log());
-            disk.usableSpace = store.liveBytes() + Compactor.HEADROOM_RESERVE - 1;
+            disk.usableSpace = store.status().liveBytes() + Compactor.HEADROOM_RESERVE - 1;
             assertThatThrownBy(store::compact).isInstanceOfSatisfying(InsufficientSpaceException.class, e -> {
                 assertThat(e.usable()).isEqualTo(disk.usableSpace);
                 assertThat(e.needed()).isGreaterThan(e.usable());
@@ -249,9 +251,9 @@ class CompactionTest {
             });
             assertThat(Files.readAllBytes(log())).isEqualTo(before);
             assertThat(compacting()).doesNotExist();
-            assertThat(store.compactionStats().failed()).isEqualTo(1);
-            assertThat(store.compactionStats().last().failure()).contains("needs");
-            store.set("still", Value.of("writable"));
+            assertThat(store.status().compaction().failed()).isEqualTo(1);
+            assertThat(store.status().compaction().last().failure()).contains("needs");
+            store.put("still", Value.of("writable"), NONE);
         }
     }
 
@@ -265,9 +267,9 @@ class CompactionTest {
             disk.failCompactingWrites = null;
             assertThat(compacting()).doesNotExist();
             assertThat(store.status().writable()).isTrue();
-            store.set("after", Value.of(7L));
+            store.put("after", Value.of(7L), NONE);
             model.put("after", Value.of(7L));
-            assertThat(store.compactionStats().last().outcome()).isEqualTo(CompactionResult.Outcome.FAILED);
+            assertThat(store.status().compaction().last().outcome()).isEqualTo(CompactionResult.Outcome.FAILED);
         }
         try (WalKeyValueStore reopened = open(options())) {
             assertThat(reopened.entries()).isEqualTo(model);
@@ -285,12 +287,12 @@ class CompactionTest {
             disk.failMove = null;
             assertThat(Files.size(log())).isEqualTo(size);
             assertThat(compacting()).doesNotExist();
-            store.set("after", Value.of(8L));
+            store.put("after", Value.of(8L), NONE);
             model.put("after", Value.of(8L));
         }
         try (WalKeyValueStore reopened = open(options())) {
             assertThat(reopened.entries()).isEqualTo(model);
-            assertThat(reopened.lastRecovery().bytesCut()).isZero();
+            assertThat(reopened.status().lastRecovery().bytesCut()).isZero();
         }
     }
 
@@ -303,7 +305,7 @@ class CompactionTest {
             assertThatThrownBy(store::compact).isInstanceOf(IOException.class);
             disk.failDirectoryForce = null;
             assertThat(store.status().writable()).isFalse();
-            assertThatThrownBy(() -> store.set("refused", Value.of(1L))).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.put("refused", Value.of(1L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
             assertThat(store.entries()).isEqualTo(model);
         }
         try (WalKeyValueStore reopened = open(options())) {
@@ -326,26 +328,26 @@ class CompactionTest {
             });
             t.start();
             assertThat(disk.forceEntered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            assertThat(store.compactionStats().running()).isTrue();
+            assertThat(store.status().compaction().running()).isTrue();
             assertThatThrownBy(store::compact).isInstanceOf(CompactionRunningException.class);
             // Held while copying, before the pause: reads and writes go on.
-            store.set("during", Value.of(1L));
-            assertThat(store.get("during")).isEqualTo(Value.of(1L));
+            store.put("during", Value.of(1L), NONE);
+            assertThat(store.get("during").value()).isEqualTo(Value.of(1L));
             disk.releaseForces();
             t.join(10_000);
             assertThat(first.get()).isInstanceOf(CompactionResult.class);
-            assertThat(store.compactionStats().running()).isFalse();
-            assertThat(store.get("during")).isEqualTo(Value.of(1L));
+            assertThat(store.status().compaction().running()).isFalse();
+            assertThat(store.get("during").value()).isEqualTo(Value.of(1L));
         }
     }
 
     @Test
     void refusesWhenTheStoreIsReadOnlyAfterAFailure() throws IOException {
         try (WalKeyValueStore store = open(options())) {
-            store.set("a", Value.of(1L));
+            store.put("a", Value.of(1L), NONE);
             // A failed force makes the store read-only; a failed append cut back cleanly would not (WriteFailureTest).
             disk.failForces("Input/output error");
-            assertThatThrownBy(() -> store.set("b", Value.of(2L))).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.put("b", Value.of(2L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
             assertThatThrownBy(store::compact).isInstanceOf(StoreUnavailableException.class);
         }
     }
@@ -358,7 +360,7 @@ class CompactionTest {
             before = store.entries();
             CompactionResult r = store.compact();
             // Seed frames become version-2 frames, 16 bytes longer each: a small log may grow.
-            assertThat(r.bytesAfter()).isEqualTo(store.liveBytes()).isEqualTo(Files.size(log()));
+            assertThat(r.bytesAfter()).isEqualTo(store.status().liveBytes()).isEqualTo(Files.size(log()));
             assertThat(store.entries()).isEqualTo(before);
         }
         try (WalKeyValueStore reopened = open(options())) {
@@ -369,12 +371,17 @@ class CompactionTest {
     @Test
     void aLeftoverFromACrashedCompactionIsDeletedAtStart() throws IOException {
         try (WalKeyValueStore store = open(options())) {
-            store.set("a", Value.of(1L));
+            store.put("a", Value.of(1L), NONE);
         }
         Files.write(compacting(), new byte[] {1, 2, 3});
         try (WalKeyValueStore reopened = open(options())) {
-            assertThat(reopened.get("a")).isEqualTo(Value.of(1L));
+            assertThat(reopened.get("a").value()).isEqualTo(Value.of(1L));
         }
         assertThat(compacting()).doesNotExist();
+    }
+
+    /** The value of an entry read from the store, or {@code null} when the key had none. */
+    private static Value valueOf(Entry e) {
+        return e == null ? null : e.value();
     }
 }

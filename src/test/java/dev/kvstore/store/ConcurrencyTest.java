@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -46,17 +47,17 @@ class ConcurrencyTest {
                     for (int i = 0; i < opsPerThread; i++) {
                         String shared = "shared-" + rnd.nextInt(8);
                         if (rnd.nextInt(4) == 0) {
-                            if (store.delete(shared) == WriteOutcome.DELETED) {
+                            if (store.delete(shared, NONE).outcome() == WriteOutcome.DELETED) {
                                 deletes.incrementAndGet();
                             }
-                        } else if (store.set(shared, Value.of(id * 1_000_000L + i)) == WriteOutcome.CREATED) {
+                        } else if (store.put(shared, Value.of(id * 1_000_000L + i), NONE).outcome() == WriteOutcome.CREATED) {
                             creates.incrementAndGet();
                         }
                         String mine = "own-" + id + "-" + rnd.nextInt(20);
                         Value v = rnd.nextBoolean() ? Value.of(rnd.nextDouble()) : Value.of("t" + id + "i" + i);
-                        store.set(mine, v);
+                        store.put(mine, v, NONE);
                         own.put(mine, v);
-                        assertThat(store.get(mine)).isEqualTo(v);
+                        assertThat(store.get(mine).value()).isEqualTo(v);
                     }
                 }));
             }
@@ -73,7 +74,7 @@ class ConcurrencyTest {
 
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
             assertThat(store.entries()).isEqualTo(beforeClose);
-            assertThat(store.lastRecovery().bytesCut()).isZero();
+            assertThat(store.status().lastRecovery().bytesCut()).isZero();
         }
     }
 }

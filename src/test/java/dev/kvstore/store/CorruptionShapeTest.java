@@ -199,7 +199,7 @@ class CorruptionShapeTest {
                     assertThat(e.getMessage()).contains("kv.limits.max-value-size");
                 });
         try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
-            assertThat(store.get("big")).isEqualTo(Value.of("x".repeat(5000)));
+            assertThat(store.get("big").value()).isEqualTo(Value.of("x".repeat(5000)));
         }
     }
 
@@ -240,8 +240,8 @@ class CorruptionShapeTest {
                     .containsExactly(StoreOptions.LOG_FILE_NAME, StoreOptions.LOG_FILE_NAME + ".lock");
         }
         LogInspector.Report r = new LogInspector(LogStorage.files(), FORMAT).verify(file);
-        assertThat(r.kind()).isEqualTo(LogInspector.Kind.DAMAGE);
-        assertThat(r.reason()).isEqualTo(LogCorruptedException.Reason.UNREADABLE);
+        assertThat(r.diagnosis().kind()).isEqualTo(Diagnosis.Kind.DAMAGE);
+        assertThat(r.diagnosis().reason()).isEqualTo(LogCorruptedException.Reason.UNREADABLE);
     }
 
     @Test
@@ -261,9 +261,9 @@ class CorruptionShapeTest {
         Path file = install(concat(BASIC, tail));
 
         try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
-            RecoveryReport r = store.lastRecovery();
-            assertThat(r.cut()).isEqualTo(RecoveryReport.Cut.TORN_TAIL);
-            assertThat(r.cutReason()).isEqualTo(expectedDefect);
+            RecoveryReport r = store.status().lastRecovery();
+            assertThat(r.diagnosis().kind()).isEqualTo(Diagnosis.Kind.TORN_TAIL);
+            assertThat(r.diagnosis().defect()).isEqualTo(expectedDefect);
             assertThat(r.validBytes()).isEqualTo(BASIC.length);
             assertThat(r.bytesCut()).isEqualTo(tail.length);
             assertThat(Files.readAllBytes(r.setAside())).isEqualTo(tail);
@@ -278,9 +278,9 @@ class CorruptionShapeTest {
         Path file = install(concat(BASIC, tail));
 
         try (WalKeyValueStore store = open(StoreOptions.defaults(dir))) {
-            RecoveryReport r = store.lastRecovery();
-            assertThat(r.cut()).isEqualTo(RecoveryReport.Cut.LOST_WRITE);
-            assertThat(r.cutReason()).isEqualTo(expectedDefect);
+            RecoveryReport r = store.status().lastRecovery();
+            assertThat(r.diagnosis().kind()).isEqualTo(Diagnosis.Kind.LOST_WRITE);
+            assertThat(r.diagnosis().defect()).isEqualTo(expectedDefect);
             assertThat(r.validBytes()).isEqualTo(BASIC.length);
             assertThat(Files.readAllBytes(r.setAside())).isEqualTo(tail);
             assertThat(store.entries()).isEqualTo(GoldenLogs.state("basic.log"));

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -44,7 +45,7 @@ class CrashSimulationTest {
     /** Small limits, so that a group of 4 KiB or 16 KiB is what bounds one write call. */
     private static final StoreOptions BASE = StoreOptions.defaults(DIR).withLimits(64, 2 * SimulatedDisk.PAGE)
             .withBatchLimits(StoreOptions.DEFAULT_MAX_BATCH_OPERATIONS, SimulatedDisk.PAGE);
-    private static final int[] GROUP_BYTES = {4096, 16384, LogWriter.GROUP_BYTES};
+    private static final int[] GROUP_BYTES = {4096, 16384, GroupCommitWriter.GROUP_BYTES};
 
     @Test
     void powerCutsAtRandomPointsNeverLoseAcknowledgedWrites() throws Exception {
@@ -152,12 +153,12 @@ class CrashSimulationTest {
             try (WalKeyValueStore recovered = WalKeyValueStore.open(options, after, Clock.systemUTC(), groupBytes)) {
                 byte[] log = after.contents(LOG);
                 check(recovered, log == null ? new byte[0] : log, written, forced, histories);
-                recovered.set("after-crash", Value.of(1L));
+                recovered.put("after-crash", Value.of(1L), NONE);
             }
             SimulatedDisk clean = after.reboot(rnd.nextLong());
             try (WalKeyValueStore again = WalKeyValueStore.open(options, clean, Clock.systemUTC(), groupBytes)) {
-                assertThat(again.get("after-crash")).isEqualTo(Value.of(1L));
-                assertThat(again.lastRecovery().bytesCut()).isZero();
+                assertThat(again.get("after-crash").value()).isEqualTo(Value.of(1L));
+                assertThat(again.status().lastRecovery().bytesCut()).isZero();
             }
             return mode + (pages ? "/pages" : "/writes") + (writers > 1 ? "/concurrent" : "/single")
                     + (compacts() ? "/compaction" : "") + (faultAt >= 0 ? "/fault" : "")
@@ -188,7 +189,7 @@ class CrashSimulationTest {
                         String key = "w" + id + "/k" + r.nextInt(5);
                         Value value = r.nextInt(5) == 0 ? null : randomValue(r);
                         try {
-                            WriteResult result = value == null ? store.remove(key, Precondition.NONE)
+                            WriteResult result = value == null ? store.delete(key, Precondition.NONE)
                                     : store.put(key, value, Precondition.NONE);
                             history.add(new Op(key, value, true));
                             maxAcknowledgedRevision.accumulateAndGet(result.revision(), Math::max);
@@ -228,7 +229,7 @@ class CrashSimulationTest {
             String y = "w" + id + "/pair-y";
             Value value = r.nextInt(4) == 0 ? null : Value.of(id * 1_000_000L + i);
             Precondition onX = r.nextBoolean() ? Precondition.NONE : Precondition.ifRevision(
-                    store.entry(x) == null ? 1 : store.entry(x).revision());
+                    store.get(x) == null ? 1 : store.get(x).revision());
             List<BatchOperation> ops = value == null
                     ? List.of(BatchOperation.delete(x, null), BatchOperation.delete(y, null))
                     : List.of(BatchOperation.set(x, value, onX), BatchOperation.set(y, value, null));
@@ -288,7 +289,7 @@ class CrashSimulationTest {
             checkPairsWhole(recovered.entries());
             for (int w = 0; w < writers; w++) {
                 for (String k : new String[] {"/pair-x", "/pair-y", "/k0", "/k1", "/k2", "/k3", "/k4"}) {
-                    Entry e = recovered.entry("w" + w + k);
+                    Entry e = recovered.get("w" + w + k);
                     if (e != null) {
                         assertThat(e.revision()).as("revision of w%d%s", w, k).isBetween(e.createRevision(),
                                 recovered.revision());
@@ -360,7 +361,7 @@ class CrashSimulationTest {
                         allowed.add(history.get(i).value());
                     }
                 }
-                assertThat(allowed).as("value of %s after the crash", key).contains(recovered.get(key));
+                assertThat(allowed).as("value of %s after the crash", key).contains(valueOf(recovered.get(key)));
             });
         }
 
@@ -375,5 +376,10 @@ class CrashSimulationTest {
                 // the final force meets the cut power
             }
         }
+    }
+
+    /** The value of an entry read from the store, or {@code null} when the key had none. */
+    private static Value valueOf(Entry e) {
+        return e == null ? null : e.value();
     }
 }

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,7 +24,7 @@ class DataDirectoryLockTest {
     @Test
     void aSecondStoreOnTheSameDirectoryIsRefusedWithTheDirectoryAndTheHolder() throws IOException {
         try (WalKeyValueStore first = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
-            first.set("k", Value.of(1L));
+            first.put("k", Value.of(1L), NONE);
             byte[] log = Files.readAllBytes(dir.resolve(StoreOptions.LOG_FILE_NAME));
 
             assertThatThrownBy(() -> WalKeyValueStore.open(StoreOptions.defaults(dir)))
@@ -35,8 +36,8 @@ class DataDirectoryLockTest {
                     });
             // The refused store read and changed nothing; the first one goes on.
             assertThat(Files.readAllBytes(dir.resolve(StoreOptions.LOG_FILE_NAME))).isEqualTo(log);
-            first.set("k2", Value.of(2L));
-            assertThat(first.get("k2")).isEqualTo(Value.of(2L));
+            first.put("k2", Value.of(2L), NONE);
+            assertThat(first.get("k2").value()).isEqualTo(Value.of(2L));
         }
         try (WalKeyValueStore again = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
             assertThat(again.size()).isEqualTo(2);
@@ -46,7 +47,7 @@ class DataDirectoryLockTest {
     @Test
     void theLockFileNamesItsHolder() throws IOException {
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
-            assertThat(Files.readString(WalKeyValueStore.lockPathFor(store.options().logFile())))
+            assertThat(Files.readString(DataDirectory.lockOf(store.status().log())))
                     .startsWith("pid " + ProcessHandle.current().pid() + " on host ").contains(", since ");
         }
     }
@@ -76,12 +77,12 @@ class DataDirectoryLockTest {
         assertThatThrownBy(() -> WalKeyValueStore.open(StoreOptions.defaults(dir)))
                 .isInstanceOf(LogCorruptedException.class);
         try (WalKeyValueStore repaired = WalKeyValueStore.open(StoreOptions.defaults(dir).withRepair(true))) {
-            assertThat(repaired.lastRecovery().repaired()).isTrue();
+            assertThat(repaired.status().lastRecovery().repaired()).isTrue();
         }
     }
 
     private static Snapshot fill(WalKeyValueStore store) throws IOException {
-        store.set("a", Value.of(1L));
+        store.put("a", Value.of(1L), NONE);
         return store.snapshot();
     }
 

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -34,12 +35,12 @@ class DirectoryDurabilityTest {
         SimulatedDisk disk = new SimulatedDisk(3, false).losingUnforcedNames();
         StoreOptions options = StoreOptions.defaults(DIR);
         WalKeyValueStore store = WalKeyValueStore.open(options, disk, Clock.systemUTC());
-        store.set("k", Value.of("acknowledged"));
+        store.put("k", Value.of("acknowledged"), NONE);
         disk.cutPower();
         closeAfterPowerCut(store);
 
         try (WalKeyValueStore recovered = WalKeyValueStore.open(options, disk.reboot(4), Clock.systemUTC())) {
-            assertThat(recovered.get("k")).isEqualTo(Value.of("acknowledged"));
+            assertThat(recovered.get("k").value()).isEqualTo(Value.of("acknowledged"));
         }
     }
 
@@ -51,11 +52,11 @@ class DirectoryDurabilityTest {
         // A forced mark is already there, so nothing after recovery forces the directory by the way.
         ForcedMark mark;
         try (LogChannel log = disk.openReadOnly(LOG)) {
-            mark = ForcedMark.of(log, 577, SyncMode.ALWAYS, LogWriter.GROUP_BYTES);
+            mark = ForcedMark.of(log, 577, SyncMode.ALWAYS, GroupCommitWriter.GROUP_BYTES);
         }
-        disk.install(DIR.resolve(StoreOptions.LOG_FILE_NAME + ForcedMark.SUFFIX), mark.encode());
+        disk.install(DIR.resolve(StoreOptions.LOG_FILE_NAME + DataDirectory.MARK_SUFFIX), mark.encode());
         WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(DIR), disk, Clock.systemUTC());
-        String aside = store.lastRecovery().setAside().getFileName().toString();
+        String aside = store.status().lastRecovery().setAside().getFileName().toString();
         disk.cutPower();
         closeAfterPowerCut(store);
 

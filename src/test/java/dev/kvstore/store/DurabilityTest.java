@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -62,7 +63,7 @@ class DurabilityTest {
         /** Waits until the caller is parked on its pending write, waiting for the writer to answer it. */
         void awaitWaitingForItsWrite() throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!(LockSupport.getBlocker(thread) instanceof LogWriter.Pending)) {
+            while (!(LockSupport.getBlocker(thread) instanceof GroupCommitWriter.Pending)) {
                 assertThat(result).as("the caller was answered instead of waiting").isNotDone();
                 assertThat(System.nanoTime() - deadline).as("the caller never waited for its write").isNegative();
                 Thread.onSpinWait();
@@ -74,7 +75,7 @@ class DurabilityTest {
     void aPutIsNotAcknowledgedNorVisibleBeforeTheForceReturns() throws Exception {
         try (WalKeyValueStore store = open(SyncMode.ALWAYS)) {
             disk.holdForces();
-            Caller<WriteOutcome> put = new Caller<>(() -> store.set("k", Value.of("v")));
+            Caller<WriteOutcome> put = new Caller<>(() -> store.put("k", Value.of("v"), NONE).outcome());
 
             assertThat(disk.forceEntered.await(5, TimeUnit.SECONDS)).as("the writer reached force").isTrue();
             put.awaitWaitingForItsWrite();
@@ -83,21 +84,21 @@ class DurabilityTest {
 
             disk.releaseForces();
             assertThat(put.result.get(5, TimeUnit.SECONDS)).isEqualTo(WriteOutcome.CREATED);
-            assertThat(store.get("k")).isEqualTo(Value.of("v"));
+            assertThat(store.get("k").value()).isEqualTo(Value.of("v"));
         }
     }
 
     @Test
     void aDeleteIsNotAcknowledgedBeforeTheForceReturns() throws Exception {
         try (WalKeyValueStore store = open(SyncMode.ALWAYS)) {
-            store.set("k", Value.of(1L));
+            store.put("k", Value.of(1L), NONE);
             disk.holdForces();
-            Caller<WriteOutcome> delete = new Caller<>(() -> store.delete("k"));
+            Caller<WriteOutcome> delete = new Caller<>(() -> store.delete("k", NONE).outcome());
 
             assertThat(disk.forceEntered.await(5, TimeUnit.SECONDS)).isTrue();
             delete.awaitWaitingForItsWrite();
             assertThat(delete.result).isNotDone();
-            assertThat(store.get("k")).isEqualTo(Value.of(1L));
+            assertThat(store.get("k").value()).isEqualTo(Value.of(1L));
 
             disk.releaseForces();
             assertThat(delete.result.get(5, TimeUnit.SECONDS)).isEqualTo(WriteOutcome.DELETED);
@@ -109,14 +110,14 @@ class DurabilityTest {
     void writersThatQueueDuringAForceShareTheNextOne() throws Exception {
         try (WalKeyValueStore store = open(SyncMode.ALWAYS)) {
             disk.holdForces();
-            Caller<WriteOutcome> first = new Caller<>(() -> store.set("first", Value.of(0L)));
+            Caller<WriteOutcome> first = new Caller<>(() -> store.put("first", Value.of(0L), NONE).outcome());
             assertThat(disk.forceEntered.await(5, TimeUnit.SECONDS)).isTrue();
             int forcesBefore = disk.forces.get();
 
             List<Caller<WriteOutcome>> queued = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 long n = i;
-                queued.add(new Caller<>(() -> store.set("k" + n, Value.of(n))));
+                queued.add(new Caller<>(() -> store.put("k" + n, Value.of(n), NONE).outcome()));
             }
             for (Caller<WriteOutcome> c : queued) {
                 c.awaitWaitingForItsWrite();
@@ -138,7 +139,7 @@ class DurabilityTest {
     void intervalModeAcknowledgesBeforeForcingAndForcesWithinTheInterval() throws Exception {
         try (WalKeyValueStore store = open(SyncMode.INTERVAL)) {
             disk.holdForces();
-            Caller<WriteOutcome> put = new Caller<>(() -> store.set("k", Value.of(2.5)));
+            Caller<WriteOutcome> put = new Caller<>(() -> store.put("k", Value.of(2.5), NONE).outcome());
 
             assertThat(put.result.get(5, TimeUnit.SECONDS)).isEqualTo(WriteOutcome.CREATED);
             assertThat(disk.forceEntered.await(5, TimeUnit.SECONDS)).as("the periodic force came").isTrue();
@@ -152,7 +153,7 @@ class DurabilityTest {
         int atOpen = disk.forces.get();
         long markAtOpen = store.status().markedBytes();
         for (int i = 0; i < 20; i++) {
-            store.set("k" + i, Value.of((long) i));
+            store.put("k" + i, Value.of((long) i), NONE);
         }
         // Every write above was acknowledged without a force, so the forced mark did not move either.
         assertThat(disk.forces.get()).isEqualTo(atOpen);

@@ -1,5 +1,7 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
+
 import dev.kvstore.bench.BenchFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,7 +45,7 @@ import org.openjdk.jmh.runner.IterationType;
  *   <li>{@code codec*}: encode a version-2 SET frame ({@link Frame#encodeV2} + {@link Frame#stamp}), with and without
  *       the UTF-8 encoding of key and value the store does first; check and decode one ({@link Frame#checkLength},
  *       {@link Frame#checkBody}, {@link Frame#decode}). 16-byte key, 16-byte string value.</li>
- *   <li>{@code append*}: {@link WalKeyValueStore#set} of a key drawn at random from 1,000,000 16-byte keys, 16-byte
+ *   <li>{@code append*}: {@link WalKeyValueStore#put} of a key drawn at random from 1,000,000 16-byte keys, 16-byte
  *       string value, compaction off, under {@code sync=none} (never forced) and {@code sync=always} (one
  *       {@code force} per group commit), from 1 and from 8 threads. The writes per group (and so per force) are
  *       counted through {@link StoreObserver#onBatch} and printed after each iteration as {@code [append ...]}.</li>
@@ -51,7 +53,7 @@ import org.openjdk.jmh.runner.IterationType;
  *       {@code replay} is {@link WalKeyValueStore#open} + {@code close} of it and of its compacted form (68 MB); the
  *       others take it apart: {@code replayRead} only reads the file through a 1 MiB buffer as the scanner does,
  *       {@code replayScan} also checks and decodes every frame ({@link LogScanner}), {@code replayApply} also feeds
- *       the records to the consumer {@code open} gives recovery ({@code WalKeyValueStore.Replay}), without the rest
+ *       the records to the consumer {@code open} gives recovery ({@code KeyIndex.Builder}), without the rest
  *       of {@code open}. MB/s (10^6 bytes) is
  *       printed at the end of each trial as {@code [replay ...]}.</li>
  * </ul>
@@ -283,7 +285,7 @@ public class EngineBenchmark {
     }
 
     private static Object set(AppendStore s, KeyPicker k) {
-        return s.store.set(s.keys[k.random.nextInt(KEYS)], s.value);
+        return s.store.put(s.keys[k.random.nextInt(KEYS)], s.value, NONE).outcome();
     }
 
     @Benchmark
@@ -327,9 +329,9 @@ public class EngineBenchmark {
             writeReplayLog(full.resolve(StoreOptions.LOG_FILE_NAME));
             long written = System.nanoTime() - t0;
             try (WalKeyValueStore store = WalKeyValueStore.open(options(full, SyncMode.NONE))) {
-                if (store.size() != KEYS || store.lastRecovery().framesReplayed() != REPLAY_FRAMES) {
+                if (store.size() != KEYS || store.status().lastRecovery().framesReplayed() != REPLAY_FRAMES) {
                     throw new IllegalStateException("the replay log holds " + store.size() + " keys in "
-                            + store.lastRecovery().framesReplayed() + " frames");
+                            + store.status().lastRecovery().framesReplayed() + " frames");
                 }
             }
             Files.createDirectories(small);
@@ -490,7 +492,7 @@ public class EngineBenchmark {
         long recovery;
         try (WalKeyValueStore store = WalKeyValueStore.open(options(s.dir, SyncMode.ALWAYS))) {
             size = store.size();
-            recovery = store.lastRecovery().duration().toNanos();
+            recovery = store.status().lastRecovery().duration().toNanos();
         }
         s.record(System.nanoTime() - t0);
         if (s.measuring) {
@@ -551,7 +553,7 @@ public class EngineBenchmark {
     }
 
     /**
-     * The scan feeding {@code WalKeyValueStore.Replay}, the consumer {@code open} hands to recovery, which builds the
+     * The scan feeding {@code KeyIndex.Builder}, the consumer {@code open} hands to recovery, which builds the
      * index state from the records; without the rest of {@code open} (whatever that does with the replayed state
      * afterwards, the force, the forced mark, the writer's threads, and the close).
      */
@@ -563,14 +565,14 @@ public class EngineBenchmark {
     @Fork(1)
     public Object replayApply(FullLog s) throws IOException {
         long t0 = System.nanoTime();
-        WalKeyValueStore.Replay replay = new WalKeyValueStore.Replay();
+        KeyIndex.Builder replay = new KeyIndex.Builder();
         LogScanner.Result r;
         try (LogChannel ch = LogStorage.files().open(s.file, false)) {
             r = new LogScanner(ch, s.format, ch.size()).scan((offset, length, record) -> replay.accept(record));
         }
         s.record(System.nanoTime() - t0);
-        if (!r.clean() || replay.revision != REPLAY_FRAMES) {
-            throw new IllegalStateException("replayed up to revision " + replay.revision + ", scan " + r);
+        if (!r.clean() || replay.revision() != REPLAY_FRAMES) {
+            throw new IllegalStateException("replayed up to revision " + replay.revision() + ", scan " + r);
         }
         return replay;
     }

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -66,17 +67,17 @@ class FailStopWriterTest {
         FaultInjectingStorage disk = new FaultInjectingStorage();
         WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir).withObserver(observer), disk,
                 Clock.systemUTC());
-        store.set("before", Value.of(1L));
+        store.put("before", Value.of(1L), NONE);
 
         // Writers queue up behind a held force, so that the failing group and the ones after it have callers waiting.
         disk.holdForces();
-        CompletableFuture<WriteOutcome> first = call(() -> store.set("first", Value.of(1L)));
+        CompletableFuture<WriteOutcome> first = call(() -> store.put("first", Value.of(1L), NONE).outcome());
         assertThat(disk.forceEntered.await(5, TimeUnit.SECONDS)).isTrue();
         observer.onBatch = new OutOfMemoryError("injected: unable to create native thread");
         List<CompletableFuture<WriteOutcome>> waiting = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             long n = i;
-            waiting.add(call(() -> store.set("waiting" + n, Value.of(n))));
+            waiting.add(call(() -> store.put("waiting" + n, Value.of(n), NONE).outcome()));
         }
         disk.releaseForces();
 
@@ -90,14 +91,14 @@ class FailStopWriterTest {
             assertThat(store.get("waiting" + i)).as("applied though never forced").isNull();
         }
         observer.onBatch = null;
-        assertThatThrownBy(() -> store.set("later", Value.of(2L))).isInstanceOf(StoreUnavailableException.class);
-        assertThat(store.get("before")).as("reads go on").isEqualTo(Value.of(1L));
+        assertThatThrownBy(() -> store.put("later", Value.of(2L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
+        assertThat(store.get("before").value()).as("reads go on").isEqualTo(Value.of(1L));
         store.close();
 
         try (WalKeyValueStore reopened = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
-            assertThat(reopened.get("before")).isEqualTo(Value.of(1L));
-            assertThat(reopened.get("first")).isEqualTo(Value.of(1L));
-            reopened.set("after-restart", Value.of(3L));
+            assertThat(reopened.get("before").value()).isEqualTo(Value.of(1L));
+            assertThat(reopened.get("first").value()).isEqualTo(Value.of(1L));
+            reopened.put("after-restart", Value.of(3L), NONE);
         }
     }
 
@@ -105,17 +106,17 @@ class FailStopWriterTest {
     void anErrorInTheObserverAfterTheForceFailsTheStoreToo() throws Exception {
         Throwing observer = new Throwing();
         WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir).withObserver(observer));
-        store.set("before", Value.of(1L));
+        store.put("before", Value.of(1L), NONE);
         observer.onForce = new StackOverflowError("injected");
 
-        assertUnavailable(call(() -> store.set("k", Value.of(2L))), "StackOverflowError");
+        assertUnavailable(call(() -> store.put("k", Value.of(2L), NONE).outcome()), "StackOverflowError");
         assertThat(store.get("k")).isNull();
         assertThat(store.status().writable()).isFalse();
         observer.onForce = null;
-        assertThatThrownBy(() -> store.set("later", Value.of(3L))).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.put("later", Value.of(3L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
         store.close();
         try (WalKeyValueStore reopened = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
-            assertThat(reopened.get("before")).isEqualTo(Value.of(1L));
+            assertThat(reopened.get("before").value()).isEqualTo(Value.of(1L));
         }
     }
 
@@ -127,7 +128,7 @@ class FailStopWriterTest {
                 disk, Clock.systemUTC())) {
             disk.holdForces();
             long t0 = System.nanoTime();
-            CompletableFuture<WriteOutcome> put = call(() -> store.set("k", Value.of("v")));
+            CompletableFuture<WriteOutcome> put = call(() -> store.put("k", Value.of("v"), NONE).outcome());
             assertUnavailable(put, "not acknowledged within 300 ms");
             long waitedMs = (System.nanoTime() - t0) / 1_000_000;
             assertThat(waitedMs).isGreaterThanOrEqualTo(timeout.toMillis()).isLessThan(BOUND_SECONDS * 1000);
@@ -135,10 +136,10 @@ class FailStopWriterTest {
 
             // The outcome was unknown, not a refusal: once the disk answers, the write is made and applied.
             disk.releaseForces();
-            awaitTrue(() -> Value.of("v").equals(store.get("k")), "the write applied once the disk answered");
+            awaitTrue(() -> Value.of("v").equals(valueOf(store.get("k"))), "the write applied once the disk answered");
             awaitTrue(() -> !store.status().stalled(), "no longer stalled");
             assertThat(store.status().writable()).isTrue();
-            assertThat(store.set("k2", Value.of(1L))).isEqualTo(WriteOutcome.CREATED);
+            assertThat(store.put("k2", Value.of(1L), NONE).outcome()).isEqualTo(WriteOutcome.CREATED);
         }
     }
 
@@ -161,5 +162,10 @@ class FailStopWriterTest {
             assertThat(System.nanoTime() - deadline).as(what).isNegative();
             Thread.sleep(1);
         }
+    }
+
+    /** The value of an entry read from the store, or {@code null} when the key had none. */
+    private static Value valueOf(Entry e) {
+        return e == null ? null : e.value();
     }
 }

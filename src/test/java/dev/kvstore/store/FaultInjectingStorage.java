@@ -92,11 +92,11 @@ public final class FaultInjectingStorage implements LogStorage {
     public LogChannel open(Path file, boolean create) throws IOException {
         LogChannel ch = real.open(file, create);
         String name = file.getFileName().toString();
-        if (name.endsWith(ForcedMark.SUFFIX)) {
+        if (name.endsWith(DataDirectory.MARK_SUFFIX)) {
             return new MarkChannel(ch);
         }
-        return name.equals(StoreOptions.LOG_FILE_NAME) || name.equals(Compactor.COMPACTING_FILE_NAME)
-                ? new Channel(ch, name.equals(Compactor.COMPACTING_FILE_NAME)) : ch;
+        return name.equals(StoreOptions.LOG_FILE_NAME) || name.equals((StoreOptions.LOG_FILE_NAME + DataDirectory.COMPACTING_SUFFIX))
+                ? new Channel(ch, name.equals((StoreOptions.LOG_FILE_NAME + DataDirectory.COMPACTING_SUFFIX))) : ch;
     }
 
     @Override

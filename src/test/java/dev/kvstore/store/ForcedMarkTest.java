@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,22 +40,22 @@ class ForcedMarkTest {
     }
 
     private Path markPath() {
-        return ForcedMark.pathFor(log());
+        return DataDirectory.markOf(log());
     }
 
     @Test
     void theMarkFollowsEveryForceAndRecordsTheModeAndTheLargestWriteCall() throws Exception {
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
             for (int i = 0; i < 50; i++) {
-                store.set("k" + i, Value.of((long) i));
+                store.put("k" + i, Value.of((long) i), NONE);
                 long written = store.status().logBytes();
                 awaitTrue(() -> store.status().markedBytes() == written, "the mark caught up with the force");
-                ForcedMark mark = ForcedMark.readFor(LogStorage.files(), log());
+                ForcedMark mark = new DataDirectory(LogStorage.files(), log()).readMark();
                 assertThat(mark.forced()).isEqualTo(written);
             }
-            ForcedMark mark = ForcedMark.readFor(LogStorage.files(), log());
+            ForcedMark mark = new DataDirectory(LogStorage.files(), log()).readMark();
             assertThat(mark.sync()).isEqualTo(SyncMode.ALWAYS);
-            assertThat(mark.maxWrite()).isEqualTo(LogWriter.GROUP_BYTES);
+            assertThat(mark.maxWrite()).isEqualTo(GroupCommitWriter.GROUP_BYTES);
         }
     }
 
@@ -62,7 +63,7 @@ class ForcedMarkTest {
     void damageJustPastALaggingMarkWithMoreThanOneGroupOfSoundFramesAfterItIsRefused() throws IOException {
         long lagging = writeThenKeepALaggingMark(SyncMode.ALWAYS);
         byte[] log = Files.readAllBytes(log());
-        assertThat(log.length - lagging).as("sound frames after the mark").isGreaterThan(2L * LogWriter.GROUP_BYTES);
+        assertThat(log.length - lagging).as("sound frames after the mark").isGreaterThan(2L * GroupCommitWriter.GROUP_BYTES);
         log[(int) lagging + Frame.KEY_OFFSET_V2] ^= 0x04; // a flipped bit in the key of the first frame past the mark
         Files.write(log(), log);
 
@@ -110,12 +111,12 @@ class ForcedMarkTest {
         // The same bytes beside a mark that says interval: everything past the mark may have been unforced.
         try (LogChannel ch = LogStorage.files().openReadOnly(log());
              LogChannel markFile = LogStorage.files().open(markPath(), false)) {
-            ForcedMark.of(ch, lagging, SyncMode.INTERVAL, LogWriter.GROUP_BYTES).write(markFile);
+            ForcedMark.of(ch, lagging, SyncMode.INTERVAL, GroupCommitWriter.GROUP_BYTES).write(markFile);
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
-            assertThat(store.lastRecovery().cut()).isEqualTo(RecoveryReport.Cut.LOST_WRITE);
-            assertThat(store.lastRecovery().markSync()).isEqualTo(SyncMode.INTERVAL);
-            assertThat(store.lastRecovery().validBytes()).isGreaterThanOrEqualTo(lagging).isLessThan(sector);
+            assertThat(store.status().lastRecovery().diagnosis().kind()).isEqualTo(Diagnosis.Kind.LOST_WRITE);
+            assertThat(store.status().lastRecovery().diagnosis().sync()).isEqualTo(SyncMode.INTERVAL);
+            assertThat(store.status().lastRecovery().validBytes()).isGreaterThanOrEqualTo(lagging).isLessThan(sector);
         }
     }
 
@@ -124,7 +125,7 @@ class ForcedMarkTest {
         Map<String, Value> all;
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
             for (int i = 0; i < 100; i++) {
-                store.set("k" + i, Value.of((long) i));
+                store.put("k" + i, Value.of((long) i), NONE);
             }
             all = store.entries();
         }
@@ -139,17 +140,17 @@ class ForcedMarkTest {
                     assertThat(e.getMessage()).contains("forced data is missing", "first " + whole.length + " bytes");
                 });
         assertThat(Files.readAllBytes(log())).isEqualTo(shorter);
-        assertThat(new LogInspector(LogStorage.files(), options().format()).verify(log()).reason())
+        assertThat(new LogInspector(LogStorage.files(), options().format()).verify(log()).diagnosis().reason())
                 .isEqualTo(LogCorruptedException.Reason.FORCED_DATA_MISSING);
 
         try (WalKeyValueStore store = WalKeyValueStore.open(options().withRepair(true))) {
-            assertThat(store.lastRecovery().mark()).isEqualTo(RecoveryReport.Mark.PAST_END);
-            assertThat(store.lastRecovery().repaired()).isTrue();
-            assertThat(Files.readAllBytes(store.lastRecovery().setAside())).isEqualTo(shorter);
+            assertThat(store.status().lastRecovery().diagnosis().mark()).isEqualTo(Diagnosis.Mark.PAST_END);
+            assertThat(store.status().lastRecovery().repaired()).isTrue();
+            assertThat(Files.readAllBytes(store.status().lastRecovery().setAside())).isEqualTo(shorter);
             assertThat(store.size()).isEqualTo(all.size() - 10);
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
-            assertThat(store.lastRecovery().mark()).isEqualTo(RecoveryReport.Mark.MATCHED);
+            assertThat(store.status().lastRecovery().diagnosis().mark()).isEqualTo(Diagnosis.Mark.MATCHED);
             assertThat(store.size()).isEqualTo(all.size() - 10);
         }
     }
@@ -157,7 +158,7 @@ class ForcedMarkTest {
     @Test
     void aMissingLogBesideAMarkOfForcedDataIsRefused() throws IOException {
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
-            store.set("k", Value.of(1L));
+            store.put("k", Value.of(1L), NONE);
         }
         Files.delete(log());
 
@@ -179,20 +180,20 @@ class ForcedMarkTest {
         try (WalKeyValueStore a = WalKeyValueStore.open(options());
              WalKeyValueStore b = WalKeyValueStore.open(StoreOptions.defaults(other))) {
             for (int i = 0; i < 100; i++) {
-                a.set("a" + i, Value.of((long) i));
+                a.put("a" + i, Value.of((long) i), NONE);
             }
-            b.set("b", Value.of("a longer value, so that the logs differ everywhere"));
+            b.put("b", Value.of("a longer value, so that the logs differ everywhere"), NONE);
         }
-        Files.copy(ForcedMark.pathFor(other.resolve(StoreOptions.LOG_FILE_NAME)), markPath(),
+        Files.copy(DataDirectory.markOf(other.resolve(StoreOptions.LOG_FILE_NAME)), markPath(),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
-            assertThat(store.lastRecovery().mark()).isEqualTo(RecoveryReport.Mark.OTHER_LOG);
-            assertThat(store.lastRecovery().markForced()).isEqualTo(-1);
+            assertThat(store.status().lastRecovery().diagnosis().mark()).isEqualTo(Diagnosis.Mark.OTHER_LOG);
+            assertThat(store.status().lastRecovery().diagnosis().forced()).isEqualTo(-1);
             assertThat(store.size()).isEqualTo(100);
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
-            assertThat(store.lastRecovery().mark()).as("rewritten for this log").isEqualTo(RecoveryReport.Mark.MATCHED);
+            assertThat(store.status().lastRecovery().diagnosis().mark()).as("rewritten for this log").isEqualTo(Diagnosis.Mark.MATCHED);
         }
     }
 
@@ -200,16 +201,16 @@ class ForcedMarkTest {
     void aFailedWriteOfTheMarkIsReportedAndTheMarkCatchesUpOnceItWorksAgain() throws Exception {
         FaultInjectingStorage disk = new FaultInjectingStorage();
         try (WalKeyValueStore store = WalKeyValueStore.open(options(), disk, Clock.systemUTC())) {
-            store.set("a", Value.of(1L));
+            store.put("a", Value.of(1L), NONE);
             disk.failMarkWrites = new IOException("Input/output error on the mark");
-            store.set("b", Value.of(2L));
+            store.put("b", Value.of(2L), NONE);
             awaitTrue(() -> store.status().markFailure() != null, "the failure was reported");
             assertThat(store.status().markFailure()).contains("Input/output error on the mark");
             assertThat(store.status().writable()).as("the log itself is fine").isTrue();
             assertThat(store.status().markedBytes()).isLessThan(store.status().logBytes());
 
             disk.failMarkWrites = null;
-            store.set("c", Value.of(3L));
+            store.put("c", Value.of(3L), NONE);
             awaitTrue(() -> store.status().markFailure() == null
                     && store.status().markedBytes() == store.status().logBytes(), "the mark caught up");
         }
@@ -222,18 +223,18 @@ class ForcedMarkTest {
     private long writeThenKeepALaggingMark(SyncMode mode) throws IOException {
         try (WalKeyValueStore store = WalKeyValueStore.open(options().withSync(mode, Duration.ofSeconds(1)))) {
             for (int i = 0; i < 20; i++) {
-                store.set("early" + i, Value.of((long) i));
+                store.put("early" + i, Value.of((long) i), NONE);
             }
         }
         byte[] lagging = Files.readAllBytes(markPath());
         String value = "x".repeat(8000);
         try (WalKeyValueStore store = WalKeyValueStore.open(options().withSync(mode, Duration.ofSeconds(1)))) {
             for (int i = 0; i < 400; i++) {
-                store.set("late" + i, Value.of(value));
+                store.put("late" + i, Value.of(value), NONE);
             }
         }
         Files.write(markPath(), lagging);
-        return ForcedMark.readFor(LogStorage.files(), log()).forced();
+        return new DataDirectory(LogStorage.files(), log()).readMark().forced();
     }
 
     /** The offset of the {@code n}th frame from the end of {@code log}. */

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,18 +53,18 @@ class GarbageTailTest {
         assertThat(Files.size(log)).isEqualTo(valid + TAIL);
 
         // Without the mark, a crash may have left any amount: the whole tail is searched, and no frame is in it.
-        Files.delete(ForcedMark.pathFor(log));
+        Files.delete(DataDirectory.markOf(log));
         t0 = System.nanoTime();
         LogInspector.Report verified = inspector.verify(log);
         long verifyMs = millisSince(t0);
-        assertThat(verified.kind()).isEqualTo(LogInspector.Kind.TORN_TAIL);
-        assertThat(verified.validBytes()).isEqualTo(valid);
+        assertThat(verified.diagnosis().kind()).isEqualTo(Diagnosis.Kind.TORN_TAIL);
+        assertThat(verified.diagnosis().validBytes()).isEqualTo(valid);
 
         t0 = System.nanoTime();
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
             long startMs = millisSince(t0);
-            assertThat(store.lastRecovery().cut()).isEqualTo(RecoveryReport.Cut.TORN_TAIL);
-            assertThat(store.lastRecovery().bytesCut()).isEqualTo(TAIL);
+            assertThat(store.status().lastRecovery().diagnosis().kind()).isEqualTo(Diagnosis.Kind.TORN_TAIL);
+            assertThat(store.status().lastRecovery().bytesCut()).isEqualTo(TAIL);
             assertThat(store.entries()).isEqualTo(state);
             System.out.printf("GarbageTailTest: 64 MiB of random bytes after %d bytes of frames: start refused it in"
                     + " %d ms under an always mark; without a mark verify decided in %d ms and start in %d ms"
@@ -89,7 +90,7 @@ class GarbageTailTest {
                     .putInt(0).putInt(totalLen - Frame.FIXED_TOTAL_LEN);
         }
         Files.write(log, b.array(), StandardOpenOption.APPEND);
-        Files.delete(ForcedMark.pathFor(log));
+        Files.delete(DataDirectory.markOf(log));
 
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> WalKeyValueStore.open(StoreOptions.defaults(dir)))
@@ -111,7 +112,7 @@ class GarbageTailTest {
     private static Map<String, Value> writeFrames(StoreOptions options) throws IOException {
         try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
             for (int i = 0; i < 1000; i++) {
-                store.set("k" + i, Value.of("value " + i));
+                store.put("k" + i, Value.of("value " + i), NONE);
             }
             return store.entries();
         }

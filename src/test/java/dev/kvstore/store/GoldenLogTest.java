@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,7 +47,7 @@ class GoldenLogTest {
 
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(tmp))) {
             assertThat(store.entries()).isEqualTo(GoldenLogs.state(name));
-            RecoveryReport report = store.lastRecovery();
+            RecoveryReport report = store.status().lastRecovery();
             assertThat(report.validBytes()).isEqualTo(validPrefix);
             assertThat(report.bytesCut()).isEqualTo(original.length - validPrefix);
             assertThat(Files.size(log)).isEqualTo(validPrefix);
@@ -57,14 +58,14 @@ class GoldenLogTest {
             } else {
                 assertThat(report.setAside()).isNull();
             }
-            store.set("after-recovery", Value.of(1L));
+            store.put("after-recovery", Value.of(1L), NONE);
         }
 
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(tmp))) {
             Map<String, Value> both = new HashMap<>(GoldenLogs.state(name));
             both.put("after-recovery", Value.of(1L));
             assertThat(store.entries()).isEqualTo(both);
-            assertThat(store.lastRecovery().bytesCut()).isZero();
+            assertThat(store.status().lastRecovery().bytesCut()).isZero();
             byte[] now = Files.readAllBytes(log);
             assertThat(Arrays.copyOf(now, (int) validPrefix)).isEqualTo(Arrays.copyOf(original, (int) validPrefix));
         }
@@ -89,7 +90,7 @@ class GoldenLogTest {
         assertThat(Files.readAllBytes(log)).isEqualTo(original);
         // Nothing but the log, and the lock file the refused start took before it read the log.
         try (Stream<Path> files = Files.list(tmp)) {
-            assertThat(files.filter(f -> !f.equals(WalKeyValueStore.lockPathFor(log))).toList())
+            assertThat(files.filter(f -> !f.equals(DataDirectory.lockOf(log))).toList())
                     .isEqualTo(List.of(log));
         }
     }

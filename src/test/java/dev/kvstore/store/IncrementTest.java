@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,26 +35,26 @@ class IncrementTest {
     @Test
     void integersTakeIntegerStepsAndFloatsTakeEither() throws IOException {
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(tmp))) {
-            store.set("i", Value.of(40L));
-            store.set("f", Value.of(1.5));
+            store.put("i", Value.of(40L), NONE);
+            store.put("f", Value.of(1.5), NONE);
             assertThat(inc(store, "i", Value.of(2L)).entry()).isEqualTo(new Entry(Value.of(42L), 3, 1));
             assertThat(inc(store, "i", Value.of(-50L)).entry().value()).isEqualTo(Value.of(-8L));
             assertThat(inc(store, "f", Value.of(2L)).entry().value()).isEqualTo(Value.of(3.5));
             assertThat(inc(store, "f", Value.of(-0.25)).entry().value()).isEqualTo(Value.of(3.25));
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(tmp))) {
-            assertThat(store.get("i")).isEqualTo(Value.of(-8L));
-            assertThat(store.get("f")).isEqualTo(Value.of(3.25));
+            assertThat(store.get("i").value()).isEqualTo(Value.of(-8L));
+            assertThat(store.get("f").value()).isEqualTo(Value.of(3.25));
         }
     }
 
     @Test
     void whatCannotBeAddedIsRefusedWithTheCurrentEntryAndNothingWritten() throws IOException {
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(tmp))) {
-            store.set("max", Value.of(Long.MAX_VALUE));
-            store.set("min", Value.of(Long.MIN_VALUE));
-            store.set("s", Value.of("7"));
-            store.set("big", Value.of(1e308));
+            store.put("max", Value.of(Long.MAX_VALUE), NONE);
+            store.put("min", Value.of(Long.MIN_VALUE), NONE);
+            store.put("s", Value.of("7"), NONE);
+            store.put("big", Value.of(1e308), NONE);
             long size = store.status().logBytes();
             assertThat(inc(store, "max", Value.of(1L))).isEqualTo(
                     new WriteResult(WriteOutcome.OVERFLOW, new Entry(Value.of(Long.MAX_VALUE), 1, 1), 0));
@@ -85,12 +86,12 @@ class IncrementTest {
             for (Thread t : threads) {
                 t.join();
             }
-            assertThat(store.get("counter")).isEqualTo(Value.of(16_000L));
+            assertThat(store.get("counter").value()).isEqualTo(Value.of(16_000L));
             assertThat(seen).as("each increment saw its own state").hasSize(16_000);
-            assertThat(store.entry("counter").revision()).isEqualTo(16_000);
+            assertThat(store.get("counter").revision()).isEqualTo(16_000);
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(tmp))) {
-            assertThat(store.get("counter")).isEqualTo(Value.of(16_000L));
+            assertThat(store.get("counter").value()).isEqualTo(Value.of(16_000L));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +48,7 @@ class ReadOnlySourceTest {
         Map<String, Value> state;
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(data))) {
             for (int i = 0; i < 200; i++) {
-                store.set("k" + i, Value.of("value " + i));
+                store.put("k" + i, Value.of("value " + i), NONE);
             }
             state = store.entries();
             try (Snapshot s = store.snapshot(); OutputStream out = Files.newOutputStream(backup)) {
@@ -55,7 +56,7 @@ class ReadOnlySourceTest {
             }
         }
         String how = makeUnwritable(ro, List.of(backup, data.resolve(StoreOptions.LOG_FILE_NAME),
-                ForcedMark.pathFor(data.resolve(StoreOptions.LOG_FILE_NAME))));
+                DataDirectory.markOf(data.resolve(StoreOptions.LOG_FILE_NAME))));
         System.out.println("ReadOnlySourceTest: files made unwritable by " + how);
         assertThatThrownBy(() -> FileChannel.open(backup, StandardOpenOption.WRITE).close())
                 .as("the backup is really unwritable").isInstanceOf(IOException.class);
@@ -63,20 +64,20 @@ class ReadOnlySourceTest {
         Path target = dir.resolve("restored");
         try (WalKeyValueStore restored = WalKeyValueStore.open(StoreOptions.defaults(target)
                 .withRestoreFrom(backup))) {
-            assertThat(restored.restored()).isTrue();
+            assertThat(restored.status().lastRecovery().restored()).isTrue();
             assertThat(restored.entries()).isEqualTo(state);
-            restored.set("after", Value.of(1L));
+            restored.put("after", Value.of(1L), NONE);
         }
 
         LogInspector inspector = new LogInspector(LogStorage.files(), StoreOptions.defaults(data).format());
         LogInspector.Report report = inspector.verify(data.resolve(StoreOptions.LOG_FILE_NAME));
-        assertThat(report.kind()).isEqualTo(LogInspector.Kind.SOUND);
-        assertThat(report.mark()).as("the mark was read too").isEqualTo(RecoveryReport.Mark.MATCHED);
+        assertThat(report.diagnosis().kind()).isEqualTo(Diagnosis.Kind.SOUND);
+        assertThat(report.diagnosis().mark()).as("the mark was read too").isEqualTo(Diagnosis.Mark.MATCHED);
         assertThat(report.liveKeys()).isEqualTo(state.size());
         List<LogInspector.FrameInfo> frames = new ArrayList<>();
         inspector.dump(backup, frames::add);
         assertThat(frames).hasSizeGreaterThan(state.size());
-        assertThat(inspector.repair(backup, true).before().kind()).isEqualTo(LogInspector.Kind.SOUND);
+        assertThat(inspector.repair(backup, true).before().diagnosis().kind()).isEqualTo(Diagnosis.Kind.SOUND);
     }
 
     /** Makes {@code files} (all under {@code dir}) unwritable for this process; returns how. */

@@ -21,11 +21,11 @@ class RepairTest {
         Path log = GoldenLogs.install("mid-log-corruption.log", dir);
 
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir).withRepair(true))) {
-            RecoveryReport r = store.lastRecovery();
+            RecoveryReport r = store.status().lastRecovery();
             assertThat(r.repaired()).isTrue();
             assertThat(r.validBytes()).isEqualTo(75);
             assertThat(r.bytesCut()).isEqualTo(original.length - 75);
-            assertThat(r.cutReason()).isEqualTo(FrameDefect.BAD_CRC);
+            assertThat(r.diagnosis().defect()).isEqualTo(FrameDefect.BAD_CRC);
             assertThat(r.setAside().getFileName().toString()).startsWith("kvstore.log.corrupt-");
             assertThat(Files.readAllBytes(r.setAside())).isEqualTo(original);
             assertThat(Files.size(log)).isEqualTo(75);
@@ -34,7 +34,7 @@ class RepairTest {
         }
         // Once repaired, a normal start needs no repair.
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
-            assertThat(store.lastRecovery().bytesCut()).isZero();
+            assertThat(store.status().lastRecovery().bytesCut()).isZero();
             assertThat(store.size()).isEqualTo(2);
         }
     }

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -32,17 +33,17 @@ class RevisionTest {
             assertThat(store.revision()).isZero();
             assertThat(store.put("a", Value.of(1L), Precondition.NONE)).isEqualTo(
                     new WriteResult(WriteOutcome.CREATED, new Entry(Value.of(1L), 1, 1), 1));
-            store.set("b", Value.of("x"));
+            store.put("b", Value.of("x"), NONE);
             assertThat(store.put("a", Value.of(2L), Precondition.NONE).entry()).isEqualTo(new Entry(Value.of(2L), 3, 1));
-            assertThat(store.delete("missing")).isEqualTo(WriteOutcome.NOT_FOUND);
+            assertThat(store.delete("missing", NONE).outcome()).isEqualTo(WriteOutcome.NOT_FOUND);
             assertThat(store.put("a", Value.of(9L), Precondition.ifRevision(1)).outcome())
                     .isEqualTo(WriteOutcome.PRECONDITION_FAILED);
             assertThat(store.revision()).isEqualTo(3);
-            WriteResult deleted = store.remove("a", Precondition.NONE);
+            WriteResult deleted = store.delete("a", Precondition.NONE);
             assertThat(deleted).isEqualTo(new WriteResult(WriteOutcome.DELETED, new Entry(Value.of(2L), 3, 1), 4));
             // Created again: a new creation revision.
             assertThat(store.put("a", Value.of(5L), Precondition.NONE).entry()).isEqualTo(new Entry(Value.of(5L), 5, 5));
-            assertThat(store.entry("b")).isEqualTo(new Entry(Value.of("x"), 2, 2));
+            assertThat(store.get("b")).isEqualTo(new Entry(Value.of("x"), 2, 2));
         }
     }
 
@@ -53,13 +54,13 @@ class RevisionTest {
             try (WalKeyValueStore store = open()) {
                 // basic.log: 16 frames; "answer" set by frames 2 and 4, "pi" by 3 and 15, "tmp" set by 5, deleted by 6.
                 assertThat(store.revision()).isEqualTo(16);
-                assertThat(store.entry("greeting")).isEqualTo(new Entry(Value.of("Hello, World!"), 1, 1));
-                assertThat(store.entry("answer").revision()).isEqualTo(4);
-                assertThat(store.entry("answer").createRevision()).isEqualTo(2);
-                assertThat(store.entry("pi").revision()).isEqualTo(15);
-                assertThat(store.entry("pi").createRevision()).isEqualTo(3);
-                assertThat(store.entry("float-again").revision()).isEqualTo(16);
-                assertThat(store.entry("tmp")).isNull();
+                assertThat(store.get("greeting")).isEqualTo(new Entry(Value.of("Hello, World!"), 1, 1));
+                assertThat(store.get("answer").revision()).isEqualTo(4);
+                assertThat(store.get("answer").createRevision()).isEqualTo(2);
+                assertThat(store.get("pi").revision()).isEqualTo(15);
+                assertThat(store.get("pi").createRevision()).isEqualTo(3);
+                assertThat(store.get("float-again").revision()).isEqualTo(16);
+                assertThat(store.get("tmp")).isNull();
             }
         }
         try (WalKeyValueStore store = open()) {
@@ -70,8 +71,8 @@ class RevisionTest {
         try (WalKeyValueStore store = open()) {
             // Seed frames first, then version-2 frames: the same numbers again.
             assertThat(store.revision()).isEqualTo(18);
-            assertThat(store.entry("answer")).isEqualTo(new Entry(Value.of(43L), 18, 2));
-            assertThat(store.entry("pi").revision()).isEqualTo(15);
+            assertThat(store.get("answer")).isEqualTo(new Entry(Value.of(43L), 18, 2));
+            assertThat(store.get("pi").revision()).isEqualTo(15);
         }
     }
 
@@ -81,9 +82,9 @@ class RevisionTest {
         long revision;
         try (WalKeyValueStore store = open()) {
             for (int i = 0; i < 300; i++) {
-                store.set("k" + i % 37, Value.of((long) i));
+                store.put("k" + i % 37, Value.of((long) i), NONE);
                 if (i % 11 == 0) {
-                    store.delete("k" + i % 13);
+                    store.delete("k" + i % 13, NONE);
                 }
             }
             before = entries(store);
@@ -109,7 +110,7 @@ class RevisionTest {
             keys.add("k" + Integer.toHexString(i * 7919 % 1000) + (i % 3 == 0 ? "\uE000" : "\uD83D\uDE00"));
         }
         try (WalKeyValueStore store = open()) {
-            keys.forEach(k -> store.set(k, Value.of((long) k.length())));
+            keys.forEach(k -> store.put(k, Value.of((long) k.length()), NONE).outcome());
         }
         java.util.List<String> expected = new java.util.ArrayList<>(keys);
         expected.sort(KeyOrder.CODE_POINTS);
@@ -126,11 +127,11 @@ class RevisionTest {
     @Test
     void theCounterNeverGoesBackWhenTheKeyWithTheHighestRevisionIsGoneAndTheLogCompacted() throws IOException {
         try (WalKeyValueStore store = open()) {
-            store.set("a", Value.of(1L));
-            store.set("b", Value.of(2L));
-            store.set("c", Value.of(3L));
-            store.delete("c");
-            store.delete("b");
+            store.put("a", Value.of(1L), NONE);
+            store.put("b", Value.of(2L), NONE);
+            store.put("c", Value.of(3L), NONE);
+            store.delete("c", NONE);
+            store.delete("b", NONE);
             assertThat(store.revision()).isEqualTo(5);
             store.compact();
         }
@@ -140,7 +141,7 @@ class RevisionTest {
         assertThat(log).hasSize(Frame.OVERHEAD_V2 + Frame.OVERHEAD_V2 + 1 + 8);
         try (WalKeyValueStore store = open()) {
             assertThat(store.revision()).isEqualTo(5);
-            assertThat(store.entry("a")).isEqualTo(new Entry(Value.of(1L), 1, 1));
+            assertThat(store.get("a")).isEqualTo(new Entry(Value.of(1L), 1, 1));
             assertThat(store.put("b", Value.of(1L), Precondition.NONE).revision()).isEqualTo(6);
         }
     }
@@ -148,14 +149,14 @@ class RevisionTest {
     @Test
     void preconditionsAreCheckedAgainstTheCurrentEntryAndARefusalWritesNothing() throws IOException {
         try (WalKeyValueStore store = open()) {
-            store.set("k", Value.of("v1"));
+            store.put("k", Value.of("v1"), NONE);
             long size = store.status().logBytes();
             assertThat(store.put("k", Value.of("x"), Precondition.ifAbsent()).outcome())
                     .isEqualTo(WriteOutcome.PRECONDITION_FAILED);
             assertThat(store.put("k", Value.of("x"), Precondition.ifRevision(2)).entry())
                     .as("the refusal names the current entry").isEqualTo(new Entry(Value.of("v1"), 1, 1));
-            assertThat(store.remove("k", Precondition.ifRevision(7)).outcome()).isEqualTo(WriteOutcome.PRECONDITION_FAILED);
-            assertThat(store.remove("nothing", Precondition.ifExists()).outcome())
+            assertThat(store.delete("k", Precondition.ifRevision(7)).outcome()).isEqualTo(WriteOutcome.PRECONDITION_FAILED);
+            assertThat(store.delete("nothing", Precondition.ifExists()).outcome())
                     .isEqualTo(WriteOutcome.PRECONDITION_FAILED);
             assertThat(store.status().logBytes()).isEqualTo(size);
             assertThat(store.revision()).isEqualTo(1);
@@ -163,7 +164,7 @@ class RevisionTest {
             assertThat(store.put("k", Value.of("v2"), Precondition.ifRevision(1)).outcome())
                     .isEqualTo(WriteOutcome.REPLACED);
             assertThat(store.put("n", Value.of("v"), Precondition.ifAbsent()).outcome()).isEqualTo(WriteOutcome.CREATED);
-            assertThat(store.remove("k", Precondition.ifRevision(2)).outcome()).isEqualTo(WriteOutcome.DELETED);
+            assertThat(store.delete("k", Precondition.ifRevision(2)).outcome()).isEqualTo(WriteOutcome.DELETED);
         }
     }
 }

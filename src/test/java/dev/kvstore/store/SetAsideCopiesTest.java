@@ -33,7 +33,7 @@ class SetAsideCopiesTest {
 
         StoreOptions options = StoreOptions.defaults(dir).withKeptCopies(3, 10_000);
         try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
-            String madeNow = store.lastRecovery().setAside().getFileName().toString();
+            String madeNow = store.status().lastRecovery().setAside().getFileName().toString();
             SetAsideCopies copies = store.status().setAside();
             assertThat(copies.kept()).extracting(SetAsideCopies.Copy::name).containsExactly(madeNow,
                     LOG + ".torn-20250301T000000.000Z-1", LOG + ".corrupt-20250301T000000.000Z");
@@ -53,7 +53,7 @@ class SetAsideCopiesTest {
         String madeNow;
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir).withRepair(true)
                 .withKeptCopies(5, 1))) {
-            madeNow = store.lastRecovery().setAside().getFileName().toString();
+            madeNow = store.status().lastRecovery().setAside().getFileName().toString();
             assertThat(madeNow).startsWith(LOG + ".corrupt-");
             assertThat(store.status().setAside().kept()).extracting(SetAsideCopies.Copy::name)
                     .containsExactly(madeNow);

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -75,7 +76,7 @@ class SnapshotTest {
         long logBeforeRequest;
         try (WalKeyValueStore store = WalKeyValueStore.open(opts)) {
             for (int i = 0; i < 2000; i++) {
-                store.set("pre/" + i, Value.of("x".repeat(i % 300)));
+                store.put("pre/" + i, Value.of("x".repeat(i % 300)), NONE);
                 acknowledged.put("pre/" + i, Value.of("x".repeat(i % 300)));
             }
             List<Thread> writers = new ArrayList<>();
@@ -85,10 +86,10 @@ class SnapshotTest {
                     for (long i = 0; !stop.get(); i++) {
                         String key = "w" + id + "/" + (i % 40);
                         if (i % 7 == 0) {
-                            store.delete(key);
+                            store.delete(key, NONE);
                             acknowledged.remove(key);
                         } else {
-                            store.set(key, Value.of(i));
+                            store.put(key, Value.of(i), NONE);
                             acknowledged.put(key, Value.of(i));
                         }
                         writes.incrementAndGet();
@@ -149,9 +150,9 @@ class SnapshotTest {
         Map<String, Value> state;
         try (WalKeyValueStore store = WalKeyValueStore.open(options(dir.resolve("a")))) {
             for (int i = 0; i < 500; i++) {
-                store.set("k" + (i % 70), i % 3 == 0 ? Value.of("s" + i) : Value.of((double) i));
+                store.put("k" + (i % 70), i % 3 == 0 ? Value.of("s" + i) : Value.of((double) i), NONE);
                 if (i % 11 == 0) {
-                    store.delete("k" + (i % 70));
+                    store.delete("k" + (i % 70), NONE);
                 }
             }
             state = store.entries();
@@ -160,19 +161,19 @@ class SnapshotTest {
             }
         }
         LogInspector.Report report = new LogInspector((byte) 0xAA, 1024, 4 << 20, 16 << 20).verify(file);
-        assertThat(report.kind()).isEqualTo(LogInspector.Kind.SOUND);
+        assertThat(report.diagnosis().kind()).isEqualTo(Diagnosis.Kind.SOUND);
         assertThat(report.liveKeys()).isEqualTo(state.size());
 
         Path target = dir.resolve("b");
         try (WalKeyValueStore restored = WalKeyValueStore.open(options(target).withRestoreFrom(file))) {
-            assertThat(restored.restored()).isTrue();
+            assertThat(restored.status().lastRecovery().restored()).isTrue();
             assertThat(restored.entries()).isEqualTo(state);
-            restored.set("after-restore", Value.of(1L));
+            restored.put("after-restore", Value.of(1L), NONE);
         }
         // Started again with the option still set: the directory holds data now, so it is left alone.
         try (WalKeyValueStore again = WalKeyValueStore.open(options(target).withRestoreFrom(file))) {
-            assertThat(again.restored()).isFalse();
-            assertThat(again.get("after-restore")).isEqualTo(Value.of(1L));
+            assertThat(again.status().lastRecovery().restored()).isFalse();
+            assertThat(again.get("after-restore").value()).isEqualTo(Value.of(1L));
         }
 
         // Placed by hand as the log of an empty data directory, it starts as it is.
@@ -188,7 +189,7 @@ class SnapshotTest {
         Path file = dir.resolve("backup.log");
         try (WalKeyValueStore store = WalKeyValueStore.open(options(dir.resolve("a")))) {
             for (int i = 0; i < 50; i++) {
-                store.set("k" + i, Value.of("value " + i));
+                store.put("k" + i, Value.of("value " + i), NONE);
             }
             try (Snapshot s = store.snapshot()) {
                 byte[] whole = bytesOf(s);
@@ -202,24 +203,24 @@ class SnapshotTest {
                     assertThat(e.getMessage()).contains("not a whole snapshot", "nothing was restored");
                 });
         assertThat(target.resolve(StoreOptions.LOG_FILE_NAME)).doesNotExist();
-        assertThat(target.resolve(SnapshotRestore.RESTORING_FILE_NAME)).doesNotExist();
+        assertThat(target.resolve((StoreOptions.LOG_FILE_NAME + DataDirectory.RESTORING_SUFFIX))).doesNotExist();
     }
 
     @Test
     void aRestoreNeverOverwritesADirectoryThatHoldsData() throws IOException {
         Path file = dir.resolve("backup.log");
         try (WalKeyValueStore store = WalKeyValueStore.open(options(dir.resolve("a")))) {
-            store.set("from-backup", Value.of(1L));
+            store.put("from-backup", Value.of(1L), NONE);
             try (Snapshot s = store.snapshot()) {
                 Files.write(file, bytesOf(s));
             }
         }
         Path target = dir.resolve("b");
         try (WalKeyValueStore store = WalKeyValueStore.open(options(target))) {
-            store.set("already-here", Value.of(2L));
+            store.put("already-here", Value.of(2L), NONE);
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(options(target).withRestoreFrom(file))) {
-            assertThat(store.restored()).isFalse();
+            assertThat(store.status().lastRecovery().restored()).isFalse();
             assertThat(store.entries()).containsOnlyKeys("already-here");
         }
     }
@@ -233,7 +234,7 @@ class SnapshotTest {
             Files.write(file, bytesOf(s));
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(options(dir.resolve("b")).withRestoreFrom(file))) {
-            assertThat(store.restored()).isTrue();
+            assertThat(store.status().lastRecovery().restored()).isTrue();
             assertThat(store.size()).isZero();
         }
     }
@@ -242,9 +243,9 @@ class SnapshotTest {
     void aSnapshotLeavesNoFileBehindAndRefusesWithoutRoom() throws IOException {
         FaultInjectingStorage disk = new FaultInjectingStorage();
         try (WalKeyValueStore store = disk.openStore(options(dir))) {
-            store.set("k", Value.of("v"));
+            store.put("k", Value.of("v"), NONE);
             try (Snapshot s = store.snapshot()) {
-                assertThat(dir.resolve(Compactor.SNAPSHOT_FILE_NAME)).doesNotExist();
+                assertThat(dir.resolve((StoreOptions.LOG_FILE_NAME + DataDirectory.SNAPSHOT_SUFFIX))).doesNotExist();
                 assertThat(bytesOf(s)).hasSize((int) s.size());
             }
             disk.usableSpace = 1024;

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -36,15 +37,15 @@ class TornTailTest {
 
             try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
                 assertThat(store.entries()).as("state after cut at %d", cut).isEqualTo(prefixState);
-                assertThat(store.lastRecovery().bytesCut()).isEqualTo(cut - LAST_FRAME);
+                assertThat(store.status().lastRecovery().bytesCut()).isEqualTo(cut - LAST_FRAME);
                 assertThat(Files.size(log)).isEqualTo(LAST_FRAME);
-                store.set("written-after", Value.of((long) cut));
+                store.put("written-after", Value.of((long) cut), NONE);
             }
             try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
                 Map<String, Value> expected = new HashMap<>(prefixState);
                 expected.put("written-after", Value.of((long) cut));
                 assertThat(store.entries()).as("state after restart, cut at %d", cut).isEqualTo(expected);
-                assertThat(store.lastRecovery().bytesCut()).isZero();
+                assertThat(store.status().lastRecovery().bytesCut()).isZero();
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,12 +33,12 @@ class WriteFailureTest {
     void diskFullDuringAnAppendFailsThatWriteOnlyAndWritesWorkAgainOnceThereIsRoom() throws IOException {
         Path log = dir.resolve(StoreOptions.LOG_FILE_NAME);
         try (WalKeyValueStore store = open()) {
-            store.set("kept", Value.of("acknowledged"));
+            store.put("kept", Value.of("acknowledged"), NONE);
             long before = Files.size(log);
             disk.failWrite = new IOException("No space left on device");
             disk.bytesBeforeWriteFailure = 9; // a short write: part of the frame reached the file
 
-            assertThatThrownBy(() -> store.set("lost", Value.of("never acknowledged")))
+            assertThatThrownBy(() -> store.put("lost", Value.of("never acknowledged"), NONE).outcome())
                     .isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("No space left on device")
                     .hasMessageContaining("nothing of it was written or applied");
@@ -48,17 +49,17 @@ class WriteFailureTest {
             assertThat(store.status().failure()).contains("No space left on device");
 
             // Still full: each write fails on its own, and is cut back too.
-            assertThatThrownBy(() -> store.delete("kept")).isInstanceOf(StoreUnavailableException.class);
-            assertThat(store.get("kept")).isEqualTo(Value.of("acknowledged"));
+            assertThatThrownBy(() -> store.delete("kept", NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
+            assertThat(store.get("kept").value()).isEqualTo(Value.of("acknowledged"));
 
             disk.failWrite = null; // space is free again
-            assertThat(store.set("later", Value.of(1L))).isEqualTo(WriteOutcome.CREATED);
+            assertThat(store.put("later", Value.of(1L), NONE).outcome()).isEqualTo(WriteOutcome.CREATED);
             assertThat(store.status().writable()).isTrue();
             assertThat(store.status().failure()).isNull();
         }
 
         try (WalKeyValueStore store = open()) {
-            assertThat(store.lastRecovery().bytesCut()).isZero();
+            assertThat(store.status().lastRecovery().bytesCut()).isZero();
             assertThat(store.entries()).isEqualTo(Map.of("kept", Value.of("acknowledged"), "later", Value.of(1L)));
         }
     }
@@ -66,14 +67,14 @@ class WriteFailureTest {
     @Test
     void aFailedAppendWhoseCutBackCannotBeForcedMakesTheStoreReadOnly() throws IOException {
         try (WalKeyValueStore store = open()) {
-            store.set("kept", Value.of(1L));
+            store.put("kept", Value.of(1L), NONE);
             disk.failWrite = new IOException("No space left on device");
             disk.failForce = new IOException("Input/output error");
-            assertThatThrownBy(() -> store.set("lost", Value.of(2L))).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.put("lost", Value.of(2L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("read-only");
             disk.failWrite = null;
             disk.failForce = null;
-            assertThatThrownBy(() -> store.set("later", Value.of(3L))).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.put("later", Value.of(3L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
             assertThat(store.status().writable()).isFalse();
             assertThat(store.status().retrying()).isFalse();
         }
@@ -85,14 +86,14 @@ class WriteFailureTest {
     @Test
     void aPartialFrameLeftByAFailedWriteNeverHidesLaterFrames() throws IOException {
         try (WalKeyValueStore store = open()) {
-            store.set("a", Value.of(1L));
+            store.put("a", Value.of(1L), NONE);
             disk.failWrite = new IOException("Input/output error");
             disk.bytesBeforeWriteFailure = 11;
             disk.failTruncate = new IOException("truncate fails too");
-            assertThatThrownBy(() -> store.set("b", Value.of(2L))).isInstanceOf(StoreUnavailableException.class);
+            assertThatThrownBy(() -> store.put("b", Value.of(2L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
             // Not cut back: what is in the file is uncertain, so nothing more is written to it in this process.
             disk.failWrite = null;
-            assertThatThrownBy(() -> store.set("c", Value.of(3L))).isInstanceOf(StoreUnavailableException.class)
+            assertThatThrownBy(() -> store.put("c", Value.of(3L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("read-only");
         }
         disk.failWrite = null;
@@ -100,9 +101,9 @@ class WriteFailureTest {
         long withPartialFrame = Files.size(dir.resolve(StoreOptions.LOG_FILE_NAME));
 
         try (WalKeyValueStore store = open()) {
-            assertThat(store.lastRecovery().bytesCut()).isEqualTo(11);
-            assertThat(store.lastRecovery().validBytes()).isEqualTo(withPartialFrame - 11);
-            store.set("c", Value.of(3L));
+            assertThat(store.status().lastRecovery().bytesCut()).isEqualTo(11);
+            assertThat(store.status().lastRecovery().validBytes()).isEqualTo(withPartialFrame - 11);
+            store.put("c", Value.of(3L), NONE);
         }
         try (WalKeyValueStore store = open()) {
             assertThat(store.entries()).isEqualTo(Map.of("a", Value.of(1L), "c", Value.of(3L)));
@@ -112,24 +113,24 @@ class WriteFailureTest {
     @Test
     void aFailedForceFailsTheWriteAndIsNeverRetried() throws IOException {
         WalKeyValueStore store = open();
-        store.set("kept", Value.of(1.5));
+        store.put("kept", Value.of(1.5), NONE);
         disk.failForce = new IOException("Input/output error");
 
-        assertThatThrownBy(() -> store.set("k", Value.of(2.5))).isInstanceOf(StoreUnavailableException.class)
+        assertThatThrownBy(() -> store.put("k", Value.of(2.5), NONE).outcome()).isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining("Input/output error");
         assertThat(store.get("k")).isNull();
         assertThat(store.status().writable()).isFalse();
         assertThat(store.status().failure()).contains("Input/output error");
 
         disk.failForce = null;
-        assertThatThrownBy(() -> store.set("k2", Value.of(1L))).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.put("k2", Value.of(1L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class);
         store.close();
         assertThat(disk.forceCallsAfterFailure.get()).as("forces attempted after one failed").isZero();
 
         try (WalKeyValueStore reopened = open()) {
-            assertThat(reopened.get("kept")).isEqualTo(Value.of(1.5));
-            reopened.set("k3", Value.of(3L));
-            assertThat(reopened.get("k3")).isEqualTo(Value.of(3L));
+            assertThat(reopened.get("kept").value()).isEqualTo(Value.of(1.5));
+            reopened.put("k3", Value.of(3L), NONE);
+            assertThat(reopened.get("k3").value()).isEqualTo(Value.of(3L));
         }
     }
 
@@ -137,7 +138,7 @@ class WriteFailureTest {
     void writesRefusedAfterCloseGetAClearError() throws IOException {
         WalKeyValueStore store = open();
         store.close();
-        assertThatThrownBy(() -> store.set("k", Value.of(1L))).isInstanceOf(StoreUnavailableException.class)
+        assertThatThrownBy(() -> store.put("k", Value.of(1L), NONE).outcome()).isInstanceOf(StoreUnavailableException.class)
                 .hasMessageContaining("closed");
     }
 }

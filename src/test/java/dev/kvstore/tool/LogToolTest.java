@@ -1,5 +1,6 @@
 package dev.kvstore.tool;
 
+import static dev.kvstore.store.Precondition.NONE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -53,7 +54,7 @@ class LogToolTest {
     void dumpShowsRevisionsTheOperationsOfABatchAndTheRevisionFrameOfACompactedLog() throws IOException {
         Path data = dir.resolve("data");
         try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
-            store.set("a", dev.kvstore.store.Value.of(1L));
+            store.put("a", dev.kvstore.store.Value.of(1L), NONE);
             store.batch(List.of(dev.kvstore.store.BatchOperation.set("b", dev.kvstore.store.Value.of("x"), null),
                     dev.kvstore.store.BatchOperation.delete("a", null)));
         }
@@ -162,9 +163,14 @@ class LogToolTest {
         Path data = dir.resolve("data");
         Path log = data.resolve("kvstore.log");
         try (var store = dev.kvstore.store.WalKeyValueStore.open(dev.kvstore.store.StoreOptions.defaults(data))) {
-            store.set("a", dev.kvstore.store.Value.of(1L));
-            java.util.List<String> before = names(data);
+            store.put("a", dev.kvstore.store.Value.of(1L), NONE);
             byte[] bytes = Files.readAllBytes(log);
+            // The mark follows each force on the store's timer thread, coalesced: wait until it has.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (store.status().markedBytes() != bytes.length && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            java.util.List<String> before = names(data);
 
             assertThat(run("repair", log.toString())).isEqualTo(LogTool.LOCKED);
             assertThat(err.toString(StandardCharsets.UTF_8)).contains("in use by another kv-store process",
@@ -176,7 +182,7 @@ class LogToolTest {
 
             assertThat(names(data)).isEqualTo(before);
             assertThat(Files.readAllBytes(log)).isEqualTo(bytes);
-            store.set("b", dev.kvstore.store.Value.of(2L));
+            store.put("b", dev.kvstore.store.Value.of(2L), NONE);
         }
     }
 
