@@ -29,11 +29,11 @@ import java.util.zip.CRC32;
  * 0             4          total_len        u32 = 32 + key_len + value_len
  * 4             1          magic
  * 5             1          version          0x02
- * 6             1          op               0x01 SET, 0x02 DELETE, 0x03 BATCH, 0x04 REVISION
+ * 6             1          op               0x01 SET, 0x02 DELETE, 0x03 BATCH, 0x04 REVISION, 0x05 HISTORY
  * 7             1          encoding         as version 1; 0x00 for every op but SET
- * 8             4          key_len          u32; 0 for BATCH and REVISION
- * 12            4          value_len        u32; 0 for DELETE and REVISION
- * 16            8          revision         u64 &gt; 0: the write's revision
+ * 8             4          key_len          u32; 0 for BATCH, REVISION and HISTORY
+ * 12            4          value_len        u32; 0 for DELETE, REVISION and HISTORY
+ * 16            8          revision         u64 &gt; 0: the write's revision (HISTORY: may be 0)
  * 24            8          create_revision  u64: for SET the key's creation revision, else 0
  * 32            key_len    key
  * 32+k          value_len  value
@@ -54,6 +54,10 @@ import java.util.zip.CRC32;
  * for data written after the tear, and recovery would take the tear for damage.
  * A REVISION frame says that the revision counter had reached {@code revision}: compaction starts its file with one,
  * so that the counter never goes back when the key that held the highest revision was deleted.
+ * A HISTORY frame says that the frames before it replay to exactly the state at {@code revision}, and that every
+ * frame after it is a change made after that revision, in log order: replay derives the change feed's events (each
+ * change with the entry before it) from there on. Compaction and snapshots write one after the state they copy (see
+ * {@link Compactor}); a log without one that starts with a REVISION frame holds no such history.
  *
  * <p>Reading a frame is envelope first, so that nothing is allocated from an unchecked length and no field is
  * believed before the CRC vouches for it: {@link #checkLength} bounds {@code total_len} by the limits and the bytes
@@ -102,6 +106,7 @@ final class Frame {
     static final byte OP_DELETE = 0x02;
     static final byte OP_BATCH = 0x03;
     static final byte OP_REVISION = 0x04;
+    static final byte OP_HISTORY = 0x05;
     static final byte ENCODING_UTF8 = 0x00;
     static final byte ENCODING_I64 = 0x01;
     static final byte ENCODING_F64 = 0x02;
@@ -157,6 +162,13 @@ final class Frame {
     static byte[] encodeRevision(byte magic, long revision) {
         byte[] frame = encodeV2(magic, OP_REVISION, ENCODING_UTF8, new byte[0], new byte[0]);
         stamp(frame, 0, revision, 0);
+        return frame;
+    }
+
+    /** A HISTORY frame: the frames before it replay to exactly the state at {@code floor}. */
+    static byte[] encodeHistory(byte magic, long floor) {
+        byte[] frame = encodeV2(magic, OP_HISTORY, ENCODING_UTF8, new byte[0], new byte[0]);
+        stamp(frame, 0, floor, 0);
         return frame;
     }
 
@@ -348,7 +360,7 @@ final class Frame {
             return FrameDefect.LENGTH_MISMATCH;
         }
         byte op = buf[start + OP_OFFSET];
-        if (version == VERSION_REVISIONS && (op == OP_BATCH || op == OP_REVISION)) {
+        if (version == VERSION_REVISIONS && (op == OP_BATCH || op == OP_REVISION || op == OP_HISTORY)) {
             return checkBatchOrRevision(buf, start, op, keyLen, valueLen, format);
         }
         if (keyLen > format.maxKeyBytes() || valueLen > format.maxValueBytes()) {
@@ -382,17 +394,20 @@ final class Frame {
         return revision > 0 && (op == OP_SET ? created > 0 && created <= revision : created == 0);
     }
 
-    /** A BATCH frame's value is whole, valid operations, within the limits, created no later than the batch. */
+    /**
+     * A BATCH frame's value is whole, valid operations, within the limits, created no later than the batch. REVISION
+     * and HISTORY frames are empty; a HISTORY frame's revision may be 0 (the state before any write).
+     */
     private static FrameDefect checkBatchOrRevision(byte[] buf, int start, byte op, long keyLen, long valueLen,
                                                     LogFormat format) {
         if (keyLen != 0 || buf[start + ENCODING_OFFSET] != ENCODING_UTF8 || createRevision(buf, start) != 0) {
             return FrameDefect.BAD_VALUE;
         }
         long revision = revision(buf, start);
-        if (revision <= 0) {
+        if (revision < 0 || (revision == 0 && op != OP_HISTORY)) {
             return FrameDefect.BAD_REVISION;
         }
-        if (op == OP_REVISION) {
+        if (op == OP_REVISION || op == OP_HISTORY) {
             return valueLen == 0 ? null : FrameDefect.BAD_VALUE;
         }
         if (valueLen > format.maxBatchBytes()) {
@@ -450,6 +465,9 @@ final class Frame {
         byte op = buf[start + OP_OFFSET];
         if (version == VERSION_REVISIONS && op == OP_REVISION) {
             return new LogRecord.Revision(revision(buf, start));
+        }
+        if (version == VERSION_REVISIONS && op == OP_HISTORY) {
+            return new LogRecord.History(revision(buf, start));
         }
         if (version == VERSION_REVISIONS && op == OP_BATCH) {
             return decodeBatch(buf, start);

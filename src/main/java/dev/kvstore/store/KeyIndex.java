@@ -65,14 +65,18 @@ final class KeyIndex implements StateMachine.State {
         return size;
     }
 
-    /** The size of a freshly compacted log: the live entries' frames, after the REVISION frame that keeps the counter. */
+    /**
+     * The size of a freshly compacted log without history: the live entries' frames, between the REVISION frame that
+     * keeps the counter and the HISTORY frame after which history follows.
+     */
     long compactedBytes() {
-        return liveBytes + (revision > 0 ? Frame.OVERHEAD_V2 : 0);
+        return liveBytes + (revision > 0 ? 2 * Frame.OVERHEAD_V2 : 0);
     }
 
     /**
      * Up to {@code limit} keys that start with {@code prefix}, from the first one after {@code after} (or from the
-     * first one when {@code after} is {@code null}), all read from one state. The cost is that of the page.
+     * first one when {@code after} is {@code null}), all read from one state, with that state's revision. The cost is
+     * that of the page.
      */
     Page list(String prefix, String after, int limit) {
         long stamp = lock.readLock();
@@ -85,11 +89,11 @@ final class KeyIndex implements StateMachine.State {
                     break;
                 }
                 if (out.size() == limit) {
-                    return new Page(out, true);
+                    return new Page(out, true, revision);
                 }
                 out.add(e);
             }
-            return new Page(out, false);
+            return new Page(out, false, revision);
         } finally {
             lock.unlockRead(stamp);
         }
@@ -192,9 +196,15 @@ final class KeyIndex implements StateMachine.State {
             } else if (record instanceof LogRecord.Delete r) {
                 next(r.revision());
                 liveBytes += liveDelta(r.key(), null, entries.remove(r.key()));
-            } else {
-                revision = Math.max(revision, ((LogRecord.Revision) record).revision());
+            } else if (record instanceof LogRecord.Revision r) {
+                revision = Math.max(revision, r.revision());
             }
+            // A HISTORY frame changes no entry: it only marks where the change feed's history starts.
+        }
+
+        /** The entry of {@code key} after the records so far, or {@code null}: for the change feed's replay. */
+        Entry get(String key) {
+            return entries.get(key);
         }
 
         /** The revision counter after the records so far. */

@@ -28,8 +28,9 @@ public final class LogInspector {
     /**
      * One sound frame, or one operation of a batch frame (which has the batch's offset and length).
      *
-     * @param op       {@code set}, {@code delete}, {@code revision} (the counter's floor) or, inside a batch,
-     *                 {@code batch-set} and {@code batch-delete}
+     * @param op       {@code set}, {@code delete}, {@code revision} (the counter's floor), {@code history} (the
+     *                 frames before it hold exactly the state at its revision; the change feed's history follows) or,
+     *                 inside a batch, {@code batch-set} and {@code batch-delete}
      * @param revision the frame's revision; 0 for a seed-format frame, which has none
      * @param key      {@code null} for a revision frame
      * @param value    {@code null} but for a set
@@ -45,6 +46,8 @@ public final class LogInspector {
                 for (LogRecord op : b.ops()) {
                     each(offset, length, op, "batch-", sink);
                 }
+            } else if (r instanceof LogRecord.History h) {
+                sink.accept(new FrameInfo(offset, length, "history", h.floor(), null, null));
             } else {
                 sink.accept(new FrameInfo(offset, length, "revision", ((LogRecord.Revision) r).revision(), null,
                         null));

@@ -22,4 +22,11 @@ sealed interface LogRecord {
     /** The revision counter had reached {@code revision}. */
     record Revision(long revision) implements LogRecord {
     }
+
+    /**
+     * The records before this one replay to exactly the state at {@code floor}, and every record after it is a
+     * change made after {@code floor}, in order: the change feed's history starts here.
+     */
+    record History(long floor) implements LogRecord {
+    }
 }

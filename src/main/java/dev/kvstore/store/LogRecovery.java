@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.function.Consumer;
 
 /**
  * The recovery policy, in one place. Replays the log into the index and then, by what the first bad frame is:
@@ -64,14 +63,14 @@ final class LogRecovery {
     }
 
     /**
-     * Recovers the open log {@code channel}, feeding every sound frame to {@code sink} in log order.
+     * Recovers the open log {@code channel}, feeding every sound frame to {@code sink} in log order, with its place.
      *
      * @param mark the {@link ForcedMark} kept beside the log, or {@code null}
      */
     RecoveryReport recover(LogChannel channel, ForcedMark mark, boolean created, boolean restored,
-                           Consumer<LogRecord> sink) throws IOException {
+                           LogScanner.FrameSink sink) throws IOException {
         long started = System.nanoTime();
-        Diagnosis d = examine(channel, format, mark, (offset, length, record) -> sink.accept(record));
+        Diagnosis d = examine(channel, format, mark, sink);
         Path aside = null;
         switch (d.kind()) {
             case SOUND:

@@ -4,12 +4,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The state machine's side of the group commit, on the writer thread: decides each queued command against the
  * index plus the earlier decisions of its group (which are not in the index yet, since their frames are not durable
- * yet), and applies the group's decisions to the index once they are. It is the only thread that changes the index
- * after recovery.
+ * yet), and applies the group's decisions to the index once they are, then publishes their changes to the change
+ * feed's {@link History}. It is the only thread that changes the index after recovery.
  */
 final class Sequencer implements GroupCommitWriter.Stage, StateMachine.State {
 
@@ -18,14 +19,19 @@ final class Sequencer implements GroupCommitWriter.Stage, StateMachine.State {
 
     private final StateMachine machine;
     private final KeyIndex index;
+    private final History history;
+    /** Where the log's written frames end: the group's frames end there when it is published. */
+    private final LongSupplier logEnd;
     /** Entries written earlier in this group, {@code DELETED} for a delete. */
     private final Map<String, Entry> group = new HashMap<>();
     /** The last revision taken in this group, or 0. */
     private long groupRevision;
 
-    Sequencer(StateMachine machine, KeyIndex index) {
+    Sequencer(StateMachine machine, KeyIndex index, History history, LongSupplier logEnd) {
         this.machine = machine;
         this.index = index;
+        this.history = history;
+        this.logEnd = logEnd;
     }
 
     @Override
@@ -59,6 +65,8 @@ final class Sequencer implements GroupCommitWriter.Stage, StateMachine.State {
             decisions.add(p.decision);
         }
         index.apply(decisions);
+        // After the index: a reader who sees a revision in the feed can read its values.
+        history.publish(decisions, logEnd.getAsLong());
         discard();
     }
 

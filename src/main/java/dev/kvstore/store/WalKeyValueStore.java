@@ -19,7 +19,9 @@ import java.util.Map;
  *   <li>{@link StateMachine}: the deterministic decision of each {@link Command} against the state;</li>
  *   <li>{@link GroupCommitWriter}: orders, writes, forces and publishes what was decided (its {@link Sequencer}
  *       decides against the index plus the group), with the {@link ActiveLog} and the {@link MarkKeeper};</li>
- *   <li>{@link Compactor}: compaction and snapshots, switching files through the {@link LogSwitch}.</li>
+ *   <li>{@link Compactor}: compaction and snapshots, switching files through the {@link LogSwitch};</li>
+ *   <li>{@link History}: the change feed, each applied revision's changes with the entries before them, filled by
+ *       replay ({@link HistoryReplay}) and by the apply step, and kept in the log across compactions.</li>
  * </ul>
  *
  * <p>{@link #open} recovers the log and rebuilds the index from it. Every write that changes something takes the
@@ -46,6 +48,7 @@ public final class WalKeyValueStore implements AutoCloseable {
     private final MarkKeeper marks;
     private final GroupCommitWriter writer;
     private final Compactor compactor;
+    private final History history;
 
     private WalKeyValueStore(StoreOptions options, DataDirectory dir, Clock clock, Opened opened, int groupBytes) {
         LogFormat format = options.format();
@@ -58,12 +61,14 @@ public final class WalKeyValueStore implements AutoCloseable {
         this.observer = options.observer();
         this.limits = new EntryLimits(options);
         this.index = new KeyIndex(opened.replayed);
-        this.log = new ActiveLog(opened.channel, recovery.validBytes(), observer);
+        this.history = opened.history;
+        this.log = new ActiveLog(opened.channel, opened.length, observer);
         this.marks = new MarkKeeper(markFile, log, options.sync(), options.syncInterval(), maxWrite(format, groupBytes));
         this.writer = new GroupCommitWriter(log, marks, options.sync(), groupBytes,
-                new Sequencer(new StateMachine(format.magic()), index), observer);
-        this.compactor = new Compactor(dir, format, writer, log, new LogSwitch(dir, log, marks), index,
+                new Sequencer(new StateMachine(format.magic()), index, history, log::written), observer);
+        this.compactor = new Compactor(dir, format, writer, log, new LogSwitch(dir, log, marks), index, history,
                 options.compaction(), observer, clock);
+        history.start();
         // A log that outgrew the thresholds before a restart is compacted without waiting for a write.
         compactor.maybeStartAuto();
     }
@@ -79,6 +84,9 @@ public final class WalKeyValueStore implements AutoCloseable {
         LogChannel channel;
         LogChannel markFile;
         KeyIndex.Builder replayed;
+        History history;
+        /** The log's length after recovery (and the HISTORY frame an older log gets). */
+        long length;
         RecoveryReport report;
         SetAsideCopies setAside;
 
@@ -133,14 +141,25 @@ public final class WalKeyValueStore implements AutoCloseable {
                 dir.force();
             }
             o.replayed = new KeyIndex.Builder();
+            o.history = new History(options.historyRetention());
+            HistoryReplay replay = new HistoryReplay(o.replayed, o.history, o.channel.size(),
+                    options.historyRetention());
             o.report = new LogRecovery(dir, format, options.repair(), clock)
-                    .recover(o.channel, dir.readMark(), created, restored, o.replayed);
+                    .recover(o.channel, dir.readMark(), created, restored, replay);
+            o.length = o.report.validBytes();
+            if (!replay.endsInHistory()) {
+                // A log compacted before HISTORY frames existed: from here on, what is written is history.
+                byte[] mark = Frame.encodeHistory(format.magic(), o.replayed.revision());
+                o.channel.writeFully(java.nio.ByteBuffer.wrap(mark), o.length);
+                o.length += mark.length;
+            }
+            replay.finish(o.length);
             boolean newMark = !storage.exists(dir.markFile());
             o.markFile = storage.open(dir.markFile(), true);
             // What recovery read may still sit unforced in the page cache after a process crash: force it, then
             // mark it forced, with the sync mode and the largest write call of this run.
             o.channel.force(true);
-            ForcedMark.of(o.channel, o.report.validBytes(), options.sync(), maxWrite(format, groupBytes))
+            ForcedMark.of(o.channel, o.length, options.sync(), maxWrite(format, groupBytes))
                     .write(o.markFile);
             if (newMark) {
                 dir.force();
@@ -301,6 +320,15 @@ public final class WalKeyValueStore implements AutoCloseable {
         return index.revision();
     }
 
+    /**
+     * The change feed: the changes of the recent revisions, each with the entry before it, from
+     * {@link ChangeFeed#compactRevision()} on; kept across restarts and compactions, within
+     * {@link StoreOptions#historyRetention()}.
+     */
+    public ChangeFeed feed() {
+        return history;
+    }
+
     /** The store's health, its counters, what its start recovered, and its compactions. */
     public StoreStatus status() {
         Throwable f = log.failure();
@@ -310,7 +338,7 @@ public final class WalKeyValueStore implements AutoCloseable {
         long busy = writer.busySince();
         Duration stalled = busy == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - busy));
         Throwable mark = marks.failure();
-        return new StoreStatus(dir.log(), log.written(), index.compactedBytes(), index.size(), index.revision(),
+        return new StoreStatus(dir.log(), log.written(), compactor.keptBytes(), index.size(), index.revision(),
                 options.sync(), failure == null, failure, f == null && append != null, stalled,
                 options.writeTimeout(), marks.marked(), mark == null ? null : GroupCommitWriter.describe(mark),
                 recovery, setAside, compactor.stats());
@@ -336,6 +364,8 @@ public final class WalKeyValueStore implements AutoCloseable {
         try {
             writer.close();
         } finally {
+            // After the last publish: waiting readers hear that nothing more comes.
+            history.close();
             try {
                 log.channel().close();
             } finally {
