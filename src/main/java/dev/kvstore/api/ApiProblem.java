@@ -25,7 +25,8 @@ final class ApiProblem extends RuntimeException {
         OVERFLOW(HttpStatus.CONFLICT, "Overflow"),
         INVALID_QUERY(HttpStatus.BAD_REQUEST, "Invalid query"),
         INVALID_CURSOR(HttpStatus.BAD_REQUEST, "Invalid cursor"),
-        INVALID_BATCH(HttpStatus.BAD_REQUEST, "Invalid batch");
+        INVALID_BATCH(HttpStatus.BAD_REQUEST, "Invalid batch"),
+        COMPACTED(HttpStatus.GONE, "Revision compacted");
 
         final HttpStatus status;
         final String title;

@@ -57,6 +57,12 @@ class WebConfiguration {
         return registration;
     }
 
+    /** Watch streams can drop the connection of a client that stopped reading ({@link ConnectionAbortValve}). */
+    @Bean
+    TomcatContextCustomizer watchConnectionAbort() {
+        return context -> context.getPipeline().addValve(new ConnectionAbortValve());
+    }
+
     /** Requests Tomcat refuses on its own get problem+json too (see {@link ProblemErrorReportValve}). */
     @Bean
     TomcatContextCustomizer problemErrorReports() {

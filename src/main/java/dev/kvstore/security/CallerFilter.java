@@ -60,6 +60,15 @@ final class CallerFilter extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
+    /**
+     * A long poll of {@code GET /watch} is answered in a second, asynchronous dispatch of the same request, which
+     * Spring Security authorizes again: find the caller again for it.
+     */
+    @Override
+    protected boolean shouldNotFilterAsyncDispatch() {
+        return false;
+    }
+
     private Caller fromHeader(HttpServletRequest request) {
         String header = request.getHeader("Authorization");
         if (header == null) {

@@ -25,8 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <ul>
  *   <li>open to all: the liveness and readiness probes, the health summary (details only for {@code admin}), the
  *       OpenAPI document and Swagger UI;</li>
- *   <li>{@code GET}/{@code HEAD /keys/**}: {@code read}; other methods on {@code /keys/**} and {@code /batch}:
- *       {@code write}; a token with a key prefix only reaches keys under it;</li>
+ *   <li>{@code GET}/{@code HEAD /keys/**} and {@code GET /watch}: {@code read}; other methods on {@code /keys/**}
+ *       and {@code /batch}: {@code write}; a token with a key prefix only reaches keys under it;</li>
  *   <li>{@code /admin/**} and every other actuator endpoint: {@code admin};</li>
  *   <li>anything else: any known caller (then 404 or 405 as routing says).</li>
  * </ul>
@@ -63,6 +63,8 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.HEAD, "/keys/**").access(keys(Role.READ))
                         .requestMatchers("/keys/**").access(keys(Role.WRITE))
                         .requestMatchers("/batch").hasRole(Role.WRITE.name())
+                        // A token limited to a prefix may watch only under it: WatchController checks the prefix.
+                        .requestMatchers(HttpMethod.GET, "/watch").hasRole(Role.READ.name())
                         .requestMatchers("/admin/**", "/actuator/**").hasRole(Role.ADMIN.name())
                         .anyRequest().authenticated());
         return http.build();

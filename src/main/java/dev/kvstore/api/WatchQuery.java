@@ -1,0 +1,135 @@
+package dev.kvstore.api;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.Duration;
+
+/**
+ * The query of {@code GET /watch}, read strictly like a listing's ({@link ListQuery}): {@code prefix},
+ * {@code fromRevision}, and for the long poll {@code wait} and {@code limit}; a stream's {@code Last-Event-ID}
+ * header, which takes precedence over {@code fromRevision}.
+ *
+ * @param from    the first revision asked for, or 0 for "after the current one"
+ * @param maxWait how long a long poll may wait ({@code wait}), already capped by {@code kv.watch.max-wait}
+ * @param limit   most events in a long-poll answer
+ */
+record WatchQuery(String prefix, long from, Duration maxWait, int limit) {
+
+    static final String LAST_EVENT_ID = "Last-Event-ID";
+
+    static WatchQuery parse(HttpServletRequest request, boolean stream, Duration maxWait, int maxEvents) {
+        String prefix = null;
+        String from = null;
+        String wait = null;
+        String limit = null;
+        String query = request.getQueryString();
+        if (query != null && !query.isEmpty()) {
+            for (String pair : query.split("&", -1)) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String name = decode(eq < 0 ? pair : pair.substring(0, eq), "a parameter name");
+                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), "parameter " + name);
+                switch (name) {
+                    case "prefix" -> prefix = once(name, prefix, value);
+                    case "fromRevision" -> from = once(name, from, value);
+                    case "wait" -> wait = once(name, wait, value);
+                    case "limit" -> limit = once(name, limit, value);
+                    default -> throw invalid(String.format("Unknown parameter \"%s\": GET /watch takes prefix,"
+                            + " fromRevision, and for the long poll (Accept: application/json) wait and limit.", name));
+                }
+            }
+        }
+        if (stream && (wait != null || limit != null)) {
+            throw invalid("wait and limit apply to the long poll (Accept: application/json), not to a stream of"
+                    + " events.");
+        }
+        long start = from == null ? 0 : number(from, 1, "The parameter fromRevision");
+        String lastEventId = stream ? request.getHeader(LAST_EVENT_ID) : null;
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            // The last event the client received: resume after it.
+            start = number(lastEventId.trim(), 0, "The Last-Event-ID header") + 1;
+        }
+        return new WatchQuery(prefix == null ? "" : prefix, start, duration(wait, maxWait),
+                limit == null ? maxEvents : limit(limit, maxEvents));
+    }
+
+    /** A revision of at least {@code min} (and below the largest one, so that the next one exists). */
+    private static long number(String text, long min, String what) {
+        try {
+            long n = Long.parseLong(text);
+            if (n >= min && n < Long.MAX_VALUE) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw invalid(String.format("%s must be a revision, an integer of at least %d, not \"%s\".", what, min,
+                shorten(text)));
+    }
+
+    /**
+     * {@code 30s}, {@code 500ms}, {@code 2m}, or a number of seconds; capped at {@code max}, as Consul caps its
+     * blocking queries.
+     */
+    private static Duration duration(String text, Duration max) {
+        if (text == null) {
+            return Duration.ZERO;
+        }
+        Duration d = null;
+        try {
+            if (text.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            } else if (text.endsWith("s")) {
+                d = Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+            } else if (text.endsWith("m")) {
+                d = Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
+            } else {
+                d = Duration.ofSeconds(Long.parseLong(text));
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // refused below
+        }
+        if (d == null || d.isNegative()) {
+            throw invalid(String.format("wait must be a duration such as 30s, 500ms or 2m, not \"%s\".",
+                    shorten(text)));
+        }
+        return d.compareTo(max) > 0 ? max : d;
+    }
+
+    private static int limit(String text, int max) {
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw invalid(String.format("limit must be an integer from 1 to %d (kv.watch.max-events), not \"%s\".", max,
+                shorten(text)));
+    }
+
+    private static String shorten(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+
+    private static String once(String name, String previous, String value) {
+        if (previous != null) {
+            throw invalid("The parameter " + name + " appears twice.");
+        }
+        return value;
+    }
+
+    private static String decode(String raw, String what) {
+        try {
+            return KeyPath.decodeQuery(raw);
+        } catch (IllegalArgumentException e) {
+            throw invalid(String.format("The %s is not valid: %s.", what, e.getMessage()));
+        }
+    }
+
+    private static ApiProblem invalid(String detail) {
+        return new ApiProblem(ApiProblem.Type.INVALID_QUERY, detail);
+    }
+}
