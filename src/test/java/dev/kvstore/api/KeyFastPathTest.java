@@ -3,6 +3,8 @@ package dev.kvstore.api;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.Value;
 import dev.kvstore.store.WalKeyValueStore;
@@ -13,12 +15,9 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The fast path answers plain GETs and PUTs exactly as the controller would, and hands everything else on. */
@@ -102,41 +101,37 @@ class KeyFastPathTest {
     }
 
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    @ApiTest
     class OverARealPort {
-        @TempDir
-        static Path dataDir;
-
-        @DynamicPropertySource
-        static void dataDir(DynamicPropertyRegistry registry) {
-            registry.add("kv.data-dir", dataDir::toString);
-        }
-
         @LocalServerPort
         int port;
+
+        @KeyPrefix
+        String own;
 
         @Test
         void aPutOnTheFastPathAndOneThroughTheControllerAnswerAlike() {
             String body = "{\"type\":\"string\",\"value\":\"a \\\"b\\\" ü\"}";
             Response fast = given().port(port).urlEncodingEnabled(false).contentType("application/json").body(body)
-                    .put("/keys/put/%C3%BC%2Ffast");
+                    .put("/keys/" + own + "put/%C3%BC%2Ffast");
             Response slow = given().port(port).urlEncodingEnabled(false).contentType("application/json")
-                    .header("Accept", "application/json, */*;q=0.1").body(body).put("/keys/put/%C3%BC%2Fslow");
+                    .header("Accept", "application/json, */*;q=0.1").body(body)
+                    .put("/keys/" + own + "put/%C3%BC%2Fslow");
             assertThat(fast.statusCode()).isEqualTo(201);
             assertThat(slow.statusCode()).isEqualTo(201);
-            assertThat(fast.header("Location")).isEqualTo("/keys/put/%C3%BC/fast");
-            assertThat(slow.header("Location")).isEqualTo("/keys/put/%C3%BC/slow");
+            assertThat(fast.header("Location")).isEqualTo("/keys/" + own + "put/%C3%BC/fast");
+            assertThat(slow.header("Location")).isEqualTo("/keys/" + own + "put/%C3%BC/slow");
             assertThat(fast.asString().replace("fast", "slow").replaceAll("\"(create)?[rR]evision\":\\d+", ""))
                     .isEqualTo(slow.asString().replaceAll("\"(create)?[rR]evision\":\\d+", ""));
             assertThat(fast.header("Content-Type")).isEqualTo(slow.header("Content-Type"));
             // Replaced: 200 and the new ETag, on both paths.
             Response again = given().port(port).urlEncodingEnabled(false).contentType("application/json").body(body)
-                    .put("/keys/put/%C3%BC%2Ffast");
+                    .put("/keys/" + own + "put/%C3%BC%2Ffast");
             assertThat(again.statusCode()).isEqualTo(200);
             assertThat(again.header("ETag")).isEqualTo("\"" + again.jsonPath().getLong("revision") + "\"");
             // A body the fast path cannot parse reaches the controller whole, and gets its problem.
             given().port(port).contentType("application/json").body("{\"type\":\"integer\",\"value\":1.5}")
-                    .put("/keys/put/bad").then().statusCode(400)
+                    .put("/keys/" + own + "put/bad").then().statusCode(400)
                     .contentType(org.hamcrest.Matchers.containsString("application/problem+json"))
                     .body("type", org.hamcrest.Matchers.equalTo("urn:kv-store:problem:invalid-value"));
         }
@@ -147,7 +142,7 @@ class KeyFastPathTest {
                     "{\"type\":\"integer\",\"value\":-9223372036854775808}", "{\"type\":\"float\",\"value\":-0.0}",
                     "{\"type\":\"float\",\"value\":5e-324}", "{\"type\":\"string\",\"value\":\"\"}"};
             for (int i = 0; i < bodies.length; i++) {
-                String path = "/keys/fast/%C3%BC%2F" + i;
+                String path = "/keys/" + own + "fast/%C3%BC%2F" + i;
                 given().port(port).urlEncodingEnabled(false).contentType("application/json").body(bodies[i]).put(path)
                         .then().statusCode(201);
                 Response fast = given().port(port).urlEncodingEnabled(false).get(path);
