@@ -7,32 +7,24 @@ import static org.hamcrest.Matchers.endsWith;
 
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.problem.ProblemWriter;
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import io.restassured.path.json.JsonPath;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ApiTest
 class OpenApiTest {
-
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
 
     @LocalServerPort
     int port;
+
+    @KeyPrefix
+    String own;
 
     private static final List<String> KEY_OPS = List.of("get", "put", "delete", "patch");
 
@@ -248,16 +240,17 @@ class OpenApiTest {
         String examples = "paths.'/keys/{key}'.patch.requestBody.content.'application/json'.examples";
         Map<String, Object> integer = doc.getMap(examples + ".integer.value");
         Map<String, Object> fraction = doc.getMap(examples + ".float.value");
-        String etag = given().port(port).contentType("application/json").body(integer).patch("/keys/try/counter")
-                .then().statusCode(201).header("Location", endsWith("/keys/try/counter"))
+        String etag = given().port(port).contentType("application/json").body(integer)
+                .patch("/keys/" + own + "try/counter")
+                .then().statusCode(201).header("Location", endsWith("/keys/" + own + "try/counter"))
                 .body("type", org.hamcrest.Matchers.equalTo("integer")).extract().header("ETag");
         assertThat(etag).matches("\"[0-9]+\"");
-        given().port(port).header("If-None-Match", etag).get("/keys/try/counter").then().statusCode(304)
+        given().port(port).header("If-None-Match", etag).get("/keys/" + own + "try/counter").then().statusCode(304)
                 .header("ETag", etag);
-        given().port(port).contentType("application/json").body(fraction).patch("/keys/try/counter").then()
+        given().port(port).contentType("application/json").body(fraction).patch("/keys/" + own + "try/counter").then()
                 .statusCode(409).body("type", org.hamcrest.Matchers.equalTo("urn:kv-store:problem:type-mismatch"))
                 .body("currentRevision", org.hamcrest.Matchers.notNullValue());
-        given().port(port).header("If-Match", "42").get("/keys/try/counter").then().statusCode(400)
+        given().port(port).header("If-Match", "42").get("/keys/" + own + "try/counter").then().statusCode(400)
                 .body("type", org.hamcrest.Matchers.equalTo("urn:kv-store:problem:invalid-precondition"));
     }
 
@@ -366,7 +359,7 @@ class OpenApiTest {
     @Test
     void tryItOutRequestsBuiltFromTheDocumentWork() {
         JsonPath doc = doc();
-        String key = "try/it out ü";
+        String key = own + "try/it out ü";
         String path = "/keys/{key}".replace("{key}",
                 URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20"));
         for (String example : List.of("string", "integer", "float")) {
