@@ -27,7 +27,7 @@ record EventView(
     }
 
     /** One key's change. */
-    @Schema(name = "Change", description = "One key's change: its new entry (for a put) and the entry before it")
+    @Schema(name = "WatchChange", description = "One key's change: its new entry (for a put) and the entry before it")
     record ChangeView(
             @Schema(description = "put: the key was created or replaced; delete: it was deleted (expire, when a"
                     + " lease ends, once leases exist)", example = "put")
@@ -38,8 +38,7 @@ record EventView(
                     example = "string")
             @JsonInclude(JsonInclude.Include.NON_NULL)
             String type,
-            @Schema(description = "The new value (put only)", oneOf = {String.class, Long.class, Double.class},
-                    example = "on")
+            @Schema(description = "The new value (put only)", example = "on")
             @JsonInclude(JsonInclude.Include.NON_NULL)
             Object value,
             @Schema(description = "Revision of the write that created the key (put only)", format = "int64",
@@ -66,7 +65,7 @@ record EventView(
             @Schema(description = "The value's type", allowableValues = {"string", "integer", "float"},
                     example = "string")
             String type,
-            @Schema(description = "The value", oneOf = {String.class, Long.class, Double.class}, example = "off")
+            @Schema(description = "The value: a string, a 64-bit integer or a float, per type", example = "off")
             Object value,
             @Schema(description = "Revision of the key's change that set it", format = "int64", example = "30")
             long revision,

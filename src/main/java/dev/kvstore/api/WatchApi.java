@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
-import static dev.kvstore.api.KeyApi.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM_SCHEMA;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -33,20 +34,6 @@ interface WatchApi {
             + "\"key\":\"app/config\",\"type\":\"string\",\"value\":\"on\",\"createRevision\":17,\"previous\":{"
             + "\"type\":\"string\",\"value\":\"off\",\"revision\":30,\"createRevision\":17}}]}]}";
     String EMPTY_PAGE = "{\"revision\":57,\"nextRevision\":58,\"events\":[]}";
-    String COMPACTED = "{\"type\":\"urn:kv-store:problem:compacted\",\"title\":\"Revision compacted\","
-            + "\"status\":410,\"detail\":\"Revision 5 is older than the history this server holds, which starts at"
-            + " revision 1203 (kv.history.retention): the changes in between are no longer known. List the keys (GET"
-            + " /keys?prefix=app%2F; every page carries the revision it was read at), then watch from the first"
-            + " page's revision + 1.\",\"instance\":\"/watch\",\"compactRevision\":1203}";
-    String INVALID_QUERY = "{\"type\":\"urn:kv-store:problem:invalid-query\",\"title\":\"Invalid query\","
-            + "\"status\":400,\"detail\":\"The parameter fromRevision must be a revision, an integer of at least 1,"
-            + " not \\\"abc\\\".\",\"instance\":\"/watch\"}";
-    String UNAUTHORIZED = "{\"type\":\"urn:kv-store:problem:unauthorized\",\"title\":\"Unauthorized\",\"status\":401,"
-            + "\"detail\":\"This needs a token: send the header 'Authorization: Bearer <token>'.\","
-            + "\"instance\":\"/watch\"}";
-    String FORBIDDEN = "{\"type\":\"urn:kv-store:problem:forbidden\",\"title\":\"Forbidden\",\"status\":403,"
-            + "\"detail\":\"This token is limited to a key prefix that the whole store is not under.\","
-            + "\"instance\":\"/watch\"}";
 
     @Operation(summary = "Watch changes under a prefix",
             description = "Every revision that changed a key under `prefix`, in revision order, once each, a batch"
@@ -94,20 +81,16 @@ interface WatchApi {
                             examples = @ExampleObject(name = "stream", value = STREAM))})
     @ApiResponse(responseCode = "400", description = "An unknown or repeated parameter, a fromRevision, limit or"
             + " wait that is not valid, wait or limit on a stream, or a Last-Event-ID that is not a revision",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = INVALID_QUERY)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "401", description = "No token, or an unknown one",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNAUTHORIZED)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "403", description = "The token may not read, or is limited to a key prefix that"
             + " `prefix` is not under (an empty prefix included)",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = FORBIDDEN)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "410", description = "The start (fromRevision, or Last-Event-ID + 1) is older than"
             + " the history the server holds; compactRevision is the oldest revision a watch can start from. List"
             + " the keys, then watch from the listing's revision + 1",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = COMPACTED)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     DeferredResult<WatchPage> watch(@Parameter(hidden = true) HttpServletRequest request,
                                     @Parameter(hidden = true) HttpServletResponse response) throws IOException;
 }

@@ -1,5 +1,7 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
+import dev.kvstore.security.Access;
 import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.HistoryCompactedException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -35,7 +37,7 @@ class WatchController implements WatchApi {
             throws IOException {
         boolean stream = wantsStream(request);
         WatchQuery q = WatchQuery.parse(request, stream, hub.settings().maxWait(), hub.settings().maxEvents());
-        KeyScope.check(q.prefix(), q.prefix().isEmpty() ? "the whole store" : "the prefix \"" + q.prefix() + "\"");
+        Access.requireKey(request, q.prefix(), q.prefix().isEmpty() ? "the whole store" : "the prefix \"" + q.prefix() + "\"");
         ChangeFeed feed = hub.feed();
         long from = q.from() > 0 ? q.from() : feed.revision() + 1;
         long oldest = feed.compactRevision();
@@ -83,7 +85,7 @@ class WatchController implements WatchApi {
 
     private static ApiProblem compacted(long requested, long compactRevision, String prefix) {
         String list = prefix.isEmpty() ? "GET /keys" : "GET /keys?prefix=" + KeyPath.encodeComponent(prefix);
-        return new ApiProblem(ApiProblem.Type.COMPACTED, String.format("Revision %d is older than the history this"
+        return new ApiProblem(ProblemType.COMPACTED, String.format("Revision %d is older than the history this"
                 + " server holds, which starts at revision %d (kv.history.retention): the changes in between are no"
                 + " longer known. List the keys (%s; every page carries the revision it was read at), then watch"
                 + " from the first page's revision + 1.", requested, compactRevision, list))

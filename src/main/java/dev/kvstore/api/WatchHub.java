@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
+import dev.kvstore.problem.ProblemWriter;
 import dev.kvstore.store.ChangeEvent;
 import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.HistoryCompactedException;
@@ -27,7 +28,6 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -158,9 +158,9 @@ class WatchHub implements SmartLifecycle {
 
     /** The last event of a stream whose position fell out of the history: the 410 problem, as an event. */
     byte[] compactedEvent(HistoryCompactedException e) {
-        ProblemDetail problem = WatchController.compacted(e, "").toProblemDetail();
-        return ascii("event: compacted\ndata: " + new String(json.writeValueAsBytes(problem), StandardCharsets.UTF_8)
-                + "\n\n");
+        ApiProblem problem = WatchController.compacted(e, "");
+        byte[] body = ProblemWriter.body(problem.type(), problem.getMessage(), null, problem.extensions());
+        return ascii("event: compacted\ndata: " + new String(body, StandardCharsets.UTF_8) + "\n\n");
     }
 
     static byte[] ascii(String s) {

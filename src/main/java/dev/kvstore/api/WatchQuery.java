@@ -130,6 +130,6 @@ record WatchQuery(String prefix, long from, Duration maxWait, int limit) {
     }
 
     private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_QUERY, detail);
+        return new ApiProblem(dev.kvstore.problem.ProblemType.INVALID_QUERY, detail);
     }
 }
