@@ -54,6 +54,8 @@ final class SseStream implements WriteListener, AsyncListener {
     private volatile long blockedSince;
     private volatile boolean progressDue;
     private volatile End ending;
+    /** The connection failed ({@link #onError(AsyncEvent)}): never touch it again. */
+    private volatile boolean failed;
 
     SseStream(WatchHub hub, AsyncContext async, ServletOutputStream out, Runnable abort, ChangeFeed feed,
               String prefix, long from) {
@@ -115,9 +117,20 @@ final class SseStream implements WriteListener, AsyncListener {
         end(End.SHUTDOWN);
     }
 
+    /**
+     * The connection failed (the client went away): complete here, on the container's thread, or Tomcat goes on to
+     * dispatch the request to its error page, which cannot answer a stream that has begun. The pump then only cleans
+     * up; whatever it still writes fails, and it stops.
+     */
     @Override
     public void onError(AsyncEvent event) {
+        failed = true;
         end(End.CLIENT);
+        try {
+            async.complete();
+        } catch (IllegalStateException e) {
+            // completed already
+        }
     }
 
     @Override
@@ -190,8 +203,8 @@ final class SseStream implements WriteListener, AsyncListener {
                     return;
                 }
             }
-        } catch (IOException | IllegalStateException e) {
-            // The client went away (or the container gave up on the response).
+        } catch (IOException | RuntimeException e) {
+            // The client went away (or the container gave up on the response, or recycled it after onError).
             finish(End.CLIENT);
         }
     }
@@ -234,8 +247,9 @@ final class SseStream implements WriteListener, AsyncListener {
             waiting.cancel();
         }
         hub.ended(this, why);
-        if (blockedSince != 0 && abort != null) {
-            // Bytes wait for a client that does not read: completing would wait for them; drop the connection.
+        if (why != End.CLIENT && !failed && blockedSince != 0 && abort != null) {
+            // Bytes wait for a client that does not read: completing would wait for them; drop the connection. (Not
+            // when the connection failed: it is gone, and Tomcat may already have recycled its objects.)
             abort.run();
         }
         try {

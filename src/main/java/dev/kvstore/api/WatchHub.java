@@ -105,15 +105,21 @@ class WatchHub implements SmartLifecycle {
         response.setHeader("Cache-Control", "no-cache");
         // nginx would otherwise buffer the stream.
         response.setHeader("X-Accel-Buffering", "no");
+        if (!running) {
+            // Shutting down: an empty stream, which EventSource follows with a reconnect (to another node, or to
+            // this one once it is back); a refusal would make it give up.
+            response.getOutputStream().write(ascii(": shutting down; reconnect with Last-Event-ID\n\n"));
+            return;
+        }
         AsyncContext async = request.startAsync(request, response);
         async.setTimeout(0);
         Runnable abort = request.getAttribute(ConnectionAbortValve.ATTRIBUTE) instanceof Runnable r ? r : null;
         SseStream stream = new SseStream(this, async, response.getOutputStream(), abort, feed, prefix, from);
         streams.add(stream);
+        stream.start();
         if (!running) {
             stream.end(SseStream.End.SHUTDOWN);
         }
-        stream.start();
     }
 
     void removed(SseStream stream) {
@@ -186,12 +192,20 @@ class WatchHub implements SmartLifecycle {
         try {
             executor.execute(task);
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            // stopped: whatever it was for has ended
+            // Stopped: run it here, so that a stream that ends late still completes its request (graceful shutdown
+            // would wait for it).
+            task.run();
         }
     }
 
+    /** Runs {@code task} after the delay; at once (returning {@code null}) when the hub has stopped. */
     java.util.concurrent.ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        return executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        try {
+            return executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            task.run();
+            return null;
+        }
     }
 
     private void tick() {
