@@ -221,7 +221,11 @@ class OpenApiConfiguration {
         makeNullable(schemas.get("KeyPage"), "cursor", "next");
         makeNullable(schemas.get("CompactionView"), "failure");
         makeNullable(schemas.get("BatchOperationResult"), "revision", "createRevision");
-        makeNullable(schemas.get("WatchChange"), "previous");
+        Schema change = schemas.get("WatchChange");
+        if (change != null && change.getProperties() != null) {
+            change.getProperties().put("previous", nullable(ref("PreviousEntry").description("The entry before the"
+                    + " change, or null when the key had none (a put that created it)")));
+        }
         // A value is typed by the member type; as JSON it is one of these (an integer is a number too: anyOf).
         for (String name : List.of("WatchChange", "PreviousEntry")) {
             Schema schema = schemas.get(name);

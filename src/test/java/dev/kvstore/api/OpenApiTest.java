@@ -170,6 +170,22 @@ class OpenApiTest {
     }
 
     @Test
+    void documentsBothRepresentationsOfTheWatch() {
+        JsonPath doc = doc();
+        String watch = "paths.'/watch'.get";
+        assertThat(doc.getList(watch + ".parameters.name")).containsExactlyInAnyOrder("prefix", "fromRevision",
+                "wait", "limit", "Last-Event-ID");
+        assertThat(doc.getMap(watch + ".responses.'200'.content")).containsOnlyKeys("application/json",
+                "text/event-stream");
+        assertThat(doc.getString(watch + ".responses.'200'.content.'application/json'.schema.$ref"))
+                .isEqualTo("#/components/schemas/WatchPage");
+        assertThat(doc.getMap(watch + ".responses")).containsKeys("200", "400", "401", "403", "410");
+        assertThat(examples(doc, watch + ".responses.'410'.content.'application/problem+json'"))
+                .singleElement().satisfies(e -> assertThat(e).containsEntry("type", "urn:kv-store:problem:compacted")
+                        .containsKey("compactRevision"));
+    }
+
+    @Test
     void documentsTheListingQuery() {
         JsonPath doc = doc();
         String list = "paths.'/keys'.get";

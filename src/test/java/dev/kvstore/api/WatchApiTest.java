@@ -170,6 +170,42 @@ class WatchApiTest {
         assertThat(page.getList("events.changes.flatten().key", String.class)).containsExactly("p3/a");
     }
 
+    /**
+     * A client that chains long polls, each from the previous answer's nextRevision, while a writer writes under
+     * the prefix and elsewhere between and during them, gets every revision of the prefix exactly once.
+     */
+    @Test
+    void chainedLongPollsMissNoChangeBetweenTwoPolls() throws Exception {
+        long from = revision() + 1;
+        java.util.concurrent.ConcurrentLinkedQueue<Long> written = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; i < 60 && !stop.get(); i++) {
+                long r = put((i % 3 == 0 ? "p4-other/" : "p4/") + (i % 7), "{\"type\":\"integer\",\"value\":" + i + "}");
+                if (i % 3 != 0) {
+                    written.add(r);
+                }
+            }
+        });
+        writer.start();
+        List<Long> seen = new java.util.ArrayList<>();
+        long next = from;
+        try {
+            while (writer.isAlive() || seen.size() < written.size()) {
+                JsonPath page = given().port(port).accept("application/json")
+                        .get("/watch?prefix=p4/&fromRevision=" + next + "&wait=2s&limit=3").then().statusCode(200)
+                        .extract().jsonPath();
+                seen.addAll(page.getList("events.revision", Long.class));
+                assertThat(page.getLong("nextRevision")).isGreaterThanOrEqualTo(next);
+                next = page.getLong("nextRevision");
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertThat(seen).isSorted().doesNotHaveDuplicates().containsExactlyElementsOf(List.copyOf(written));
+    }
+
     @Test
     void refusesWhatItDoesNotUnderstand() {
         for (String target : List.of("/watch?prefx=a", "/watch?fromRevision=0", "/watch?fromRevision=x",
