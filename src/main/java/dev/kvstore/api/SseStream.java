@@ -54,8 +54,12 @@ final class SseStream implements WriteListener, AsyncListener {
     private volatile long blockedSince;
     private volatile boolean progressDue;
     private volatile End ending;
-    /** The connection failed ({@link #onError(AsyncEvent)}): never touch it again. */
-    private volatile boolean failed;
+    /**
+     * The connection failed or the request completed: Tomcat may recycle its objects for another connection as soon
+     * as the callback that says so returns, so nothing may touch them after; guarded by {@code this}, which
+     * {@link #abortIfCurrent} holds while it drops the connection.
+     */
+    private boolean gone;
 
     SseStream(WatchHub hub, AsyncContext async, ServletOutputStream out, Runnable abort, ChangeFeed feed,
               String prefix, long from) {
@@ -104,11 +108,13 @@ final class SseStream implements WriteListener, AsyncListener {
 
     @Override
     public void onError(Throwable t) {
+        markGone();
         end(End.CLIENT);
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
+        markGone();
         hub.removed(this);
     }
 
@@ -124,7 +130,7 @@ final class SseStream implements WriteListener, AsyncListener {
      */
     @Override
     public void onError(AsyncEvent event) {
-        failed = true;
+        markGone();
         end(End.CLIENT);
         try {
             async.complete();
@@ -241,16 +247,29 @@ final class SseStream implements WriteListener, AsyncListener {
                 .getBytes(StandardCharsets.US_ASCII);
     }
 
+    private synchronized void markGone() {
+        gone = true;
+    }
+
+    /**
+     * Drops the connection, unless the request is over: then the connection may already carry another request,
+     * which the abort would cut.
+     */
+    private synchronized void abortIfCurrent() {
+        if (!gone && abort != null) {
+            abort.run();
+        }
+    }
+
     private void finish(End why) {
         ended = true;
         if (waiting != null) {
             waiting.cancel();
         }
         hub.ended(this, why);
-        if (why != End.CLIENT && !failed && blockedSince != 0 && abort != null) {
-            // Bytes wait for a client that does not read: completing would wait for them; drop the connection. (Not
-            // when the connection failed: it is gone, and Tomcat may already have recycled its objects.)
-            abort.run();
+        if (why != End.CLIENT && blockedSince != 0) {
+            // Bytes wait for a client that does not read: completing would wait for them; drop the connection.
+            abortIfCurrent();
         }
         try {
             async.complete();
