@@ -18,10 +18,10 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * {@code GET /watch} over a real port: the stream with a real SSE client ({@link SseClient}) and the long poll with
- * rest-assured. Each test watches its own prefix.
+ * rest-assured. Each test watches its own prefix. Durability is not the subject: the log is not forced.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "kv.watch.progress-interval=300ms")
+        properties = {"kv.watch.progress-interval=300ms", "kv.wal.sync=none"})
 class WatchApiTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
