@@ -10,9 +10,10 @@
 //                              seconds, each PUT's value its send time (System.nanoTime). SHARED: every stream
 //                              watches lat/ and every PUT is under it, so each event goes to all N streams (RATE x N
 //                              deliveries a second); SPREAD: stream i watches lat/i/ and the PUTs go round the N
-//                              prefixes (RATE deliveries a second). Prints the PUT latency (send -> answer) and the
-//                              delivery latency (send -> the event read by the client) of every delivery: p50, p99,
-//                              p99.9, max, and how many expected deliveries never came.
+//                              prefixes (RATE deliveries a second). Prints the PUT latency (send -> answer), the
+//                              delivery latency (send -> the event read by the client) of every delivery, and the
+//                              delay after the PUT's answer (0 when the event came first): p50, p99, p99.9, max, and
+//                              how many expected deliveries never came.
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -132,7 +133,9 @@ public class WatchBench {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(2)).connectTimeout(Duration.ofSeconds(10)).build();
         Histogram delivery = new Histogram();
+        Histogram afterAnswer = new Histogram();
         Histogram puts = new Histogram();
+        java.util.concurrent.ConcurrentHashMap<Long, Long> answered = new java.util.concurrent.ConcurrentHashMap<>();
         long from = currentRevision(client, base) + 1;
         List<CompletableFuture<?>> opened = new ArrayList<>();
         List<Flow.Subscription> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -141,7 +144,7 @@ public class WatchBench {
             HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/watch?prefix=" + prefix + "&fromRevision="
                     + from)).header("Accept", "text/event-stream").build();
             opened.add(client.sendAsync(req, HttpResponse.BodyHandlers.fromLineSubscriber(new Lines(delivery,
-                    subscriptions))).thenApply(r -> {
+                    afterAnswer, answered, subscriptions))).thenApply(r -> {
                         if (r.statusCode() != 200) {
                             throw new IllegalStateException("watch: " + r.statusCode());
                         }
@@ -184,7 +187,9 @@ public class WatchBench {
                 } catch (Exception e) {
                     failed.incrementAndGet();
                 }
-                puts.add(System.nanoTime() - sent);
+                long now = System.nanoTime();
+                answered.put(sent, now);
+                puts.add(now - sent);
             });
         }
         pool.shutdown();
@@ -200,6 +205,7 @@ public class WatchBench {
         System.out.println("PUT      " + puts.summary());
         System.out.println("DELIVERY " + delivery.summary() + " expected=" + expected + " missing="
                 + (expected - delivery.count.get()));
+        System.out.println("AFTER-ANSWER " + afterAnswer.summary());
         for (Flow.Subscription s : subscriptions) {
             s.cancel();
         }
@@ -215,10 +221,15 @@ public class WatchBench {
     /** Reads one stream: each data line of a change event carries the PUT's send time in its value. */
     static final class Lines implements Flow.Subscriber<String> {
         private final Histogram delivery;
+        private final Histogram afterAnswer;
+        private final java.util.Map<Long, Long> answered;
         private final List<Flow.Subscription> subscriptions;
 
-        Lines(Histogram delivery, List<Flow.Subscription> subscriptions) {
+        Lines(Histogram delivery, Histogram afterAnswer, java.util.Map<Long, Long> answered,
+              List<Flow.Subscription> subscriptions) {
             this.delivery = delivery;
+            this.afterAnswer = afterAnswer;
+            this.answered = answered;
             this.subscriptions = subscriptions;
         }
 
@@ -238,7 +249,11 @@ public class WatchBench {
             int at = line.indexOf("\"value\":\"t");
             if (at >= 0) {
                 int end = line.indexOf('"', at + 10);
-                delivery.add(now - Long.parseLong(line, at + 10, end, 10));
+                long sent = Long.parseLong(line, at + 10, end, 10);
+                delivery.add(now - sent);
+                // After the PUT's answer reached its client; 0 when the event came first.
+                Long answer = answered.get(sent);
+                afterAnswer.add(answer == null ? 0 : Math.max(0, now - answer));
             }
         }
 

@@ -79,7 +79,7 @@ final class LongPoll {
         }
         if (page.events().isEmpty() && !evenIfEmpty && !feed.closed()) {
             // Revisions of other prefixes only: wait past them.
-            waiting = feed.onRevision(page.nextRevision(), () -> hub.execute(this::check));
+            waiting = feed.onChange(page.nextRevision(), prefix, () -> hub.execute(this::check));
             if (answered.get()) {
                 waiting.cancel();
             }

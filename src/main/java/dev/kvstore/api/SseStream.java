@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * events wait in the store's history, so a client that reads slowly costs neither memory nor the writers' time.
  *
  * <p>All work happens in {@link #pump}, run by one thread at a time on the {@link WatchHub}'s executor, whenever
- * the feed publishes the revision the stream waits for, the socket takes bytes again ({@link #onWritePossible}), or
+ * the feed publishes a change under the stream's prefix, the socket takes bytes again ({@link #onWritePossible}), or
  * the hub's timer asks for a progress event or a close. The pump sends what the feed holds from the stream's
  * position, in writes of up to {@link #BATCH_EVENTS} events, until the socket is full (then Tomcat calls back once it
  * drains) or the stream has caught up (then it waits on the feed).
@@ -239,7 +239,7 @@ final class SseStream implements WriteListener, AsyncListener {
         if (waiting != null) {
             waiting.cancel();
         }
-        waiting = feed.onRevision(next, this::schedule);
+        waiting = feed.onChange(next, prefix, this::schedule);
     }
 
     private static byte[] progress(long revision) {

@@ -47,7 +47,14 @@ public interface ChangeFeed {
      */
     Subscription onRevision(long from, Runnable callback);
 
-    /** A pending {@link #onRevision} callback. */
+    /**
+     * Calls {@code callback} once an event from revision {@code from} on has a change under {@code prefix} (or the
+     * events from {@code from} on are no longer held), or when the feed closes; as {@link #onRevision}, which is this
+     * with the empty prefix. A watcher of a quiet prefix is not woken by every write elsewhere.
+     */
+    Subscription onChange(long from, String prefix, Runnable callback);
+
+    /** A pending {@link #onRevision} or {@link #onChange} callback. */
     interface Subscription {
         /** The callback will not run (unless it is running already). */
         void cancel();

@@ -220,7 +220,12 @@ final class History implements ChangeFeed, AutoCloseable {
 
     @Override
     public Subscription onRevision(long from, Runnable callback) {
-        Waiter w = new Waiter(from, callback);
+        return onChange(from, "", callback);
+    }
+
+    @Override
+    public Subscription onChange(long from, String prefix, Runnable callback) {
+        Waiter w = new Waiter(from, prefix, callback);
         waiters.add(w);
         if (closed && !notifier.isAlive()) {
             // The feed's thread has ended: nobody else will run it.
@@ -357,12 +362,15 @@ final class History implements ChangeFeed, AutoCloseable {
     // ---- waiting readers ----
 
     private static final class Waiter implements Subscription {
-        final long from;
+        /** The first revision it waits for; moved on by the feed's thread past revisions without its prefix. */
+        volatile long from;
+        final String prefix;
         final Runnable callback;
         final AtomicBoolean done = new AtomicBoolean();
 
-        Waiter(long from, Runnable callback) {
+        Waiter(long from, String prefix, Runnable callback) {
             this.from = from;
+            this.prefix = prefix;
             this.callback = callback;
         }
 
@@ -387,6 +395,33 @@ final class History implements ChangeFeed, AutoCloseable {
         }
     }
 
+    /**
+     * Whether an event from {@code from} to {@code to} has a change under {@code prefix}; also true when events from
+     * {@code from} on are no longer held, so that the reader finds out.
+     */
+    private boolean changedUnder(String prefix, long from, long to) {
+        lock.readLock().lock();
+        try {
+            if (from <= floor) {
+                return true;
+            }
+            for (int i = search(from); i < size; i++) {
+                ChangeEvent e = at(i);
+                if (e.revision() > to) {
+                    return false;
+                }
+                for (Change c : e.changes()) {
+                    if (c.key().startsWith(prefix)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     private void signal() {
         due = true;
         LockSupport.unpark(notifier);
@@ -398,13 +433,21 @@ final class History implements ChangeFeed, AutoCloseable {
             due = false;
             long h = head;
             boolean ending = closed;
+            // Whether revisions from..h changed a key under a prefix, for this pass: waiters of one prefix that
+            // wait from the same revision (idle watchers, typically) share the answer.
+            Map<String, Boolean> changed = new java.util.HashMap<>();
             for (var it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();
+                long from = w.from;
                 if (w.cancelled()) {
                     it.remove();
-                } else if (w.from <= h || ending) {
+                } else if (ending || from <= h && (w.prefix.isEmpty()
+                        || changed.computeIfAbsent(from + "\0" + w.prefix, k -> changedUnder(w.prefix, from, h)))) {
                     it.remove();
                     w.fire();
+                } else if (from <= h) {
+                    // Nothing under its prefix yet: it goes on waiting, from the next revision.
+                    w.from = h + 1;
                 }
             }
             if (ending) {

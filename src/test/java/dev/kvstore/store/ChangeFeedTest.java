@@ -97,6 +97,28 @@ class ChangeFeedTest {
         }
     }
 
+    /**
+     * A reader waiting for changes under a prefix is not called for writes elsewhere (it is checked in the same pass
+     * as a reader of every key registered after it, which is called), and is called for one under its prefix.
+     */
+    @Test
+    void aReaderWaitingForAPrefixIsCalledOnlyForAChangeUnderIt() throws Exception {
+        try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
+            long from = store.put("a/x", Value.of(1L), NONE).revision() + 1;
+            CountDownLatch underA = new CountDownLatch(1);
+            store.feed().onChange(from, "a/", underA::countDown);
+            CountDownLatch any = new CountDownLatch(1);
+            store.feed().onChange(from, "", any::countDown);
+            store.put("b/x", Value.of(1L), NONE);
+            assertThat(any.await(10, TimeUnit.SECONDS)).isTrue();
+            // The feed's thread checks its readers in the order they came: a/ was passed over before "" was called.
+            assertThat(underA.getCount()).as("called for a write under b/").isEqualTo(1);
+            store.put("b/y", Value.of(1L), NONE);
+            store.put("a/y", Value.of(1L), NONE);
+            assertThat(underA.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     @Test
     void aWaitingReaderIsCalledOnceItsRevisionIsPublishedAndWhenTheStoreCloses() throws Exception {
         CountDownLatch closedCall = new CountDownLatch(1);
