@@ -59,7 +59,7 @@ final class SseStream implements WriteListener, AsyncListener {
      * as the callback that says so returns, so nothing may touch them after; guarded by {@code this}, which
      * {@link #abortIfCurrent} holds while it drops the connection.
      */
-    private boolean gone;
+    private volatile boolean gone;
 
     SseStream(WatchHub hub, AsyncContext async, ServletOutputStream out, Runnable abort, ChangeFeed feed,
               String prefix, long from) {
@@ -216,12 +216,14 @@ final class SseStream implements WriteListener, AsyncListener {
     }
 
     private void write(byte[] bytes) throws IOException {
+        requireCurrent();
         out.write(bytes);
         lastSent = System.nanoTime();
     }
 
     /** Flushes what was written; false when the socket cannot take it all now (Tomcat calls back when it can). */
     private boolean flushed() throws IOException {
+        requireCurrent();
         if (out.isReady()) {
             out.flush();
             if (out.isReady()) {
@@ -245,6 +247,16 @@ final class SseStream implements WriteListener, AsyncListener {
     private static byte[] progress(long revision) {
         return ("id: " + revision + "\nevent: progress\ndata: {\"revision\":" + revision + "}\n\n")
                 .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The pump runs after the container's callbacks have said the request is over (they schedule it): by then the
+     * response's objects may serve another request, so it stops here instead of writing.
+     */
+    private void requireCurrent() throws IOException {
+        if (gone) {
+            throw new IOException("the request is over");
+        }
     }
 
     private synchronized void markGone() {
@@ -271,10 +283,12 @@ final class SseStream implements WriteListener, AsyncListener {
             // Bytes wait for a client that does not read: completing would wait for them; drop the connection.
             abortIfCurrent();
         }
-        try {
-            async.complete();
-        } catch (IllegalStateException e) {
-            // completed already, or ended by the abort
+        if (!gone) {
+            try {
+                async.complete();
+            } catch (IllegalStateException e) {
+                // completed already, or ended by the abort
+            }
         }
     }
 }
