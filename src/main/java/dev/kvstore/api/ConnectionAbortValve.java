@@ -25,7 +25,14 @@ final class ConnectionAbortValve extends ValveBase {
     public void invoke(Request request, Response response) throws IOException, ServletException {
         if (request.getDecodedRequestURI().equals("/watch")) {
             org.apache.coyote.Response coyote = response.getCoyoteResponse();
-            request.setAttribute(ATTRIBUTE, (Runnable) () -> coyote.action(ActionCode.CLOSE_NOW, null));
+            // Tomcat reuses these objects for later connections; the facade is new for each request (facades are
+            // discarded on recycle), so it tells whether the connection is still this request's.
+            Object facade = request.getRequest();
+            request.setAttribute(ATTRIBUTE, (Runnable) () -> {
+                if (request.getRequest() == facade) {
+                    coyote.action(ActionCode.CLOSE_NOW, null);
+                }
+            });
         }
         getNext().invoke(request, response);
     }
