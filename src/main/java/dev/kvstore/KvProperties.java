@@ -249,9 +249,10 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
             retention = retention != null ? retention : DataSize.ofBytes(StoreOptions.defaultHistoryRetention());
         }
 
-        @AssertTrue(message = "kv.history.retention must be at least 1KB")
+        /** At least a byte; less than one event keeps no history (a watch that falls behind gets 410). */
+        @AssertTrue(message = "kv.history.retention must be at least 1B")
         public boolean isRetentionLargeEnough() {
-            return retention == null || retention.toBytes() >= 1024;
+            return retention == null || retention.toBytes() >= 1;
         }
     }
 

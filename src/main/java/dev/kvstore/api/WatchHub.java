@@ -59,6 +59,7 @@ class WatchHub implements SmartLifecycle {
     /** The SSE bytes of recent events, by revision; an entry is good for the very event object it was made of. */
     private final AtomicReferenceArray<Rendered> rendered = new AtomicReferenceArray<>(CACHE_SLOTS);
     private volatile boolean running;
+    private volatile java.util.concurrent.ScheduledFuture<?> ticks;
 
     private record Rendered(ChangeEvent event, byte[] bytes) {
     }
@@ -220,10 +221,10 @@ class WatchHub implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        ticks = executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** Ends every stream and answers every long poll, then stops the executor. */
+    /** Ends every stream and answers every long poll, and stops the timer. */
     @Override
     public void stop() {
         running = false;
@@ -243,11 +244,20 @@ class WatchHub implements SmartLifecycle {
                 break;
             }
         }
-        executor.shutdownNow();
+        java.util.concurrent.ScheduledFuture<?> t = ticks;
+        if (t != null) {
+            t.cancel(false);
+        }
         if (open > 0) {
             LOG.info(String.format("Ended %d watch streams for shutdown; their clients resume with Last-Event-ID",
                     open));
         }
+    }
+
+    /** The executor goes with the context; a stopped hub may start again (a test context that was paused). */
+    @jakarta.annotation.PreDestroy
+    void shutdown() {
+        executor.shutdownNow();
     }
 
     @Override
