@@ -7,7 +7,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -338,15 +337,14 @@ final class Compactor implements AutoCloseable {
             if (floor > 0) {
                 put(Frame.encodeRevision(format.magic(), floor));
             }
-            for (Map.Entry<String, Entry> e : index.entries()) {
+            KeyIndex.forEach(index.snapshot(), (keys, keyAt, keyLen, encoding, bits, text, revision, created) -> {
                 if (entries % ENTRIES_BETWEEN_CHECKS == 0 && closed) {
                     throw new StoreUnavailableException("the store is closing", null);
                 }
-                Entry entry = e.getValue();
-                put(Frame.encodeSetV2(format.magic(), Utf8.encode(e.getKey()), entry.value(), entry.revision(),
-                        entry.createRevision()));
+                put(Frame.encodeStoredSetV2(format.magic(), keys, keyAt, keyLen, encoding, bits, text, revision,
+                        created));
                 entries++;
-            }
+            });
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
                 long applied = log.applied();
                 if (applied - logFrom <= CATCH_UP_BYTES) {

@@ -6,18 +6,23 @@ import java.util.Objects;
  * A key's value with its revisions: {@code revision} of its last change, {@code createRevision} of the write that
  * created it (a key deleted and set again is created again).
  *
- * <p>The index holds one per key, so it keeps the value inline instead of pointing at a {@link Value}: a number is
- * its 64 bits, a string its {@code String}. That saves an object (16 to 24 bytes) per key; {@link #value()} makes
- * the {@code Value} when it is read. Equality is that of the value and both revisions, floats compared bitwise as
- * {@link Value.Float} does.
+ * <p>A number is kept as its 64 bits. A string read from the index comes as the bytes its frame stores (UTF-8, or
+ * compressed UTF-8 for a large value) and becomes a {@code String} only when {@link #value()} is first called, so a
+ * read that needs only the revisions (a precondition, a listing of keys) decodes nothing. Equality is that of the
+ * value and both revisions, floats compared bitwise as {@link Value.Float} does.
  */
 public final class Entry {
 
-    private final String text;
+    private final ValueType type;
     private final long bits;
     private final long revision;
     private final long createRevision;
-    private final ValueType type;
+    /** Frame encoding of {@link #stored}; unused for numbers. */
+    private final byte encoding;
+    /** A string's bytes as its frame stores them, until decoded; {@code null} for numbers and decoded strings. */
+    private final byte[] stored;
+    /** A string, once decoded. A racy cache, as {@code String.hash} is: every thread computes the same value. */
+    private String text;
 
     public Entry(Value value, long revision, long createRevision) {
         Objects.requireNonNull(value, "value");
@@ -27,14 +32,35 @@ public final class Entry {
                 : value instanceof Value.Float f ? Double.doubleToRawLongBits(f.value()) : 0;
         this.revision = revision;
         this.createRevision = createRevision;
+        this.encoding = type.encoding();
+        this.stored = null;
+    }
+
+    /** An entry as the index keeps it: the frame's encoding, and its number or its stored string bytes. */
+    Entry(byte encoding, long bits, byte[] stored, long revision, long createRevision) {
+        this.type = Frame.typeOf(encoding);
+        this.encoding = encoding;
+        this.bits = bits;
+        this.stored = type == ValueType.STRING ? stored : null;
+        this.revision = revision;
+        this.createRevision = createRevision;
     }
 
     public Value value() {
         return switch (type) {
-            case STRING -> Value.of(text);
+            case STRING -> Value.of(text());
             case INTEGER -> Value.of(bits);
             case FLOAT -> Value.of(Double.longBitsToDouble(bits));
         };
+    }
+
+    private String text() {
+        String t = text;
+        if (t == null) {
+            t = Frame.decodeStoredText(stored, encoding);
+            text = t;
+        }
+        return t;
     }
 
     public ValueType type() {
@@ -51,13 +77,13 @@ public final class Entry {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Entry e && type == e.type && bits == e.bits && Objects.equals(text, e.text)
-                && revision == e.revision && createRevision == e.createRevision;
+        return o instanceof Entry e && type == e.type && bits == e.bits && revision == e.revision
+                && createRevision == e.createRevision && (type != ValueType.STRING || text().equals(e.text()));
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, text, bits, revision, createRevision);
+        return Objects.hash(type, type == ValueType.STRING ? text() : null, bits, revision, createRevision);
     }
 
     @Override

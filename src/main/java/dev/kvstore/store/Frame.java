@@ -126,8 +126,13 @@ final class Frame {
 
     /** A version-1 frame. */
     static byte[] encode(LogFormat format, byte op, byte encoding, byte[] key, byte[] value) {
+        return encode(format.magic(), VERSION_SEED, op, encoding, key, value);
+    }
+
+    /** A frame of the seed layout, stamped, with any version byte (tests make frames of unknown versions). */
+    private static byte[] encode(byte magic, byte version, byte op, byte encoding, byte[] key, byte[] value) {
         byte[] frame = new byte[OVERHEAD + key.length + value.length];
-        writeHeader(frame, format.magic(), VERSION_SEED, op, encoding, key.length, value.length);
+        writeHeader(frame, magic, version, op, encoding, key.length, value.length);
         System.arraycopy(key, 0, frame, KEY_OFFSET, key.length);
         System.arraycopy(value, 0, frame, KEY_OFFSET + key.length, value.length);
         int crcOffset = KEY_OFFSET + key.length + value.length;
@@ -149,6 +154,25 @@ final class Frame {
     /** A version-2 SET frame, stamped. */
     static byte[] encodeSetV2(byte magic, byte[] key, Value value, long revision, long createRevision) {
         byte[] frame = encodeV2(magic, OP_SET, value.type().encoding(), key, valueBytes(value));
+        stamp(frame, 0, revision, createRevision);
+        return frame;
+    }
+
+    /**
+     * A version-2 SET frame, stamped, of a value as the index keeps it: {@code text} as its frame stored it, or a
+     * number's {@code bits}. Compaction and snapshots write the live entries this way, with no {@code String}.
+     */
+    static byte[] encodeStoredSetV2(byte magic, byte[] keys, int keyAt, int keyLen, byte encoding, long bits,
+                                    byte[] text, long revision, long createRevision) {
+        int valueLen = text != null ? text.length : NUMBER_BYTES;
+        byte[] frame = new byte[OVERHEAD_V2 + keyLen + valueLen];
+        writeHeader(frame, magic, VERSION_REVISIONS, OP_SET, encoding, keyLen, valueLen);
+        System.arraycopy(keys, keyAt, frame, KEY_OFFSET_V2, keyLen);
+        if (text != null) {
+            System.arraycopy(text, 0, frame, KEY_OFFSET_V2 + keyLen, valueLen);
+        } else {
+            LONG_LE.set(frame, KEY_OFFSET_V2 + keyLen, bits);
+        }
         stamp(frame, 0, revision, createRevision);
         return frame;
     }
@@ -441,61 +465,166 @@ final class Frame {
     }
 
     /**
-     * Decodes a frame that passed {@link #checkBody}.
+     * What a sound frame says, op by op, read straight from its bytes, with no object per frame: a BATCH gives its
+     * operations in order, each with the batch's revision. Replay builds the index this way, and the index applies
+     * the writer's frames this way, so both read a frame through one piece of code.
+     */
+    interface Ops {
+        /**
+         * A SET of the value at {@code valueAt} (as the frame stores it, in {@code encoding}) under the UTF-8 key at
+         * {@code keyAt}. {@code revision} and {@code createRevision} are 0 in a seed-format frame.
+         */
+        void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long revision,
+                 long createRevision);
+
+        /** A DELETE of the key at {@code keyAt}; {@code revision} is 0 in a seed-format frame. */
+        void delete(byte[] buf, int keyAt, int keyLen, long revision);
+
+        /**
+     * A version-2 SET frame, stamped, of a value as the index keeps it: {@code text} as its frame stored it, or a
+     * number's {@code bits}. Compaction and snapshots write the live entries this way, with no {@code String}.
+     */
+    static byte[] encodeStoredSetV2(byte magic, byte[] keys, int keyAt, int keyLen, byte encoding, long bits,
+                                    byte[] text, long revision, long createRevision) {
+        int valueLen = text != null ? text.length : NUMBER_BYTES;
+        byte[] frame = new byte[OVERHEAD_V2 + keyLen + valueLen];
+        writeHeader(frame, magic, VERSION_REVISIONS, OP_SET, encoding, keyLen, valueLen);
+        System.arraycopy(keys, keyAt, frame, KEY_OFFSET_V2, keyLen);
+        if (text != null) {
+            System.arraycopy(text, 0, frame, KEY_OFFSET_V2 + keyLen, valueLen);
+        } else {
+            LONG_LE.set(frame, KEY_OFFSET_V2 + keyLen, bits);
+        }
+        stamp(frame, 0, revision, createRevision);
+        return frame;
+    }
+
+    /** A REVISION frame: the counter had reached {@code revision}. */
+        void revision(long revision);
+    }
+
+    /** Feeds what the frame at {@code start}, which passed {@link #checkBody}, says to {@code ops}. */
+    static void visit(byte[] buf, int start, Ops ops) {
+        byte version = buf[start + VERSION_OFFSET];
+        byte op = buf[start + OP_OFFSET];
+        boolean v2 = version == VERSION_REVISIONS;
+        if (v2 && op == OP_REVISION) {
+            ops.revision(revision(buf, start));
+            return;
+        }
+        if (v2 && op == OP_BATCH) {
+            visitBatch(buf, start, ops);
+            return;
+        }
+        long revision = v2 ? revision(buf, start) : 0;
+        int keyAt = start + keyOffset(version);
+        int keyLen = (int) INT_LE.get(buf, start + KEY_LEN_OFFSET);
+        if (op == OP_DELETE) {
+            ops.delete(buf, keyAt, keyLen, revision);
+        } else {
+            ops.set(buf, keyAt, keyLen, buf[start + ENCODING_OFFSET], keyAt + keyLen,
+                    (int) INT_LE.get(buf, start + VALUE_LEN_OFFSET), revision, v2 ? createRevision(buf, start) : 0);
+        }
+    }
+
+    private static void visitBatch(byte[] buf, int start, Ops ops) {
+        long revision = revision(buf, start);
+        int end = (int) (batchOpsStart(start) + Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET)));
+        for (int at = batchOpsStart(start); at < end; at += batchOpLength(buf, at)) {
+            int keyAt = at + BATCH_OP_HEADER;
+            int keyLen = (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET);
+            if (buf[at + BATCH_OP_OP_OFFSET] == OP_DELETE) {
+                ops.delete(buf, keyAt, keyLen, revision);
+            } else {
+                ops.set(buf, keyAt, keyLen, buf[at + BATCH_OP_ENCODING_OFFSET], keyAt + keyLen,
+                        (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET), revision,
+                        (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET));
+            }
+        }
+    }
+
+    /**
+     * The last check of a frame whose {@link #checkBody} passed: every key and string value in it is well-formed
+     * UTF-8. Reusable, one per reading thread; it makes no {@code String}.
+     */
+    static final class TextCheck implements Ops {
+        private boolean valid;
+
+        /** {@code null} when the text of the frame at {@code start} is valid, else {@link FrameDefect#INVALID_UTF8}. */
+        FrameDefect check(byte[] buf, int start) {
+            valid = true;
+            visit(buf, start, this);
+            return valid ? null : FrameDefect.INVALID_UTF8;
+        }
+
+        @Override
+        public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long revision,
+                        long createRevision) {
+            valid &= Utf8.isValid(buf, keyAt, keyLen)
+                    && (encoding != ENCODING_UTF8 || Utf8.isValid(buf, valueAt, valueLen));
+        }
+
+        @Override
+        public void delete(byte[] buf, int keyAt, int keyLen, long revision) {
+            valid &= Utf8.isValid(buf, keyAt, keyLen);
+        }
+
+        @Override
+        public void revision(long revision) {
+        }
+    }
+
+    /**
+     * Decodes a frame that passed {@link #checkBody}, into a record with {@code String}s: for the offline tool and
+     * tests; replay reads frames through {@link #visit}.
      *
      * @return the record, or {@code null} when a key or string value in it is not valid UTF-8
      */
     static LogRecord decode(byte[] buf, int start) {
-        byte version = buf[start + VERSION_OFFSET];
-        byte op = buf[start + OP_OFFSET];
-        if (version == VERSION_REVISIONS && op == OP_REVISION) {
-            return new LogRecord.Revision(revision(buf, start));
-        }
-        if (version == VERSION_REVISIONS && op == OP_BATCH) {
-            return decodeBatch(buf, start);
-        }
-        long revision = version == VERSION_REVISIONS ? revision(buf, start) : 0;
-        int keyOffset = keyOffset(version);
-        int keyLen = (int) INT_LE.get(buf, start + KEY_LEN_OFFSET);
-        int valueLen = (int) INT_LE.get(buf, start + VALUE_LEN_OFFSET);
-        String key = Utf8.decode(buf, start + keyOffset, keyLen);
-        if (key == null) {
+        Records records = new Records();
+        visit(buf, start, records);
+        if (records.invalid) {
             return null;
         }
-        if (op == OP_DELETE) {
-            return new LogRecord.Delete(key, revision);
-        }
-        Value value = decodeValue(buf, buf[start + ENCODING_OFFSET], start + keyOffset + keyLen, valueLen);
-        return value == null ? null
-                : new LogRecord.Set(key, value, revision, version == VERSION_REVISIONS ? createRevision(buf, start) : 0);
+        boolean batch = buf[start + VERSION_OFFSET] == VERSION_REVISIONS && buf[start + OP_OFFSET] == OP_BATCH;
+        return batch ? new LogRecord.Batch(revision(buf, start), records.ops) : records.ops.get(0);
     }
 
-    private static LogRecord decodeBatch(byte[] buf, int start) {
-        long revision = revision(buf, start);
-        int end = (int) (batchOpsStart(start) + Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET)));
-        java.util.List<LogRecord> ops = new java.util.ArrayList<>();
-        for (int at = batchOpsStart(start); at < end; at += batchOpLength(buf, at)) {
-            int keyLen = (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET);
-            String key = Utf8.decode(buf, at + BATCH_OP_HEADER, keyLen);
-            if (key == null) {
-                return null;
+    /** What {@link #decode} collects. */
+    private static final class Records implements Ops {
+        final java.util.List<LogRecord> ops = new java.util.ArrayList<>(1);
+        boolean invalid;
+
+        @Override
+        public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long revision,
+                        long createRevision) {
+            String key = Utf8.decode(buf, keyAt, keyLen);
+            Value value = decodeValue(buf, encoding, valueAt, valueLen);
+            if (key == null || value == null) {
+                invalid = true;
+            } else {
+                ops.add(new LogRecord.Set(key, value, revision, createRevision));
             }
-            if (buf[at + BATCH_OP_OP_OFFSET] == OP_DELETE) {
-                ops.add(new LogRecord.Delete(key, revision));
-                continue;
-            }
-            Value value = decodeValue(buf, buf[at + BATCH_OP_ENCODING_OFFSET], at + BATCH_OP_HEADER + keyLen,
-                    (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET));
-            if (value == null) {
-                return null;
-            }
-            ops.add(new LogRecord.Set(key, value, revision, (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET)));
         }
-        return new LogRecord.Batch(revision, ops);
+
+        @Override
+        public void delete(byte[] buf, int keyAt, int keyLen, long revision) {
+            String key = Utf8.decode(buf, keyAt, keyLen);
+            if (key == null) {
+                invalid = true;
+            } else {
+                ops.add(new LogRecord.Delete(key, revision));
+            }
+        }
+
+        @Override
+        public void revision(long revision) {
+            ops.add(new LogRecord.Revision(revision));
+        }
     }
 
     /** The value at {@code offset}, or {@code null} for a string that is not valid UTF-8. */
-    private static Value decodeValue(byte[] buf, byte encoding, int offset, int length) {
+    static Value decodeValue(byte[] buf, byte encoding, int offset, int length) {
         return switch (encoding) {
             case ENCODING_I64 -> Value.of((long) LONG_LE.get(buf, offset));
             case ENCODING_F64 -> Value.of(Double.longBitsToDouble((long) LONG_LE.get(buf, offset)));
@@ -504,6 +633,65 @@ final class Frame {
                 yield s == null ? null : Value.of(s);
             }
         };
+    }
+
+    /**
+     * The frame of a record: version 1 for a SET or DELETE without a revision, else version 2 with the record's
+     * revisions as they are. For tests and tools that make records rather than logs.
+     */
+    static byte[] encodeRecord(LogRecord record) {
+        byte magic = StoreOptions.DEFAULT_MAGIC;
+        if (record instanceof LogRecord.Set r) {
+            if (r.revision() == 0) {
+                return encode(magic, VERSION_SEED, OP_SET, r.value().type().encoding(), Utf8.encode(r.key()),
+                        valueBytes(r.value()));
+            }
+            return encodeSetV2(magic, Utf8.encode(r.key()), r.value(), r.revision(), r.createRevision());
+        }
+        if (record instanceof LogRecord.Delete r) {
+            return r.revision() == 0 ? encode(magic, VERSION_SEED, OP_DELETE, ENCODING_UTF8, Utf8.encode(r.key()),
+                    new byte[0]) : encodeDeleteV2(magic, Utf8.encode(r.key()), r.revision());
+        }
+        if (record instanceof LogRecord.Batch b) {
+            java.util.List<byte[]> ops = new java.util.ArrayList<>();
+            for (LogRecord op : b.ops()) {
+                ops.add(op instanceof LogRecord.Set r
+                        ? encodeBatchOp(OP_SET, r.value().type().encoding(), Utf8.encode(r.key()), valueBytes(r.value()),
+                                r.createRevision())
+                        : encodeBatchOp(OP_DELETE, ENCODING_UTF8, Utf8.encode(((LogRecord.Delete) op).key()),
+                                new byte[0], 0));
+            }
+            return encodeBatch(magic, ops, b.revision());
+        }
+        return encodeRevision(magic, ((LogRecord.Revision) record).revision());
+    }
+
+    /** The value type a SET frame of this (valid) encoding holds. */
+    static ValueType typeOf(byte encoding) {
+        return switch (encoding) {
+            case ENCODING_I64 -> ValueType.INTEGER;
+            case ENCODING_F64 -> ValueType.FLOAT;
+            default -> ValueType.STRING;
+        };
+    }
+
+    /** Whether a SET frame of this encoding stores its value as bytes (a string) rather than a number. */
+    static boolean isText(byte encoding) {
+        return encoding != ENCODING_I64 && encoding != ENCODING_F64;
+    }
+
+    /** The string stored as {@code stored} by a frame of {@code encoding}, whose text was checked when it was read. */
+    static String decodeStoredText(byte[] stored, byte encoding) {
+        String s = Utf8.decode(stored, 0, stored.length);
+        if (s == null) {
+            throw new IllegalStateException("a stored string is not UTF-8, though it was checked when it was read");
+        }
+        return s;
+    }
+
+    /** The number a SET frame of a numeric encoding stores at {@code valueAt}, as its 64 bits. */
+    static long numberBits(byte[] buf, int valueAt) {
+        return (long) LONG_LE.get(buf, valueAt);
     }
 
     /** Bytes of the version-2 SET frame of {@code value} under a key of {@code keyBytes} UTF-8 bytes. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.function.Consumer;
 
 /**
  * The recovery policy, in one place. Replays the log into the index and then, by what the first bad frame is:
@@ -69,9 +68,9 @@ final class LogRecovery {
      * @param mark the {@link ForcedMark} kept beside the log, or {@code null}
      */
     RecoveryReport recover(LogChannel channel, ForcedMark mark, boolean created, boolean restored,
-                           Consumer<LogRecord> sink) throws IOException {
+                           LogScanner.FrameRuns sink) throws IOException {
         long started = System.nanoTime();
-        Diagnosis d = examine(channel, format, mark, (offset, length, record) -> sink.accept(record));
+        Diagnosis d = examine(channel, format, mark, sink);
         Path aside = null;
         switch (d.kind()) {
             case SOUND:
@@ -103,6 +102,12 @@ final class LogRecovery {
      * @param sink receives every sound frame before the first bad one, in order
      */
     static Diagnosis examine(LogChannel channel, LogFormat format, ForcedMark mark, LogScanner.FrameSink sink)
+            throws IOException {
+        return examine(channel, format, mark, LogScanner.decoding(sink));
+    }
+
+    /** As above, with the sound frames handed over in runs of bytes, as replay takes them. */
+    static Diagnosis examine(LogChannel channel, LogFormat format, ForcedMark mark, LogScanner.FrameRuns sink)
             throws IOException {
         long size = channel.size();
         Diagnosis.Mark fit = mark == null ? Diagnosis.Mark.NONE : mark.fit(channel, size);
