@@ -328,12 +328,13 @@ final class KeyIndex implements StateMachine.State {
         /** The state: the live entries, sorted once unless they came in key order, built into a tree in one pass. */
         private State state() {
             end();
-            KeyTree.Sorted sorted = table.sorted();
+            int[] order = table.order();
             long live = 0;
-            for (int e = 0; e < table.count(); e++) {
-                live += table.live(e) ? table.frameBytes(e) : 0;
+            for (int e : order) {
+                live += table.frameBytes(e);
             }
-            return new State(KeyTree.build(sorted), sorted.count(), live, revision);
+            return new State(KeyTree.build(order.length, (from, to) -> table.gather(order, from, to)), order.length,
+                    live, revision);
         }
 
         private static <T> T take(BlockingQueue<T> q) {

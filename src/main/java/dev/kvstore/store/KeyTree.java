@@ -478,7 +478,8 @@ final class KeyTree {
             }
             System.arraycopy(src.nums, NUMS * from, nums, NUMS * n, NUMS * (to - from));
             System.arraycopy(src.encs, from, encs, n, to - from);
-            if (src.texts != null) {
+            // A leaf cut from a run without strings in its range keeps no array for them.
+            if (src.texts != null && texts != null) {
                 System.arraycopy(src.texts, from, texts, n, to - from);
             }
             n += to - from;
@@ -555,57 +556,100 @@ final class KeyTree {
 
     // ---------------------------------------------------------------- bulk build
 
-    /** Entries in strictly increasing key order, for {@link #build}. */
-    interface Sorted {
-        int count();
-
-        /** The array holding entry {@code i}'s key, at {@link #keyOffset}. */
-        byte[] keyArray(int i);
-
-        int keyOffset(int i);
-
-        int keyLength(int i);
-
-        byte encoding(int i);
-
-        long bits(int i);
-
-        byte[] text(int i);
-
-        long revision(int i);
-
-        long createRevision(int i);
+    /** Entries taken a run at a time, in key order, for {@link #build}. */
+    interface Runs {
+        /** Entries {@code [from, to)} of the whole, in key order, as one leaf-shaped run (not part of any tree). */
+        Leaf run(int from, int to);
     }
 
-    /** A tree of the entries, in one pass: full leaves, then each level of inner nodes above them. */
-    static Node build(Sorted src) {
-        int n = src.count();
+    /** Entries per run a build takes at a time: a whole number of full leaves. */
+    static final int RUN = MAX_LEAF * 1024;
+
+    /**
+     * A tree of {@code n} entries in key order, in one pass: full leaves cut from runs of {@link #RUN} entries (on two
+     * threads, each taking every other run), then each level of inner nodes above them.
+     */
+    static Node build(int n, Runs src) {
         if (n == 0) {
             return EMPTY;
         }
-        int leaves = (n + MAX_LEAF - 1) / MAX_LEAF;
-        Node[] level = new Node[leaves];
-        for (int l = 0, at = 0; l < leaves; l++) {
-            // Spread evenly, so that no leaf is left nearly empty at the end.
-            int to = (int) ((long) n * (l + 1) / leaves);
-            int keyBytes = 0;
-            boolean texts = false;
-            for (int i = at; i < to; i++) {
-                keyBytes += src.keyLength(i);
-                texts |= src.text(i) != null;
-            }
-            LeafWriter w = new LeafWriter(to - at, keyBytes, texts);
-            for (int i = at; i < to; i++) {
-                w.add(src.keyArray(i), src.keyOffset(i), src.keyLength(i), src.encoding(i), src.bits(i), src.text(i),
-                        src.revision(i), src.createRevision(i));
-            }
-            level[l] = w.leaf(null);
-            at = to;
+        int runs = (n + RUN - 1) / RUN;
+        int[] firstLeaf = new int[runs + 1];
+        for (int r = 0; r < runs; r++) {
+            firstLeaf[r + 1] = firstLeaf[r] + leavesOf(Math.min(n, (r + 1) * RUN) - r * RUN);
         }
+        Node[] leaves = new Node[firstLeaf[runs]];
+        Throwable[] failed = new Throwable[1];
+        Runnable odd = () -> {
+            try {
+                for (int r = 1; r < runs; r += 2) {
+                    cut(src.run(r * RUN, Math.min(n, (r + 1) * RUN)), leaves, firstLeaf[r]);
+                }
+            } catch (Throwable t) {
+                failed[0] = t;
+            }
+        };
+        Thread helper = runs > 1 ? new Thread(odd, "kv-index-build") : null;
+        if (helper != null) {
+            helper.start();
+        }
+        for (int r = 0; r < runs; r += 2) {
+            cut(src.run(r * RUN, Math.min(n, (r + 1) * RUN)), leaves, firstLeaf[r]);
+        }
+        if (helper != null) {
+            joinUninterruptibly(helper);
+            if (failed[0] instanceof Error e) {
+                throw e;
+            }
+            if (failed[0] != null) {
+                throw new IllegalStateException("the index build's second thread failed", failed[0]);
+            }
+        }
+        Node[] level = leaves;
         while (level.length > 1) {
             level = innerLevel(level);
         }
         return level[0];
+    }
+
+    private static int leavesOf(int entries) {
+        return (entries + MAX_LEAF - 1) / MAX_LEAF;
+    }
+
+    /** Cuts a run into leaves of equal size (within one), into {@code out} from {@code at}. */
+    private static void cut(Leaf run, Node[] out, int at) {
+        int n = run.size();
+        int leaves = leavesOf(n);
+        for (int l = 0, from = 0; l < leaves; l++) {
+            int to = (int) ((long) n * (l + 1) / leaves);
+            LeafWriter w = new LeafWriter(to - from, bytesOf(run, from, to), run.texts != null && anyText(run, from, to));
+            w.copy(run, from, to);
+            out[at + l] = w.leaf(null);
+            from = to;
+        }
+    }
+
+    private static boolean anyText(Leaf run, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (run.texts[i] != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Node[] innerLevel(Node[] kids) {

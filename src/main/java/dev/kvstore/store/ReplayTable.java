@@ -6,21 +6,37 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Replay's working table: every key the log names, found by the hash of its UTF-8 bytes, with its latest entry. A
- * frame costs a hash probe and a few array stores, and no object but a string value's bytes: keys are copied into
- * large shared chunks the first time they are seen, and entries live in parallel arrays. It keeps the order in which
- * keys first came, and whether that was key order (as in a compacted log or a snapshot), so that the index is built
- * without a sort when it was. {@link #sorted} then gives the live entries in key order for {@link KeyTree#build}.
+ * Replay's working table: every key the log names, found by the hash of its UTF-8 bytes, with its latest entry. Each
+ * key has one record in large shared chunks of bytes, written the first time the key is seen: its length, its
+ * revisions and number, its encoding and its bytes, side by side. A frame then costs a hash probe, which reads the
+ * slot and that one record, and a few stores into the same record; no object but a string value's bytes. Replay is
+ * bound by those memory reads: an entry spread over six arrays took four times as many.
  *
- * <p>One thread fills it; it is read after that thread is done.
+ * <p>It keeps the order in which keys first came, and whether that was key order (as in a compacted log or a
+ * snapshot), so that the index is built without a sort when it was. One thread fills it; it is read after that thread
+ * is done.
  */
 final class ReplayTable {
 
-    /** An entry whose key was deleted (it may be set again). */
+    /** The encoding of an entry whose key was deleted (it may be set again). */
     static final byte ABSENT = -1;
-    private static final int CHUNK_BYTES = 1 << 22;
-    private static final int NUMS = 3;
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    // A record, 8-byte aligned: key_len, entry number, revision, creation revision, a number's bits, encoding, key.
+    private static final int KEY_LEN = 0;
+    private static final int ENTRY = 4;
+    private static final int REVISION = 8;
+    private static final int CREATE_REVISION = 16;
+    private static final int BITS = 24;
+    private static final int ENCODING = 32;
+    private static final int KEY = 33;
+
+    /** A reference to a record: its chunk in the high bits, its offset / 8 in the low {@link #OFFSET_BITS}. */
+    private static final int OFFSET_BITS = 19;
+    private static final int CHUNK_BYTES = 8 << OFFSET_BITS;
+    private static final int MAX_CHUNKS = 1 << (31 - OFFSET_BITS);
+
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private byte[][] chunks = new byte[4][];
@@ -28,242 +44,236 @@ final class ReplayTable {
     private int chunkUsed = CHUNK_BYTES;
 
     private int count;
-    private int[] chunkOf = new int[1024];
-    private int[] keyAt = new int[1024];
-    private int[] keyLen = new int[1024];
-    private int[] hashes = new int[1024];
-    private long[] nums = new long[NUMS * 1024];
-    private byte[] encs = new byte[1024];
+    /** Each entry's record, in the order keys first came. */
+    private int[] refs = new int[1024];
+    /** String values by entry number; {@code null} until one is set. */
     private byte[][] texts;
-
-    /** Entry + 1 by hash, 0 for a free slot; at most half full. */
-    private int[] slots = new int[2048];
+    /** The key's hash (high half) and its record's reference + 1 (low half), 0 for a free slot; at most half full. */
+    private long[] slots = new long[2048];
     private boolean inKeyOrder = true;
 
-    int count() {
-        return count;
-    }
-
-    /** The entry of the key at {@code buf[at, at + len)}, or -1. */
+    /** The record of the key at {@code buf[at, at + len)}, or -1. */
     int find(byte[] buf, int at, int len) {
-        int h = hash(buf, at, len);
-        int mask = slots.length - 1;
-        for (int s = h & mask; ; s = (s + 1) & mask) {
-            int e = slots[s] - 1;
-            if (e < 0) {
-                return -1;
-            }
-            if (hashes[e] == h && keyLen[e] == len && Arrays.equals(chunks[chunkOf[e]], keyAt[e], keyAt[e] + len,
-                    buf, at, at + len)) {
-                return e;
-            }
-        }
+        return (int) slots[probe(buf, at, len, hash(buf, at, len))] - 1;
     }
 
-    /** The entry of the key, added ({@link #ABSENT}) with a copy of the key when it is new. */
+    /** The record of the key, added ({@link #ABSENT}) with a copy of the key when it is new. */
     int findOrAdd(byte[] buf, int at, int len) {
         int h = hash(buf, at, len);
-        int mask = slots.length - 1;
-        int s = h & mask;
-        for (; ; s = (s + 1) & mask) {
-            int e = slots[s] - 1;
-            if (e < 0) {
-                break;
-            }
-            if (hashes[e] == h && keyLen[e] == len && Arrays.equals(chunks[chunkOf[e]], keyAt[e], keyAt[e] + len,
-                    buf, at, at + len)) {
-                return e;
-            }
+        int s = probe(buf, at, len, h);
+        int ref = (int) slots[s] - 1;
+        if (ref >= 0) {
+            return ref;
         }
-        int e = add(buf, at, len, h);
-        slots[s] = e + 1;
+        ref = add(buf, at, len);
+        slots[s] = ((long) h << 32) | ((ref + 1) & 0xFFFFFFFFL);
         if (2 * count > slots.length) {
             rehash();
         }
-        return e;
+        return ref;
     }
 
-    private int add(byte[] buf, int at, int len, int h) {
-        if (count == keyLen.length) {
-            grow();
+    /** The slot of the key: its record's, or the free one where it would go. */
+    private int probe(byte[] buf, int at, int len, int h) {
+        int mask = slots.length - 1;
+        for (int s = h & mask; ; s = (s + 1) & mask) {
+            long slot = slots[s];
+            if (slot == 0) {
+                return s;
+            }
+            if ((int) (slot >>> 32) == h) {
+                int ref = (int) slot - 1;
+                byte[] c = chunk(ref);
+                int o = offset(ref);
+                if ((int) INT.get(c, o + KEY_LEN) == len && Arrays.equals(c, o + KEY, o + KEY + len, buf, at, at + len)) {
+                    return s;
+                }
+            }
         }
-        if (CHUNK_BYTES - chunkUsed < len) {
+    }
+
+    private int add(byte[] buf, int at, int len) {
+        int size = (KEY + len + 7) & ~7;
+        if (CHUNK_BYTES - chunkUsed < size) {
+            if (chunkCount == MAX_CHUNKS) {
+                throw new IllegalStateException("the log names more keys than replay can hold in memory");
+            }
             if (chunkCount == chunks.length) {
                 chunks = Arrays.copyOf(chunks, 2 * chunkCount);
             }
-            chunks[chunkCount++] = new byte[Math.max(CHUNK_BYTES, len)];
+            // A record larger than a chunk (a key of megabytes) gets one of its own.
+            chunks[chunkCount++] = new byte[Math.max(CHUNK_BYTES, size)];
             chunkUsed = 0;
         }
+        int ref = ((chunkCount - 1) << OFFSET_BITS) | (chunkUsed >>> 3);
+        byte[] c = chunks[chunkCount - 1];
+        int o = chunkUsed;
+        chunkUsed = size > CHUNK_BYTES ? CHUNK_BYTES : chunkUsed + size;
+        if (count == refs.length) {
+            refs = Arrays.copyOf(refs, 2 * count);
+            if (texts != null) {
+                texts = Arrays.copyOf(texts, 2 * count);
+            }
+        }
         int e = count++;
-        byte[] chunk = chunks[chunkCount - 1];
-        System.arraycopy(buf, at, chunk, chunkUsed, len);
-        chunkOf[e] = chunkCount - 1;
-        keyAt[e] = chunkUsed;
-        keyLen[e] = len;
-        hashes[e] = h;
-        encs[e] = ABSENT;
-        chunkUsed += len;
-        if (inKeyOrder && e > 0 && compare(e - 1, e) > 0) {
+        refs[e] = ref;
+        INT.set(c, o + KEY_LEN, len);
+        INT.set(c, o + ENTRY, e);
+        c[o + ENCODING] = ABSENT;
+        System.arraycopy(buf, at, c, o + KEY, len);
+        if (inKeyOrder && e > 0 && compare(refs[e - 1], ref) > 0) {
             inKeyOrder = false;
         }
-        return e;
-    }
-
-    private void grow() {
-        int n = 2 * keyLen.length;
-        chunkOf = Arrays.copyOf(chunkOf, n);
-        keyAt = Arrays.copyOf(keyAt, n);
-        keyLen = Arrays.copyOf(keyLen, n);
-        hashes = Arrays.copyOf(hashes, n);
-        nums = Arrays.copyOf(nums, NUMS * n);
-        encs = Arrays.copyOf(encs, n);
-        if (texts != null) {
-            texts = Arrays.copyOf(texts, n);
-        }
+        return ref;
     }
 
     private void rehash() {
-        int[] next = new int[2 * slots.length];
+        long[] next = new long[2 * slots.length];
         int mask = next.length - 1;
-        for (int e = 0; e < count; e++) {
-            int s = hashes[e] & mask;
-            while (next[s] != 0) {
-                s = (s + 1) & mask;
+        for (long slot : slots) {
+            if (slot != 0) {
+                int s = (int) (slot >>> 32) & mask;
+                while (next[s] != 0) {
+                    s = (s + 1) & mask;
+                }
+                next[s] = slot;
             }
-            next[s] = e + 1;
         }
         slots = next;
     }
 
-    void set(int e, byte encoding, long bits, byte[] text, long revision, long createRevision) {
-        encs[e] = encoding;
-        nums[NUMS * e] = revision;
-        nums[NUMS * e + 1] = createRevision;
-        nums[NUMS * e + 2] = bits;
+    private byte[] chunk(int ref) {
+        return chunks[ref >>> OFFSET_BITS];
+    }
+
+    private static int offset(int ref) {
+        return (ref & ((1 << OFFSET_BITS) - 1)) << 3;
+    }
+
+    void set(int ref, byte encoding, long bits, byte[] text, long revision, long createRevision) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        c[o + ENCODING] = encoding;
+        LONG.set(c, o + REVISION, revision);
+        LONG.set(c, o + CREATE_REVISION, createRevision);
+        LONG.set(c, o + BITS, bits);
         if (text != null && texts == null) {
-            texts = new byte[keyLen.length][];
+            texts = new byte[refs.length][];
         }
         if (texts != null) {
-            texts[e] = text;
+            texts[(int) INT.get(c, o + ENTRY)] = text;
         }
     }
 
-    void remove(int e) {
-        encs[e] = ABSENT;
+    void remove(int ref) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        c[o + ENCODING] = ABSENT;
         if (texts != null) {
-            texts[e] = null;
+            texts[(int) INT.get(c, o + ENTRY)] = null;
         }
     }
 
-    boolean live(int e) {
-        return encs[e] != ABSENT;
+    boolean live(int ref) {
+        return chunk(ref)[offset(ref) + ENCODING] != ABSENT;
     }
 
-    long createRevision(int e) {
-        return nums[NUMS * e + 1];
+    long createRevision(int ref) {
+        return (long) LONG.get(chunk(ref), offset(ref) + CREATE_REVISION);
     }
 
-    /** Bytes of entry {@code e}'s version-2 SET frame, which a compacted log holds. */
-    long frameBytes(int e) {
-        byte[] t = texts == null ? null : texts[e];
-        return Frame.OVERHEAD_V2 + (long) keyLen[e] + (t != null ? t.length : Frame.NUMBER_BYTES);
+    int keyLength(int ref) {
+        return (int) INT.get(chunk(ref), offset(ref) + KEY_LEN);
     }
 
-    /** Order of the keys of entries {@code a} and {@code b}: unsigned bytes, which is code point order. */
+    private byte[] text(int ref) {
+        return texts == null ? null : texts[(int) INT.get(chunk(ref), offset(ref) + ENTRY)];
+    }
+
+    /** Bytes of the record's version-2 SET frame, which a compacted log holds. */
+    long frameBytes(int ref) {
+        byte[] t = text(ref);
+        return Frame.OVERHEAD_V2 + (long) keyLength(ref) + (t != null ? t.length : Frame.NUMBER_BYTES);
+    }
+
+    /** Order of the keys of records {@code a} and {@code b}: unsigned bytes, which is code point order. */
     int compare(int a, int b) {
-        return Arrays.compareUnsigned(chunks[chunkOf[a]], keyAt[a], keyAt[a] + keyLen[a],
-                chunks[chunkOf[b]], keyAt[b], keyAt[b] + keyLen[b]);
+        byte[] ca = chunk(a);
+        int oa = offset(a) + KEY;
+        byte[] cb = chunk(b);
+        int ob = offset(b) + KEY;
+        return Arrays.compareUnsigned(ca, oa, oa + keyLength(a), cb, ob, ob + keyLength(b));
     }
 
-    int keyLength(int e) {
-        return keyLen[e];
-    }
-
-    /** Bytes {@code 8 * word} to {@code 8 * word + 7} of entry {@code e}'s key, big-endian, zeros past its end. */
-    long word(int e, int word) {
+    /** Bytes {@code 8 * word} to {@code 8 * word + 7} of the record's key, big-endian, zeros past its end. */
+    long word(int ref, int word) {
+        byte[] c = chunk(ref);
         int from = 8 * word;
-        int left = keyLen[e] - from;
-        byte[] chunk = chunks[chunkOf[e]];
-        int at = keyAt[e] + from;
+        int left = (int) INT.get(c, offset(ref) + KEY_LEN) - from;
+        int at = offset(ref) + KEY + from;
         if (left >= 8) {
-            return (long) LONG_BE.get(chunk, at);
+            return (long) LONG_BE.get(c, at);
         }
         long w = 0;
         for (int i = 0; i < 8; i++) {
-            w = (w << 8) | (i < left ? chunk[at + i] & 0xFF : 0);
+            w = (w << 8) | (i < left ? c[at + i] & 0xFF : 0);
         }
         return w;
     }
 
-    /** The live entries in key order: sorted only when the keys did not come in key order. */
-    KeyTree.Sorted sorted() {
+    /** The records of the live entries, in key order: sorted only when the keys did not come in key order. */
+    int[] order() {
         int live = 0;
         for (int e = 0; e < count; e++) {
-            live += encs[e] != ABSENT ? 1 : 0;
+            live += live(refs[e]) ? 1 : 0;
         }
         int[] order = new int[live];
         for (int e = 0, i = 0; e < count; e++) {
-            if (encs[e] != ABSENT) {
-                order[i++] = e;
+            if (live(refs[e])) {
+                order[i++] = refs[e];
             }
         }
         if (!inKeyOrder) {
             KeySort.sort(order, this);
         }
-        return new View(order);
+        return order;
     }
 
-    private final class View implements KeyTree.Sorted {
-        private final int[] order;
-
-        View(int[] order) {
-            this.order = order;
+    /**
+     * Records {@code order[from, to)} gathered into one leaf-shaped run, for {@link KeyTree#build} to cut into leaves:
+     * the reads out of the table, in no order, happen here, one record each, and the tree is then built by copying
+     * ranges.
+     */
+    KeyTree.Leaf gather(int[] order, int from, int to) {
+        int n = to - from;
+        int keyBytes = 0;
+        boolean anyText = false;
+        for (int i = from; i < to; i++) {
+            keyBytes += keyLength(order[i]);
+            anyText |= texts != null && text(order[i]) != null;
         }
-
-        @Override
-        public int count() {
-            return order.length;
+        byte[] keys = new byte[keyBytes];
+        int[] ends = new int[n];
+        long[] nums = new long[3 * n];
+        byte[] encs = new byte[n];
+        byte[][] ts = anyText ? new byte[n][] : null;
+        for (int i = 0, b = 0; i < n; i++) {
+            int ref = order[from + i];
+            byte[] c = chunk(ref);
+            int o = offset(ref);
+            int len = (int) INT.get(c, o + KEY_LEN);
+            System.arraycopy(c, o + KEY, keys, b, len);
+            b += len;
+            ends[i] = b;
+            nums[3 * i] = (long) LONG.get(c, o + REVISION);
+            nums[3 * i + 1] = (long) LONG.get(c, o + CREATE_REVISION);
+            nums[3 * i + 2] = (long) LONG.get(c, o + BITS);
+            encs[i] = c[o + ENCODING];
+            if (ts != null) {
+                ts[i] = texts[(int) INT.get(c, o + ENTRY)];
+            }
         }
-
-        @Override
-        public byte[] keyArray(int i) {
-            return chunks[chunkOf[order[i]]];
-        }
-
-        @Override
-        public int keyOffset(int i) {
-            return keyAt[order[i]];
-        }
-
-        @Override
-        public int keyLength(int i) {
-            return keyLen[order[i]];
-        }
-
-        @Override
-        public byte encoding(int i) {
-            return encs[order[i]];
-        }
-
-        @Override
-        public long bits(int i) {
-            return nums[NUMS * order[i] + 2];
-        }
-
-        @Override
-        public byte[] text(int i) {
-            return texts == null ? null : texts[order[i]];
-        }
-
-        @Override
-        public long revision(int i) {
-            return nums[NUMS * order[i]];
-        }
-
-        @Override
-        public long createRevision(int i) {
-            return nums[NUMS * order[i] + 1];
-        }
+        return new KeyTree.Leaf(keys, ends, nums, encs, ts, null);
     }
 
     /** A hash of the key's bytes, eight at a time. */
@@ -271,7 +281,7 @@ final class ReplayTable {
         long h = 0x9E3779B97F4A7C15L * (len + 1);
         int i = 0;
         for (; i + 8 <= len; i += 8) {
-            h = (h ^ (long) LONG_LE.get(b, at + i)) * 0xBF58476D1CE4E5B9L;
+            h = (h ^ (long) LONG.get(b, at + i)) * 0xBF58476D1CE4E5B9L;
             h ^= h >>> 31;
         }
         long w = 0;
