@@ -36,7 +36,8 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                            @DefaultValue Restore restore,
                            @DefaultValue Security security,
                            @Valid @DefaultValue Batch batch,
-                           @Valid @DefaultValue Listing list) {
+                           @Valid @DefaultValue Listing list,
+                           @Valid @DefaultValue Compression compression) {
 
     /**
      * @param sync         {@code always} (acknowledge after force), {@code interval} or {@code none}
@@ -235,11 +236,35 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
         }
     }
 
+    /**
+     * Large string values in the log.
+     *
+     * @param enabled whether strings are ever stored compressed (LZ4); frames written before are read either way
+     * @param minSize strings of at least this many UTF-8 bytes are stored compressed, when that makes them smaller
+     */
+    public record Compression(Boolean enabled, DataSize minSize) {
+
+        public Compression {
+            enabled = enabled != null ? enabled : Boolean.TRUE;
+            minSize = minSize != null ? minSize : DataSize.ofBytes(StoreOptions.DEFAULT_COMPRESSION_MIN_BYTES);
+        }
+
+        @AssertTrue(message = "kv.compression.min-size must be between 0 and 1GB")
+        public boolean isMinSizeInRange() {
+            return minSize == null || (minSize.toBytes() >= 0 && minSize.toBytes() <= 1L << 30);
+        }
+
+        int minBytes() {
+            return enabled ? Math.toIntExact(minSize.toBytes()) : Integer.MAX_VALUE;
+        }
+    }
+
     public StoreOptions toStoreOptions(StoreObserver observer) {
         return new StoreOptions(dataDir, wal.sync(), wal.syncInterval(), wal.magic().byteValue(), limits.maxKeyBytes(),
                 Math.toIntExact(limits.maxValueSize().toBytes()), batch.maxOperations(),
                 Math.toIntExact(batch.maxSize().toBytes()), recovery.repair(), observer,
                 new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),
-                restore.from(), wal.writeTimeout(), recovery.keepCopies(), recovery.keepCopiesSize().toBytes());
+                restore.from(), wal.writeTimeout(), recovery.keepCopies(), recovery.keepCopiesSize().toBytes(),
+                compression.minBytes());
     }
 }

@@ -30,7 +30,7 @@ import java.util.zip.CRC32;
  * 4             1          magic
  * 5             1          version          0x02
  * 6             1          op               0x01 SET, 0x02 DELETE, 0x03 BATCH, 0x04 REVISION
- * 7             1          encoding         as version 1; 0x00 for every op but SET
+ * 7             1          encoding         as version 1, and 0x03 UTF-8 compressed (below); 0x00 for every op but SET
  * 8             4          key_len          u32; 0 for BATCH and REVISION
  * 12            4          value_len        u32; 0 for DELETE and REVISION
  * 16            8          revision         u64 &gt; 0: the write's revision
@@ -52,6 +52,10 @@ import java.util.zip.CRC32;
  * Their revision is the batch's. The batch is one frame with one CRC, so a crash keeps all of it or none. Its
  * operations are deliberately not frames of their own: a whole frame with a good CRC inside a torn batch would pass
  * for data written after the tear, and recovery would take the tear for damage.
+ * A SET (or a batch's SET) of encoding 0x03 holds a string compressed, as {@link Compression} lays it out: u32
+ * {@code plain_len}, then an LZ4 block of the UTF-8 bytes. The writer uses it for strings of at least
+ * {@code kv.compression.min-size} bytes that it makes smaller; every other value, and every frame written before, keeps
+ * the plain encodings, and a reader of version 1 never meets it.
  * A REVISION frame says that the revision counter had reached {@code revision}: compaction starts its file with one,
  * so that the counter never goes back when the key that held the highest revision was deleted.
  *
@@ -105,6 +109,8 @@ final class Frame {
     static final byte ENCODING_UTF8 = 0x00;
     static final byte ENCODING_I64 = 0x01;
     static final byte ENCODING_F64 = 0x02;
+    /** Version 2 only: a UTF-8 string stored compressed ({@link Compression}: u32 plain_len, then an LZ4 block). */
+    static final byte ENCODING_UTF8_LZ4 = 0x03;
     static final int NUMBER_BYTES = 8;
 
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -151,7 +157,14 @@ final class Frame {
         return frame;
     }
 
-    /** A version-2 SET frame, stamped. */
+    /** A version-2 SET frame of a value as it is {@link #stored}, stamped. */
+    static byte[] encodeSetV2(byte magic, byte[] key, Stored value, long revision, long createRevision) {
+        byte[] frame = encodeV2(magic, OP_SET, value.encoding(), key, value.bytes());
+        stamp(frame, 0, revision, createRevision);
+        return frame;
+    }
+
+    /** A version-2 SET frame of the plain value, stamped. */
     static byte[] encodeSetV2(byte magic, byte[] key, Value value, long revision, long createRevision) {
         byte[] frame = encodeV2(magic, OP_SET, value.type().encoding(), key, valueBytes(value));
         stamp(frame, 0, revision, createRevision);
@@ -381,7 +394,8 @@ final class Frame {
         if (version == VERSION_REVISIONS && !revisionsFit(buf, start, op)) {
             return FrameDefect.BAD_REVISION;
         }
-        return checkOpAndEncoding(op, buf[start + ENCODING_OFFSET], valueLen);
+        return checkOpAndEncoding(op, buf[start + ENCODING_OFFSET], valueLen, version == VERSION_REVISIONS, buf,
+                start + keyOffset(version) + (int) keyLen, format);
     }
 
     /**
@@ -433,7 +447,8 @@ final class Frame {
             long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
             if (BATCH_OP_HEADER + keyLen2 + valueLen2 > end - at || keyLen2 > format.maxKeyBytes()
                     || valueLen2 > format.maxValueBytes() || (op2 != OP_SET && op2 != OP_DELETE)
-                    || checkOpAndEncoding(op2, buf[at + BATCH_OP_ENCODING_OFFSET], valueLen2) != null
+                    || checkOpAndEncoding(op2, buf[at + BATCH_OP_ENCODING_OFFSET], valueLen2, true, buf,
+                            at + BATCH_OP_HEADER + (int) keyLen2, format) != null
                     || (op2 == OP_SET ? created <= 0 || created > revision : created != 0)) {
                 return FrameDefect.BAD_BATCH;
             }
@@ -442,7 +457,12 @@ final class Frame {
         return null;
     }
 
-    private static FrameDefect checkOpAndEncoding(byte op, byte encoding, long valueLen) {
+    /**
+     * The op and the encoding of its value at {@code valueAt}: a compressed string exists only in version 2, and
+     * says a plain length within the value limit (the block itself is checked by {@link TextCheck}).
+     */
+    private static FrameDefect checkOpAndEncoding(byte op, byte encoding, long valueLen, boolean v2, byte[] buf,
+                                                  int valueAt, LogFormat format) {
         if (op == OP_DELETE) {
             return encoding == ENCODING_UTF8 && valueLen == 0 ? null : FrameDefect.BAD_VALUE;
         }
@@ -452,6 +472,10 @@ final class Frame {
         return switch (encoding) {
             case ENCODING_UTF8 -> null;
             case ENCODING_I64, ENCODING_F64 -> valueLen == NUMBER_BYTES ? null : FrameDefect.BAD_VALUE;
+            case ENCODING_UTF8_LZ4 -> !v2 ? FrameDefect.UNKNOWN_ENCODING
+                    : Compression.plainLength(buf, valueAt, (int) valueLen) < 0 ? FrameDefect.BAD_VALUE
+                    : Compression.plainLength(buf, valueAt, (int) valueLen) > format.maxValueBytes()
+                    ? FrameDefect.OVER_LIMIT : null;
             default -> FrameDefect.UNKNOWN_ENCODING;
         };
     }
@@ -548,25 +572,38 @@ final class Frame {
      * UTF-8. Reusable, one per reading thread; it makes no {@code String}.
      */
     static final class TextCheck implements Ops {
-        private boolean valid;
+        private FrameDefect defect;
 
-        /** {@code null} when the text of the frame at {@code start} is valid, else {@link FrameDefect#INVALID_UTF8}. */
+        /**
+         * {@code null} when the text of the frame at {@code start} is valid; else {@link FrameDefect#INVALID_UTF8},
+         * or {@link FrameDefect#BAD_VALUE} for a compressed value that is not an LZ4 block of its plain length.
+         */
         FrameDefect check(byte[] buf, int start) {
-            valid = true;
+            defect = null;
             visit(buf, start, this);
-            return valid ? null : FrameDefect.INVALID_UTF8;
+            return defect;
         }
 
         @Override
         public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long revision,
                         long createRevision) {
-            valid &= Utf8.isValid(buf, keyAt, keyLen)
-                    && (encoding != ENCODING_UTF8 || Utf8.isValid(buf, valueAt, valueLen));
+            if (defect != null) {
+                return;
+            }
+            if (!Utf8.isValid(buf, keyAt, keyLen) || (encoding == ENCODING_UTF8 && !Utf8.isValid(buf, valueAt, valueLen))) {
+                defect = FrameDefect.INVALID_UTF8;
+            } else if (encoding == ENCODING_UTF8_LZ4) {
+                byte[] plain = Compression.decompress(buf, valueAt, valueLen);
+                defect = plain == null ? FrameDefect.BAD_VALUE
+                        : Utf8.isValid(plain, 0, plain.length) ? null : FrameDefect.INVALID_UTF8;
+            }
         }
 
         @Override
         public void delete(byte[] buf, int keyAt, int keyLen, long revision) {
-            valid &= Utf8.isValid(buf, keyAt, keyLen);
+            if (defect == null && !Utf8.isValid(buf, keyAt, keyLen)) {
+                defect = FrameDefect.INVALID_UTF8;
+            }
         }
 
         @Override
@@ -623,11 +660,16 @@ final class Frame {
         }
     }
 
-    /** The value at {@code offset}, or {@code null} for a string that is not valid UTF-8. */
+    /** The value at {@code offset}, or {@code null} for a string that is not valid UTF-8 (or not decompressible). */
     static Value decodeValue(byte[] buf, byte encoding, int offset, int length) {
         return switch (encoding) {
             case ENCODING_I64 -> Value.of((long) LONG_LE.get(buf, offset));
             case ENCODING_F64 -> Value.of(Double.longBitsToDouble((long) LONG_LE.get(buf, offset)));
+            case ENCODING_UTF8_LZ4 -> {
+                byte[] plain = Compression.decompress(buf, offset, length);
+                String s = plain == null ? null : Utf8.decode(plain, 0, plain.length);
+                yield s == null ? null : Value.of(s);
+            }
             default -> {
                 String s = Utf8.decode(buf, offset, length);
                 yield s == null ? null : Value.of(s);
@@ -682,7 +724,8 @@ final class Frame {
 
     /** The string stored as {@code stored} by a frame of {@code encoding}, whose text was checked when it was read. */
     static String decodeStoredText(byte[] stored, byte encoding) {
-        String s = Utf8.decode(stored, 0, stored.length);
+        byte[] plain = encoding == ENCODING_UTF8_LZ4 ? Compression.decompress(stored, 0, stored.length) : stored;
+        String s = plain == null ? null : Utf8.decode(plain, 0, plain.length);
         if (s == null) {
             throw new IllegalStateException("a stored string is not UTF-8, though it was checked when it was read");
         }
@@ -694,10 +737,24 @@ final class Frame {
         return (long) LONG_LE.get(buf, valueAt);
     }
 
-    /** Bytes of the version-2 SET frame of {@code value} under a key of {@code keyBytes} UTF-8 bytes. */
-    static long setFrameLength(int keyBytes, Value value) {
-        int valueBytes = value instanceof Value.Text t ? Utf8.encodedLength(t.value()) : NUMBER_BYTES;
-        return OVERHEAD_V2 + (long) keyBytes + valueBytes;
+    /**
+     * A value as a frame stores it: its encoding and its bytes. A string of at least {@code compressAt} UTF-8 bytes
+     * is compressed when that makes it smaller ({@link Compression}); older frames and smaller values keep the plain
+     * encodings.
+     */
+    record Stored(byte encoding, byte[] bytes) {
+    }
+
+    /** How {@code value} is stored by a store that compresses strings from {@code compressAt} bytes up. */
+    static Stored stored(Value value, int compressAt) {
+        byte[] plain = valueBytes(value);
+        if (value instanceof Value.Text && plain.length >= compressAt) {
+            byte[] packed = Compression.compress(plain);
+            if (packed != null) {
+                return new Stored(ENCODING_UTF8_LZ4, packed);
+            }
+        }
+        return new Stored(value.type().encoding(), plain);
     }
 
     static byte[] longBytes(long v) {

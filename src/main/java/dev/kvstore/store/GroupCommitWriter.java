@@ -74,6 +74,8 @@ final class GroupCommitWriter {
      */
     static final class Pending {
         final Command command;
+        /** Its values' stored forms, made on the caller's thread. */
+        final StateMachine.Prepared prepared;
         /** Bytes of its frame if it writes one: what it takes of a group's buffer. */
         final int frameBytes;
         /** Instead of a command: an action to run on the writer thread between groups. */
@@ -86,12 +88,13 @@ final class GroupCommitWriter {
         private final Thread waiter;
         private volatile boolean done;
 
-        Pending(Command command, int frameBytes) {
-            this(command, frameBytes, null);
+        Pending(Command command, int frameBytes, StateMachine.Prepared prepared) {
+            this(command, frameBytes, prepared, null);
         }
 
-        private Pending(Command command, int frameBytes, Exclusive action) {
+        private Pending(Command command, int frameBytes, StateMachine.Prepared prepared, Exclusive action) {
             this.command = command;
+            this.prepared = prepared;
             this.frameBytes = frameBytes;
             this.action = action;
             this.waiter = Thread.currentThread();
@@ -141,7 +144,7 @@ final class GroupCommitWriter {
         }
     }
 
-    private static final Pending CLOSE = new Pending(null, 0);
+    private static final Pending CLOSE = new Pending(null, 0, StateMachine.Prepared.NONE);
 
     private final ActiveLog log;
     private final MarkKeeper marks;
@@ -217,7 +220,7 @@ final class GroupCommitWriter {
      * takes writes.
      */
     void runExclusive(Exclusive action) throws IOException {
-        Pending p = new Pending(null, 0, action);
+        Pending p = new Pending(null, 0, StateMachine.Prepared.NONE, action);
         submit(p);
         p.await();
         if (p.failure != null) {

@@ -41,7 +41,7 @@ final class Sequencer implements GroupCommitWriter.Stage, StateMachine.State {
 
     @Override
     public byte[] decide(GroupCommitWriter.Pending p) {
-        Decision d = machine.decide(this, p.command);
+        Decision d = machine.decide(this, p.command, p.prepared);
         p.decision = d;
         if (d.writes()) {
             for (Change c : d.changes()) {

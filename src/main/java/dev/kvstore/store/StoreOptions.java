@@ -25,11 +25,13 @@ import java.util.Objects;
  * @param keepCopies         how many of the files recovery set aside ({@code torn-*}, {@code corrupt-*}) are kept
  * @param keepCopiesBytes    how many bytes those kept files may take together; the copy made at this start is
  *                           always kept
+ * @param compressionMinBytes strings of at least this many UTF-8 bytes are stored compressed in the log (when that
+ *                           makes them smaller); {@link Integer#MAX_VALUE} stores none compressed
  */
 public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, byte magic, int maxKeyBytes,
                            int maxValueBytes, int maxBatchOperations, int maxBatchBytes, boolean repair,
                            StoreObserver observer, CompactionPolicy compaction, Path restoreFrom,
-                           Duration writeTimeout, int keepCopies, long keepCopiesBytes) {
+                           Duration writeTimeout, int keepCopies, long keepCopiesBytes, int compressionMinBytes) {
 
     public static final String LOG_FILE_NAME = "kvstore.log";
 
@@ -44,6 +46,7 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_KEEP_COPIES = 5;
     public static final long DEFAULT_KEEP_COPIES_BYTES = 256L << 20;
+    public static final int DEFAULT_COMPRESSION_MIN_BYTES = 1024;
 
     public StoreOptions {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -66,68 +69,88 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
         if (keepCopies < 0 || keepCopiesBytes < 0) {
             throw new IllegalArgumentException("keepCopies and keepCopiesBytes must not be negative");
         }
+        if (compressionMinBytes < 0) {
+            throw new IllegalArgumentException("compressionMinBytes must not be negative");
+        }
     }
 
     /**
      * The defaults: sync always, magic 0xAA, keys up to 1 KiB, values up to 4 MiB, batches of up to 128 operations
      * and 16 MiB, no repair, automatic compaction from 64 MiB at twice the live data, no restore, writes answered
-     * within 30 s, the newest 5 set-aside copies kept within 256 MiB.
+     * within 30 s, the newest 5 set-aside copies kept within 256 MiB, strings from 1 KiB up stored compressed.
      */
     public static StoreOptions defaults(Path dataDir) {
         return new StoreOptions(dataDir, DEFAULT_SYNC, DEFAULT_SYNC_INTERVAL, DEFAULT_MAGIC, DEFAULT_MAX_KEY_BYTES,
                 DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_BATCH_OPERATIONS, DEFAULT_MAX_BATCH_BYTES, false, StoreObserver.NONE,
                 CompactionPolicy.DEFAULT, null, DEFAULT_WRITE_TIMEOUT, DEFAULT_KEEP_COPIES,
-                DEFAULT_KEEP_COPIES_BYTES);
+                DEFAULT_KEEP_COPIES_BYTES, DEFAULT_COMPRESSION_MIN_BYTES);
     }
 
     public StoreOptions withSync(SyncMode mode, Duration interval) {
         return new StoreOptions(dataDir, mode, interval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withMagic(byte magic) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withLimits(int maxKeyBytes, int maxValueBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withBatchLimits(int maxBatchOperations, int maxBatchBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withRepair(boolean repair) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withObserver(StoreObserver observer) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withCompaction(CompactionPolicy compaction) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withRestoreFrom(Path snapshot) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, snapshot, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, snapshot, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withWriteTimeout(Duration timeout) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, timeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, timeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes);
     }
 
     public StoreOptions withKeptCopies(int copies, long bytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, copies, bytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, copies, bytes,
+                compressionMinBytes);
+    }
+
+    /** Strings of at least {@code minBytes} UTF-8 bytes stored compressed; {@link Integer#MAX_VALUE}: none. */
+    public StoreOptions withCompression(int minBytes) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                minBytes);
     }
 
     public Path logFile() {

@@ -42,6 +42,7 @@ public final class WalKeyValueStore implements AutoCloseable {
     private final StoreObserver observer;
     private final EntryLimits limits;
     private final KeyIndex index;
+    private final StateMachine machine;
     private final ActiveLog log;
     private final MarkKeeper marks;
     private final GroupCommitWriter writer;
@@ -60,8 +61,9 @@ public final class WalKeyValueStore implements AutoCloseable {
         this.index = new KeyIndex(opened.replayed);
         this.log = new ActiveLog(opened.channel, recovery.validBytes(), observer);
         this.marks = new MarkKeeper(markFile, log, options.sync(), options.syncInterval(), maxWrite(format, groupBytes));
-        this.writer = new GroupCommitWriter(log, marks, options.sync(), groupBytes,
-                new Sequencer(new StateMachine(format.magic()), index), observer);
+        this.machine = new StateMachine(format.magic(), options.compressionMinBytes());
+        this.writer = new GroupCommitWriter(log, marks, options.sync(), groupBytes, new Sequencer(machine, index),
+                observer);
         this.compactor = new Compactor(dir, format, writer, log, new LogSwitch(dir, log, marks), index,
                 options.compaction(), observer, clock);
         // A log that outgrew the thresholds before a restart is compacted without waiting for a write.
@@ -236,7 +238,9 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     /** Checks the command, queues it and waits for the writer's answer. */
     private CommandResult execute(StoreObserver.Operation operation, Command command) {
-        GroupCommitWriter.Pending p = new GroupCommitWriter.Pending(command, limits.check(command));
+        int frameBytes = limits.check(command);
+        // The values' stored forms (UTF-8, compressed when large) are made here, on the caller's thread.
+        GroupCommitWriter.Pending p = new GroupCommitWriter.Pending(command, frameBytes, machine.prepare(command));
         try {
             writer.submit(p);
         } catch (StoreUnavailableException e) {
