@@ -42,7 +42,7 @@ class EngineArchitectureTest {
             "Command", "CommandResult", "CommandCodec", "MalformedCommandException");
 
     /** The facade's methods: one name per thing. */
-    private static final Set<String> FACADE = Set.of("open", "get", "entryIfPresent", "list", "put", "delete",
+    private static final Set<String> FACADE = Set.of("open", "get", "list", "put", "delete",
             "increment", "batch", "validateKey", "compact", "snapshot", "status", "revision", "size", "close");
 
     @Test
