@@ -64,7 +64,7 @@ public class CompressionBenchmark {
     }
 
     /**
-     * Realistic values: {@code text} is this repository's README (English prose with code and tables), from a random
+     * Realistic values: {@code text} is this repository's operations and format documents (English prose with code and tables, about 50 KB), from a random
      * place, repeated if need be; {@code json} is an array of user records as an API would store them, with names,
      * e-mail addresses, timestamps, numbers and tags drawn at random.
      */
@@ -72,7 +72,8 @@ public class CompressionBenchmark {
         SplittableRandom r = new SplittableRandom(42);
         StringBuilder sb = new StringBuilder(size + 1024);
         if (kind.equals("text")) {
-            String readme = Files.readString(Path.of("README.md"));
+            String readme = Files.readString(Path.of("docs/operations.md"))
+                    + Files.readString(Path.of("docs/format.md"));
             int from = r.nextInt(readme.length() / 2);
             while (sb.length() < size) {
                 sb.append(readme, from, readme.length());
