@@ -28,15 +28,25 @@ import java.util.function.LongSupplier;
  * lateness below.
  *
  * <p><b>On time.</b> The thread sleeps until the earliest deadline and then expires the lease through the normal
- * write path (a {@link Command.RevokeLease} that deletes its keys in one revision); its lateness is the wake-up's
- * and the write's, milliseconds in steady state. An expiry that cannot be written (the log refuses writes) is tried
+ * write path (a {@link Command.RevokeLease} that deletes its keys in one revision); the leases due at one moment
+ * are queued together, so they share forces. Its lateness is the wake-up's and the write's, milliseconds in steady
+ * state. An expiry that cannot be written (the log refuses writes) is tried
  * again every {@link #RETRY_NANOS}; meanwhile the lease answers as expired.
  */
 final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
 
-    /** Expires {@code lease} through the write path, waiting for it; returns whether it expired it now. */
+    /**
+     * Queues the expiry of {@code lease} on the write path without waiting for it, so that the expiries due at one
+     * moment share group commits (one force for many, not one each); the answer waits for it.
+     */
     interface Expirer {
-        boolean expire(long lease);
+        Expiry submit(long lease);
+    }
+
+    /** A queued expiry. */
+    interface Expiry {
+        /** Waits for it; returns whether it expired the lease now (false: it was gone already). */
+        boolean await();
     }
 
     static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -146,9 +156,7 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
         synchronized (this) {
             due = due(nanoTime.getAsLong());
         }
-        for (long lease : due) {
-            expire(lease);
-        }
+        expire(due);
     }
 
     boolean started() {
@@ -210,9 +218,7 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
             if (due == null) {
                 return;
             }
-            for (long lease : due) {
-                expire(lease);
-            }
+            expire(due);
         }
     }
 
@@ -256,33 +262,57 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
         return out;
     }
 
-    private void expire(long lease) {
-        Deadline d = deadlines.get(lease);
-        long deadline;
-        if (d == null) {
-            return;
-        }
-        synchronized (d) {
-            deadline = d.at;
-        }
-        boolean done;
-        try {
-            done = expirer.expire(lease);
-        } catch (RuntimeException e) {
-            // The log refuses writes for now: the lease stays expired-pending, and is tried again.
-            long at;
+    /** Queues every expiry in {@code due}, then waits for each: they go to the log together. */
+    private void expire(List<Long> due) {
+        List<Long> leases = new ArrayList<>(due.size());
+        List<Long> deadlinesOf = new ArrayList<>(due.size());
+        List<Expiry> queued = new ArrayList<>(due.size());
+        for (long lease : due) {
+            Deadline d = deadlines.get(lease);
+            if (d == null) {
+                continue;
+            }
+            long deadline;
             synchronized (d) {
-                d.retry = true;
-                at = d.at = nanoTime.getAsLong() + RETRY_NANOS;
+                deadline = d.at;
             }
-            if (deadlines.get(lease) == d) {
-                schedule(at, lease);
+            try {
+                queued.add(expirer.submit(lease));
+            } catch (RuntimeException e) {
+                retry(lease, d);
+                continue;
             }
-            return;
+            leases.add(lease);
+            deadlinesOf.add(deadline);
         }
-        if (done) {
-            expired.incrementAndGet();
-            onExpired.accept(Math.max(0, nanoTime.getAsLong() - deadline));
+        for (int i = 0; i < queued.size(); i++) {
+            long lease = leases.get(i);
+            boolean done;
+            try {
+                done = queued.get(i).await();
+            } catch (RuntimeException e) {
+                Deadline d = deadlines.get(lease);
+                if (d != null) {
+                    retry(lease, d);
+                }
+                continue;
+            }
+            if (done) {
+                expired.incrementAndGet();
+                onExpired.accept(Math.max(0, nanoTime.getAsLong() - deadlinesOf.get(i)));
+            }
+        }
+    }
+
+    /** The log refuses writes for now: the lease stays expired-pending, and is tried again. */
+    private void retry(long lease, Deadline d) {
+        long at;
+        synchronized (d) {
+            d.retry = true;
+            at = d.at = nanoTime.getAsLong() + RETRY_NANOS;
+        }
+        if (deadlines.get(lease) == d) {
+            schedule(at, lease);
         }
     }
 

@@ -349,10 +349,11 @@ public final class WalKeyValueStore implements AutoCloseable {
         return new IdempotencyStatus(state.records.size(), state.records.bytes(), replays.get(), options.idempotency());
     }
 
-    /** The expiry thread's write: true when the lease expired now, false when it was gone already. */
-    private boolean expire(long lease) {
-        return ((LeaseResult) execute(StoreObserver.Operation.LEASE, new Command.RevokeLease(lease, true, null)))
-                .outcome() == LeaseOutcome.EXPIRED;
+    /** The expiry thread's write, queued: its answer is true when the lease expired now, false when it was gone. */
+    private LeaseExpiry.Expiry expire(long lease) {
+        GroupCommitWriter.Pending p = submit(StoreObserver.Operation.LEASE, new Command.RevokeLease(lease, true,
+                null));
+        return () -> ((LeaseResult) await(StoreObserver.Operation.LEASE, p)).outcome() == LeaseOutcome.EXPIRED;
     }
 
     private static StoreObserver.Operation operationOf(Command command) {
@@ -382,6 +383,11 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     /** Checks the command, queues it and waits for the writer's answer. */
     private CommandResult execute(StoreObserver.Operation operation, Command command) {
+        return await(operation, submit(operation, command));
+    }
+
+    /** Checks the command and queues it. */
+    private GroupCommitWriter.Pending submit(StoreObserver.Operation operation, Command command) {
         GroupCommitWriter.Pending p = new GroupCommitWriter.Pending(command, limits.check(command));
         try {
             writer.submit(p);
@@ -389,6 +395,11 @@ public final class WalKeyValueStore implements AutoCloseable {
             observer.onOperation(operation, "failed");
             throw e;
         }
+        return p;
+    }
+
+    /** Waits for the writer's answer to {@code p}. */
+    private CommandResult await(StoreObserver.Operation operation, GroupCommitWriter.Pending p) {
         if (!p.await(options.writeTimeout().toNanos())) {
             observer.onOperation(operation, "failed");
             throw new StoreUnavailableException(String.format("the write was not acknowledged within %d ms"

@@ -27,8 +27,10 @@ class LeaseExpiryTest {
             if (logRefuses.get()) {
                 throw new StoreUnavailableException("the log refuses writes", null);
             }
-            expired.add(lease);
-            return true;
+            return () -> {
+                expired.add(lease);
+                return true;
+            };
         }, now::get, lateness::add);
     }
 
@@ -146,7 +148,7 @@ class LeaseExpiryTest {
         AtomicLong real = new AtomicLong();
         List<Long> done = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.CountDownLatch expiredOne = new java.util.concurrent.CountDownLatch(1);
-        LeaseExpiry e = new LeaseExpiry(lease -> {
+        LeaseExpiry e = new LeaseExpiry(lease -> () -> {
             done.add(lease);
             expiredOne.countDown();
             return true;
