@@ -41,6 +41,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             case NOT_UNICODE, NOT_FINITE, NOT_A_NUMBER -> ApiProblem.Type.INVALID_VALUE;
             case INVALID_BATCH -> ApiProblem.Type.INVALID_BATCH;
             case BATCH_TOO_LARGE -> ApiProblem.Type.TOO_LARGE;
+            case INVALID_LEASE -> ApiProblem.Type.INVALID_LEASE;
+            case INVALID_IDEMPOTENCY_KEY -> ApiProblem.Type.INVALID_IDEMPOTENCY_KEY;
         };
         return respond(ApiProblem.problem(type, sentence(e.getMessage())), request);
     }

@@ -25,7 +25,13 @@ final class ApiProblem extends RuntimeException {
         OVERFLOW(HttpStatus.CONFLICT, "Overflow"),
         INVALID_QUERY(HttpStatus.BAD_REQUEST, "Invalid query"),
         INVALID_CURSOR(HttpStatus.BAD_REQUEST, "Invalid cursor"),
-        INVALID_BATCH(HttpStatus.BAD_REQUEST, "Invalid batch");
+        INVALID_BATCH(HttpStatus.BAD_REQUEST, "Invalid batch"),
+        INVALID_LEASE(HttpStatus.BAD_REQUEST, "Invalid lease"),
+        LEASE_NOT_FOUND(HttpStatus.NOT_FOUND, "Lease not found"),
+        UNKNOWN_LEASE(HttpStatus.CONFLICT, "Unknown lease"),
+        INVALID_IDEMPOTENCY_KEY(HttpStatus.BAD_REQUEST, "Invalid idempotency key"),
+        IDEMPOTENCY_KEY_REUSED(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency key reused"),
+        IDEMPOTENCY_KEY_IN_FLIGHT(HttpStatus.CONFLICT, "Idempotency key in flight");
 
         final HttpStatus status;
         final String title;

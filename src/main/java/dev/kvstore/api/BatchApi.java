@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 
@@ -60,6 +61,23 @@ interface BatchApi {
             + "\"status\":503,\"detail\":\"The write-ahead log failed (IOException: No space left on device); the"
             + " store is read-only until it is restarted.\",\"instance\":\"/batch\"}";
 
+    String UNKNOWN_LEASE = "{\"type\":\"urn:kv-store:problem:unknown-lease\",\"title\":\"Unknown lease\","
+            + "\"status\":409,\"detail\":\"The lease \\\"40\\\" of operation 1 (set \\\"b\\\") does not exist: it"
+            + " expired, was revoked, or never was. Nothing was written.\",\"instance\":\"/batch\","
+            + "\"failedOperation\":1,\"lease\":\"40\",\"results\":[{\"op\":\"set\",\"key\":\"a\",\"outcome\":"
+            + "\"aborted\"},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"lease-not-found\"}]}";
+    String IN_FLIGHT = "{\"type\":\"urn:kv-store:problem:idempotency-key-in-flight\",\"title\":\"Idempotency key"
+            + " in flight\",\"status\":409,\"detail\":\"The first request with the Idempotency-Key \\\"b-7\\\" is"
+            + " still being processed; nothing was done. Repeat this request once it is answered, and you get its"
+            + " answer.\",\"instance\":\"/batch\"}";
+    String REUSED = "{\"type\":\"urn:kv-store:problem:idempotency-key-reused\",\"title\":\"Idempotency key"
+            + " reused\",\"status\":422,\"detail\":\"The Idempotency-Key \\\"b-7\\\" was used before for a"
+            + " different request (method, path, query, conditional headers or body); nothing was done. Use a new key"
+            + " for a new request.\",\"instance\":\"/batch\"}";
+    String INVALID_IDEMPOTENCY_KEY = "{\"type\":\"urn:kv-store:problem:invalid-idempotency-key\",\"title\":"
+            + "\"Invalid idempotency key\",\"status\":400,\"detail\":\"Send one Idempotency-Key header, not 2.\","
+            + "\"instance\":\"/batch\"}";
+
     String OVERLOADED = "{\"type\":\"urn:kv-store:problem:overloaded\",\"title\":\"Overloaded\",\"status\":503,"
             + "\"detail\":\"The server is at its limit of request bytes in flight (kv.limits.max-inflight-bytes);"
             + " nothing of this request was done. Retry after 1 s.\",\"instance\":\"/batch\"}";
@@ -85,7 +103,9 @@ interface BatchApi {
             @Schema(description = "Only if the key is at this revision", format = "int64", minimum = "1",
                     example = "17")
             Long ifRevision,
-            @Schema(description = "true: only if the key has no value; not with ifRevision") Boolean ifAbsent) {
+            @Schema(description = "true: only if the key has no value; not with ifRevision") Boolean ifAbsent,
+            @Schema(description = "For a set: attach the key to this lease (an id from POST /leases); without it, a"
+                    + " set leaves the key with no lease", example = "40") String lease) {
     }
 
     @Operation(summary = "Apply several writes atomically",
@@ -93,13 +113,20 @@ interface BatchApi {
                     + " record under ONE revision, which every key written gets, so no reader (GET, a page of GET"
                     + " /keys) and no crash ever sees part of a batch. Each key may appear once. An operation may"
                     + " have a precondition (ifRevision, ifAbsent); if any fails, nothing is applied and the answer is"
-                    + " 412. Limits: kv.batch.max-operations (128) operations and kv.batch.max-size (16MB) of log"
-                    + " bytes.")
+                    + " 412. A set may attach its key to a lease (lease); if that lease does not exist, nothing is"
+                    + " applied and the answer is 409 unknown-lease. Limits: kv.batch.max-operations (128) operations"
+                    + " and kv.batch.max-size (16MB) of log bytes. With Idempotency-Key, a batch is safe to repeat: it"
+                    + " is applied once, and a repeat gets the first answer.")
+    @io.swagger.v3.oas.annotations.Parameters(@Parameter(name = "Idempotency-Key",
+            in = io.swagger.v3.oas.annotations.enums.ParameterIn.HEADER, description = KeyApi.IDEMPOTENCY_KEY,
+            schema = @Schema(type = "string", maxLength = 257)))
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = BatchRequest.class),
             examples = @ExampleObject(name = "batch", value = REQUEST)))
     @ApiResponse(responseCode = "200", description = "Applied: the batch's revision and each operation's outcome"
             + " (created, replaced, deleted, or not-found for a delete of a key with no value)",
+            headers = @Header(name = "Idempotent-Replayed", description = KeyApi.IDEMPOTENT_REPLAYED,
+                    schema = @Schema(type = "string", allowableValues = "true")),
             content = @Content(schema = @Schema(implementation = BatchView.class),
                     examples = @ExampleObject(value = APPLIED)))
     @ApiResponse(responseCode = "400", description = "Malformed JSON, no operation, a key twice, an invalid key or"
@@ -109,7 +136,8 @@ interface BatchApi {
                             @ExampleObject(name = "repeated-key", value = INVALID_BATCH),
                             @ExampleObject(name = "invalid-operation", value = INVALID_OPERATION),
                             @ExampleObject(name = "empty", value = EMPTY),
-                            @ExampleObject(name = "malformed-json", value = MALFORMED)}))
+                            @ExampleObject(name = "malformed-json", value = MALFORMED),
+                            @ExampleObject(name = "invalid-idempotency-key", value = INVALID_IDEMPOTENCY_KEY)}))
     @ApiResponse(responseCode = "401", description = "No token, or an unknown one",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
                     examples = @ExampleObject(value = UNAUTHORIZED)))
@@ -117,6 +145,19 @@ interface BatchApi {
             + " a key of the batch is not under; nothing was applied",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
                     examples = @ExampleObject(value = FORBIDDEN)))
+    @ApiResponse(responseCode = "409", description = "unknown-lease: a set names a lease that does not exist;"
+            + " nothing was applied (failedOperation, lease, and results with lease-not-found or aborted). Or "
+            + KeyApi.IN_FLIGHT_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = "Seconds to wait, on idempotency-key-in-flight",
+                    schema = @Schema(type = "integer")),
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
+                    examples = {
+                            @ExampleObject(name = "unknown-lease", value = UNKNOWN_LEASE),
+                            @ExampleObject(name = "idempotency-key-in-flight", value = IN_FLIGHT)}))
+    @ApiResponse(responseCode = "422", description = "idempotency-key-reused: the Idempotency-Key was used for a"
+            + " different request; nothing was done",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
+                    examples = @ExampleObject(value = REUSED)))
     @ApiResponse(responseCode = "412", description = "A precondition failed; nothing was applied. failedOperation is"
             + " the index of the first failed operation; results has every operation, with outcome"
             + " precondition-failed or aborted and the key's current revision",
@@ -138,5 +179,6 @@ interface BatchApi {
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
                     examples = {@ExampleObject(name = "store-unavailable", value = UNAVAILABLE),
                             @ExampleObject(name = "overloaded", value = OVERLOADED)}))
-    BatchView batch(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
+    BatchView batch(@Parameter(hidden = true) HttpServletRequest request,
+                    @Parameter(hidden = true) HttpServletResponse response) throws IOException;
 }

@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.springframework.http.ResponseEntity;
 
@@ -124,6 +125,45 @@ interface KeyApi {
             + "\"detail\":\"Adding 1 to 9223372036854775807 under the key \\\"counter\\\" leaves the range of a signed"
             + " 64-bit integer; nothing was written.\",\"instance\":\"/keys/counter\",\"currentRevision\":42}";
 
+    String IDEMPOTENCY_KEY = "Makes the request safe to repeat (draft-ietf-httpapi-idempotency-key-header): 1 to"
+            + " 255 visible ASCII characters, bare or as a quoted string. The first request with a key is applied and"
+            + " its answer remembered (in the same log frame as the write); a repeat with the same key and the same"
+            + " request (method, path, query, If-Match, If-None-Match, body) gets the same status and body, with"
+            + " Idempotent-Replayed: true, and writes nothing. The same key with another request: 422. A repeat while"
+            + " the first is still processed: 409. Keys belong to the caller's token, and are remembered for"
+            + " kv.idempotency.retention (24 h by default) within kv.idempotency.max-keys and max-size.";
+    String IDEMPOTENT_REPLAYED = "`true` when this answer is the remembered answer to an earlier request with the"
+            + " same Idempotency-Key; nothing was written now";
+    String LEASE_PARAM = "Attaches the key to this lease (an id from POST /leases): the key is deleted when the lease"
+            + " expires or is revoked. A lease that does not exist: 409 unknown-lease.";
+    String TTL_PARAM = "Grants a new lease of this time to live for this key alone, in the same revision as the"
+            + " write: a whole number of seconds, or with a unit: `30s`, `5m`, `2h` (1 s to 365 days). The entry"
+            + " shows the new lease's id. Not with `lease`.";
+    String UNKNOWN_LEASE = "{\"type\":\"urn:kv-store:problem:unknown-lease\",\"title\":\"Unknown lease\","
+            + "\"status\":409,\"detail\":\"The lease \\\"40\\\" does not exist: it expired, was revoked, or never"
+            + " was; nothing was written. Grant a new one with POST /leases.\",\"instance\":\"/keys/session\","
+            + "\"lease\":\"40\"}";
+    String IN_FLIGHT = "{\"type\":\"urn:kv-store:problem:idempotency-key-in-flight\",\"title\":\"Idempotency key"
+            + " in flight\",\"status\":409,\"detail\":\"The first request with the Idempotency-Key \\\"k-1\\\" is"
+            + " still being processed; nothing was done. Repeat this request once it is answered, and you get its"
+            + " answer.\",\"instance\":\"/keys/counter\"}";
+    String REUSED = "{\"type\":\"urn:kv-store:problem:idempotency-key-reused\",\"title\":\"Idempotency key"
+            + " reused\",\"status\":422,\"detail\":\"The Idempotency-Key \\\"k-1\\\" was used before for a"
+            + " different request (method, path, query, conditional headers or body); nothing was done. Use a new key"
+            + " for a new request.\",\"instance\":\"/keys/counter\"}";
+    String INVALID_IDEMPOTENCY_KEY = "{\"type\":\"urn:kv-store:problem:invalid-idempotency-key\",\"title\":"
+            + "\"Invalid idempotency key\",\"status\":400,\"detail\":\"Idempotency-Key must be 1 to 255 visible"
+            + " ASCII characters, bare or as a quoted string (\\\"8e03978e-40d5-43e8-bc93-6894a57f9324\\\").\","
+            + "\"instance\":\"/keys/counter\"}";
+    String INVALID_LEASE = "{\"type\":\"urn:kv-store:problem:invalid-lease\",\"title\":\"Invalid lease\","
+            + "\"status\":400,\"detail\":\"lease must be a lease id as POST /leases answers it, not \\\"abc\\\".\","
+            + "\"instance\":\"/keys/session\"}";
+    String INVALID_QUERY = "{\"type\":\"urn:kv-store:problem:invalid-query\",\"title\":\"Invalid query\","
+            + "\"status\":400,\"detail\":\"Unknown parameter \\\"leese\\\": PUT /keys/{key} takes lease and"
+            + " ttl.\",\"instance\":\"/keys/session\"}";
+    String IN_FLIGHT_DESCRIPTION = "idempotency-key-in-flight: the first request with this Idempotency-Key is still"
+            + " processed (with Retry-After); nothing was done";
+
     @Schema(name = "IncrementRequest", description = "Adds a number to a key's integer or float value")
     record IncrementRequest(
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "1", description = "The step: a JSON"
@@ -173,20 +213,30 @@ interface KeyApi {
             description = "Creates the key (201, with Location) or replaces its value (200), and answers the entry"
                     + " with its new revision and ETag. If-Match makes it a compare-and-set, `If-None-Match: *` a"
                     + " create-only. Under the default durability mode the answer comes only after the write is"
-                    + " forced to stable storage.")
+                    + " forced to stable storage. `lease` attaches the key to a lease, `ttl` grants one for it; a"
+                    + " PUT with neither leaves the key with no lease. With Idempotency-Key, it is safe to repeat.")
     @Parameters({
             @Parameter(name = "If-Match", in = ParameterIn.HEADER, description = IF_MATCH,
                     schema = @Schema(type = "string")),
             @Parameter(name = "If-None-Match", in = ParameterIn.HEADER, description = IF_NONE_MATCH_WRITE,
-                    schema = @Schema(type = "string"))})
+                    schema = @Schema(type = "string")),
+            @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY,
+                    schema = @Schema(type = "string", maxLength = 257)),
+            @Parameter(name = "lease", in = ParameterIn.QUERY, description = LEASE_PARAM,
+                    schema = @Schema(type = "string", pattern = "^[1-9][0-9]{0,18}$"), example = "40"),
+            @Parameter(name = "ttl", in = ParameterIn.QUERY, description = TTL_PARAM,
+                    schema = @Schema(type = "string", pattern = "^[1-9][0-9]{0,8}[smh]?$"), example = "30s")})
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = TypedValue.class), examples = {
                     @ExampleObject(name = "string", value = "{\"type\":\"string\",\"value\":\"hi\"}"),
                     @ExampleObject(name = "integer", value = "{\"type\":\"integer\",\"value\":42}"),
                     @ExampleObject(name = "float", value = "{\"type\":\"float\",\"value\":3.5}")}))
     @ApiResponse(responseCode = "200", description = "Replaced; the stored entry",
-            headers = @Header(name = "ETag", description = ENTITY_TAG, schema = @Schema(type = "string",
-                    example = "\"42\"")),
+            headers = {
+                    @Header(name = "ETag", description = ENTITY_TAG, schema = @Schema(type = "string",
+                            example = "\"42\"")),
+                    @Header(name = "Idempotent-Replayed", description = IDEMPOTENT_REPLAYED,
+                            schema = @Schema(type = "string", allowableValues = "true"))},
             content = @Content(schema = @Schema(implementation = EntryView.class),
                     examples = @ExampleObject(value = ENTRY)))
     @ApiResponse(responseCode = "201", description = "Created; the stored entry, and its URL in Location",
@@ -194,10 +244,14 @@ interface KeyApi {
                     @Header(name = "ETag", description = ENTITY_TAG, schema = @Schema(type = "string",
                             example = "\"42\"")),
                     @Header(name = "Location", description = LOCATION, schema = @Schema(type = "string",
-                            format = "uri-reference", example = "/keys/greeting"))},
-            content = @Content(schema = @Schema(implementation = EntryView.class), examples = @ExampleObject(
-                    value = "{\"key\":\"greeting\",\"type\":\"string\",\"value\":\"hi\",\"revision\":42,"
-                            + "\"createRevision\":42}")))
+                            format = "uri-reference", example = "/keys/greeting")),
+                    @Header(name = "Idempotent-Replayed", description = IDEMPOTENT_REPLAYED,
+                            schema = @Schema(type = "string", allowableValues = "true"))},
+            content = @Content(schema = @Schema(implementation = EntryView.class), examples = {
+                    @ExampleObject(name = "created", value = "{\"key\":\"greeting\",\"type\":\"string\","
+                            + "\"value\":\"hi\",\"revision\":42,\"createRevision\":42}"),
+                    @ExampleObject(name = "with-a-lease", value = "{\"key\":\"session\",\"type\":\"string\","
+                            + "\"value\":\"n1\",\"revision\":41,\"createRevision\":41,\"lease\":\"40\"}")}))
     @ApiResponse(responseCode = "400", description = "Invalid key, malformed JSON, unknown type, missing member,"
             + " integer out of range, value not matching its type, NaN or Infinity; or an If-Match or"
             + " If-None-Match that is not `*` or a list of entity tags",
@@ -205,12 +259,26 @@ interface KeyApi {
                     @ExampleObject(name = "invalid-value", value = INVALID_VALUE),
                     @ExampleObject(name = "malformed-json", value = MALFORMED),
                     @ExampleObject(name = "invalid-key", value = INVALID_KEY),
-                    @ExampleObject(name = "invalid-precondition", value = INVALID_PRECONDITION)}))
+                    @ExampleObject(name = "invalid-precondition", value = INVALID_PRECONDITION),
+                    @ExampleObject(name = "invalid-lease", value = INVALID_LEASE),
+                    @ExampleObject(name = "invalid-query", value = INVALID_QUERY),
+                    @ExampleObject(name = "invalid-idempotency-key", value = INVALID_IDEMPOTENCY_KEY)}))
+    @ApiResponse(responseCode = "409", description = "unknown-lease: `lease` names a lease that does not exist"
+            + " (expired, revoked, never granted); nothing was written. Or " + IN_FLIGHT_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = "Seconds to wait, on idempotency-key-in-flight",
+                    schema = @Schema(type = "integer")),
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
+                    @ExampleObject(name = "unknown-lease", value = UNKNOWN_LEASE),
+                    @ExampleObject(name = "idempotency-key-in-flight", value = IN_FLIGHT)}))
     @ApiResponse(responseCode = "412", description = "If-Match or If-None-Match does not hold; nothing was written."
             + " currentRevision is the key's revision, null when it has no value",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
                     @ExampleObject(name = "changed", value = PRECONDITION_FAILED),
                     @ExampleObject(name = "no-value", value = PRECONDITION_FAILED_ABSENT)}))
+    @ApiResponse(responseCode = "422", description = "idempotency-key-reused: the Idempotency-Key was used for a"
+            + " different request; nothing was done",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = REUSED)))
     @ApiResponse(responseCode = "413", description = "Body or value larger than the configured limit",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(value = TOO_LARGE)))
@@ -223,19 +291,35 @@ interface KeyApi {
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
                     @ExampleObject(name = "store-unavailable", value = UNAVAILABLE),
                     @ExampleObject(name = "overloaded", value = OVERLOADED)}))
-    ResponseEntity<EntryView> put(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
+    ResponseEntity<EntryView> put(@Parameter(hidden = true) HttpServletRequest request,
+                                  @Parameter(hidden = true) HttpServletResponse response) throws IOException;
 
     @Operation(summary = "Delete a key",
             description = "Removes the key. When it has no value, nothing is written. If-Match makes the delete"
-                    + " conditional on the key's revision.")
-    @Parameters(@Parameter(name = "If-Match", in = ParameterIn.HEADER, description = IF_MATCH,
-            schema = @Schema(type = "string")))
-    @ApiResponse(responseCode = "204", description = "Deleted")
-    @ApiResponse(responseCode = "400", description = "Invalid key, or an If-Match that is not `*` or a list of"
-            + " entity tags",
+                    + " conditional on the key's revision. With Idempotency-Key, a repeat answers as the first"
+                    + " did (a 204, not a 404).")
+    @Parameters({
+            @Parameter(name = "If-Match", in = ParameterIn.HEADER, description = IF_MATCH,
+                    schema = @Schema(type = "string")),
+            @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY,
+                    schema = @Schema(type = "string", maxLength = 257))})
+    @ApiResponse(responseCode = "204", description = "Deleted",
+            headers = @Header(name = "Idempotent-Replayed", description = IDEMPOTENT_REPLAYED,
+                    schema = @Schema(type = "string", allowableValues = "true")))
+    @ApiResponse(responseCode = "400", description = "Invalid key, an If-Match that is not `*` or a list of"
+            + " entity tags, a query parameter (DELETE takes none), or an invalid Idempotency-Key",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
                     @ExampleObject(name = "invalid-key", value = INVALID_KEY),
-                    @ExampleObject(name = "invalid-precondition", value = INVALID_PRECONDITION)}))
+                    @ExampleObject(name = "invalid-precondition", value = INVALID_PRECONDITION),
+                    @ExampleObject(name = "invalid-idempotency-key", value = INVALID_IDEMPOTENCY_KEY)}))
+    @ApiResponse(responseCode = "409", description = IN_FLIGHT_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")),
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = IN_FLIGHT)))
+    @ApiResponse(responseCode = "422", description = "idempotency-key-reused: the Idempotency-Key was used for a"
+            + " different request; nothing was done",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = REUSED)))
     @ApiResponse(responseCode = "404", description = "No value under this key; nothing was written",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(value = NOT_FOUND)))
@@ -247,7 +331,8 @@ interface KeyApi {
     @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(value = UNAVAILABLE)))
-    ResponseEntity<Void> delete(@Parameter(hidden = true) HttpServletRequest request);
+    ResponseEntity<Void> delete(@Parameter(hidden = true) HttpServletRequest request,
+                                @Parameter(hidden = true) HttpServletResponse response);
 
     @Operation(summary = "Increment a number atomically",
             description = "Adds `increment` to the key's value in one atomic write and answers the entry with its"
@@ -256,19 +341,27 @@ interface KeyApi {
                     + " number. A missing key is created with the step as its value (201, with Location), typed by"
                     + " the JSON token: `5` makes an integer, `5.0` a float. A string key, or a fractional step on"
                     + " an integer key, is a 409; every 409 carries the key's currentRevision. If-Match and"
-                    + " If-None-Match work as for PUT.")
+                    + " If-None-Match work as for PUT. The key keeps its lease, unless `lease` names another one."
+                    + " With Idempotency-Key, it is safe to repeat: the increment is applied once.")
     @Parameters({
             @Parameter(name = "If-Match", in = ParameterIn.HEADER, description = IF_MATCH,
                     schema = @Schema(type = "string")),
             @Parameter(name = "If-None-Match", in = ParameterIn.HEADER, description = IF_NONE_MATCH_WRITE,
-                    schema = @Schema(type = "string"))})
+                    schema = @Schema(type = "string")),
+            @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, description = IDEMPOTENCY_KEY,
+                    schema = @Schema(type = "string", maxLength = 257)),
+            @Parameter(name = "lease", in = ParameterIn.QUERY, description = LEASE_PARAM,
+                    schema = @Schema(type = "string", pattern = "^[1-9][0-9]{0,18}$"), example = "40")})
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = IncrementRequest.class), examples = {
                     @ExampleObject(name = "integer", value = "{\"increment\": 1}"),
                     @ExampleObject(name = "float", value = "{\"increment\": -0.5}")}))
     @ApiResponse(responseCode = "200", description = "Incremented; the entry with its new value and revision",
-            headers = @Header(name = "ETag", description = ENTITY_TAG, schema = @Schema(type = "string",
-                    example = "\"43\"")),
+            headers = {
+                    @Header(name = "ETag", description = ENTITY_TAG, schema = @Schema(type = "string",
+                            example = "\"43\"")),
+                    @Header(name = "Idempotent-Replayed", description = IDEMPOTENT_REPLAYED,
+                            schema = @Schema(type = "string", allowableValues = "true"))},
             content = @Content(schema = @Schema(implementation = EntryView.class), examples = @ExampleObject(
                     value = "{\"key\":\"counter\",\"type\":\"integer\",\"value\":8,\"revision\":43,"
                             + "\"createRevision\":17}")))
@@ -278,7 +371,9 @@ interface KeyApi {
                     @Header(name = "ETag", description = ENTITY_TAG, schema = @Schema(type = "string",
                             example = "\"43\"")),
                     @Header(name = "Location", description = LOCATION, schema = @Schema(type = "string",
-                            format = "uri-reference", example = "/keys/counter"))},
+                            format = "uri-reference", example = "/keys/counter")),
+                    @Header(name = "Idempotent-Replayed", description = IDEMPOTENT_REPLAYED,
+                            schema = @Schema(type = "string", allowableValues = "true"))},
             content = @Content(schema = @Schema(implementation = EntryView.class), examples = @ExampleObject(
                     value = "{\"key\":\"counter\",\"type\":\"integer\",\"value\":1,\"revision\":43,"
                             + "\"createRevision\":43}")))
@@ -289,19 +384,30 @@ interface KeyApi {
                     @ExampleObject(name = "invalid-value", value = INVALID_INCREMENT),
                     @ExampleObject(name = "malformed-json", value = MALFORMED_INCREMENT),
                     @ExampleObject(name = "invalid-key", value = INVALID_KEY),
-                    @ExampleObject(name = "invalid-precondition", value = INVALID_PRECONDITION)}))
+                    @ExampleObject(name = "invalid-precondition", value = INVALID_PRECONDITION),
+                    @ExampleObject(name = "invalid-lease", value = INVALID_LEASE),
+                    @ExampleObject(name = "invalid-idempotency-key", value = INVALID_IDEMPOTENCY_KEY)}))
     @ApiResponse(responseCode = "409", description = "The key holds a string (not-a-number), an integer and the"
             + " step has a fraction (type-mismatch), or the result leaves the value's range (overflow); nothing"
-            + " was written. currentRevision is the key's revision",
+            + " was written, and currentRevision is the key's revision. Or unknown-lease: `lease` names a lease"
+            + " that does not exist. Or " + IN_FLIGHT_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = "Seconds to wait, on idempotency-key-in-flight",
+                    schema = @Schema(type = "integer")),
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
                     @ExampleObject(name = "not-a-number", value = NOT_A_NUMBER),
                     @ExampleObject(name = "type-mismatch", value = TYPE_MISMATCH),
-                    @ExampleObject(name = "overflow", value = OVERFLOW)}))
+                    @ExampleObject(name = "overflow", value = OVERFLOW),
+                    @ExampleObject(name = "unknown-lease", value = UNKNOWN_LEASE),
+                    @ExampleObject(name = "idempotency-key-in-flight", value = IN_FLIGHT)}))
     @ApiResponse(responseCode = "412", description = "If-Match or If-None-Match does not hold; nothing was written."
             + " currentRevision is the key's revision, null when it has no value",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
                     @ExampleObject(name = "changed", value = PRECONDITION_FAILED),
                     @ExampleObject(name = "no-value", value = PRECONDITION_FAILED_ABSENT)}))
+    @ApiResponse(responseCode = "422", description = "idempotency-key-reused: the Idempotency-Key was used for a"
+            + " different request; nothing was done",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
+                    examples = @ExampleObject(value = REUSED)))
     @ApiResponse(responseCode = "413", description = "Body larger than the configured limit",
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class),
                     examples = @ExampleObject(value = BODY_TOO_LARGE)))
@@ -314,5 +420,6 @@ interface KeyApi {
             content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = Problem.class), examples = {
                     @ExampleObject(name = "store-unavailable", value = UNAVAILABLE),
                     @ExampleObject(name = "overloaded", value = OVERLOADED)}))
-    ResponseEntity<EntryView> patch(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
+    ResponseEntity<EntryView> patch(@Parameter(hidden = true) HttpServletRequest request,
+                                    @Parameter(hidden = true) HttpServletResponse response) throws IOException;
 }

@@ -1,14 +1,18 @@
 package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
+import dev.kvstore.store.Command;
 import dev.kvstore.store.Entry;
+import dev.kvstore.store.KeyLease;
 import dev.kvstore.store.Value;
 import dev.kvstore.store.WalKeyValueStore;
 import dev.kvstore.store.WriteOutcome;
 import dev.kvstore.store.WriteResult;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.util.Set;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -20,19 +24,25 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code PUT}, {@code GET}, {@code PATCH} and {@code DELETE /keys/{key}}, with {@code If-Match} and
- * {@code If-None-Match} ({@link Preconditions}). The key is the whole rest of the path (it may hold {@code /}), so
- * the mapping is {@code /keys/**} and {@link KeyPath} reads the key from the raw URI.
+ * {@code If-None-Match} ({@link Preconditions}), leases ({@link WriteQuery}) and {@code Idempotency-Key}
+ * ({@link IdempotentWrites}). The key is the whole rest of the path (it may hold {@code /}), so the mapping is
+ * {@code /keys/**} and {@link KeyPath} reads the key from the raw URI.
  */
 @RestController
 class KeyController implements KeyApi {
 
     static final String KEYS = "/keys/**";
 
+    private static final Set<String> PUT_QUERY = Set.of("lease", "ttl");
+    private static final Set<String> PATCH_QUERY = Set.of("lease");
+
     private final WalKeyValueStore store;
+    private final IdempotentWrites writes;
     private final long maxRequestBytes;
 
-    KeyController(WalKeyValueStore store, KvProperties properties) {
+    KeyController(WalKeyValueStore store, IdempotentWrites writes, KvProperties properties) {
         this.store = store;
+        this.writes = writes;
         this.maxRequestBytes = properties.limits().maxRequestBytes();
     }
 
@@ -57,22 +67,29 @@ class KeyController implements KeyApi {
 
     @Override
     @PutMapping(path = KEYS, consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<EntryView> put(HttpServletRequest request) throws IOException {
+    public ResponseEntity<EntryView> put(HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         String key = checkedKey(request);
+        KeyLease lease = WriteQuery.lease(request, PUT_QUERY, KeyLease.NONE);
         Preconditions conditions = Preconditions.of(request);
         RequestBody body = RequestBody.read(request, maxRequestBytes);
         Value value = ValueJson.parse(body.bytes(), body.length(), key);
-        return written(request, key, store.put(key, value, conditions.forWrite()));
+        WriteResult result = (WriteResult) writes.execute(request, response, body,
+                new Command.Put(key, value, conditions.forWrite(), lease));
+        return written(request, key, value, result);
     }
 
     @Override
     @PatchMapping(path = KEYS, consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<EntryView> patch(HttpServletRequest request) throws IOException {
+    public ResponseEntity<EntryView> patch(HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         String key = checkedKey(request);
+        KeyLease lease = WriteQuery.lease(request, PATCH_QUERY, KeyLease.KEEP);
         Preconditions conditions = Preconditions.of(request);
         RequestBody body = RequestBody.read(request, maxRequestBytes);
         Value step = ValueJson.parseIncrement(body.bytes(), body.length());
-        WriteResult result = store.increment(key, step, conditions.forWrite());
+        WriteResult result = (WriteResult) writes.execute(request, response, body,
+                new Command.Increment(key, step, conditions.forWrite(), lease));
         Entry current = result.entry();
         return switch (result.outcome()) {
             case NOT_A_NUMBER -> throw conflict(ApiProblem.Type.NOT_A_NUMBER, current, String.format(
@@ -84,15 +101,17 @@ class KeyController implements KeyApi {
                     "Adding %s to %s under the key \"%s\" leaves the range of a %s; nothing was written.",
                     EntryView.json(step), EntryView.json(current.value()), key,
                     current.value() instanceof Value.Int ? "signed 64-bit integer" : "finite 64-bit float"));
-            default -> written(request, key, result);
+            default -> written(request, key, result.outcome().applied() ? current.value() : null, result);
         };
     }
 
     @Override
     @DeleteMapping(path = KEYS)
-    public ResponseEntity<Void> delete(HttpServletRequest request) {
+    public ResponseEntity<Void> delete(HttpServletRequest request, HttpServletResponse response) {
         String key = checkedKey(request);
-        WriteResult result = store.delete(key, Preconditions.of(request).forWrite());
+        WriteQuery.lease(request, Set.of(), KeyLease.NONE);
+        WriteResult result = (WriteResult) writes.execute(request, response, null,
+                new Command.Delete(key, Preconditions.of(request).forWrite()));
         return switch (result.outcome()) {
             case NOT_FOUND -> throw notFound(key);
             case PRECONDITION_FAILED -> throw preconditionFailed(key, result.entry());
@@ -100,15 +119,29 @@ class KeyController implements KeyApi {
         };
     }
 
-    private static ResponseEntity<EntryView> written(HttpServletRequest request, String key, WriteResult result) {
+    /**
+     * The answer to a write that set {@code key} to {@code value}: the value the request sent (a PUT) or the sum it
+     * made (an increment), which a remembered answer does not keep for strings.
+     */
+    private static ResponseEntity<EntryView> written(HttpServletRequest request, String key, Value value,
+                                                     WriteResult result) {
         if (result.outcome() == WriteOutcome.PRECONDITION_FAILED) {
             throw preconditionFailed(key, result.entry());
+        }
+        if (result.outcome() == WriteOutcome.LEASE_NOT_FOUND) {
+            throw LeaseIds.unknown(leaseOf(request));
         }
         Entry entry = result.entry();
         ResponseEntity.BodyBuilder response = result.outcome() == WriteOutcome.CREATED
                 ? ResponseEntity.created(URI.create(KeyPath.encode(request.getContextPath(), key)))
                 : ResponseEntity.ok();
-        return response.eTag(Preconditions.etag(entry.revision())).body(EntryView.of(key, entry));
+        return response.eTag(Preconditions.etag(entry.revision())).body(EntryView.of(key, value, entry));
+    }
+
+    /** The lease the request named, for the refusal of a write to a lease that does not exist. */
+    private static long leaseOf(HttpServletRequest request) {
+        KeyLease lease = WriteQuery.lease(request, PUT_QUERY, KeyLease.NONE);
+        return lease instanceof KeyLease.Attach a ? a.id() : 0;
     }
 
     private String checkedKey(HttpServletRequest request) {

@@ -31,7 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link KeyController} (the body through the same {@link JsonMapper}), plus a {@code Content-Length} when the
  * answer fits Tomcat's buffer.
  *
- * <p>It only answers the plain case: a valid key, no conditional header, no query, an {@code Accept} that takes JSON,
+ * <p>It only answers the plain case: a valid key, no conditional or {@code Idempotency-Key} header, no query (no
+ * lease), an {@code Accept} that takes JSON,
  * for a PUT a declared length and a {@code Content-Type} of JSON, a body that parses, and a write that succeeds.
  * Everything else goes down the chain to the controller, with the body it read replayed, so every refusal (404,
  * 400, 412, 413, 415, 503 ...) keeps its one implementation. A refused write wrote nothing, so the controller
@@ -108,6 +109,7 @@ final class KeyFastPath extends OncePerRequestFilter {
     private String plainKey(HttpServletRequest request) {
         if (request.getQueryString() != null || request.getHeader(HttpHeaders.IF_MATCH) != null
                 || request.getHeader(HttpHeaders.IF_NONE_MATCH) != null
+                || request.getHeader(IdempotentWrites.HEADER) != null
                 || !acceptsJson(request.getHeader(HttpHeaders.ACCEPT))) {
             return null;
         }

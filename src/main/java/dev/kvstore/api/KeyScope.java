@@ -11,6 +11,18 @@ public interface KeyScope {
 
     boolean mayUseKey(String key);
 
+    /** The caller's name (its token's): whose idempotency keys a request's are. */
+    String name();
+
+    /** The key prefix the caller is limited to, or {@code null}. */
+    String prefix();
+
+    /** The request's caller, or {@code null} when nobody was authenticated. */
+    static KeyScope current() {
+        var auth = SecurityContextHolder.getContext().getAuthentication();
+        return auth != null && auth.getPrincipal() instanceof KeyScope scope ? scope : null;
+    }
+
     /** A request that names a key outside the caller's prefix; answered 403 like the filters' refusals. */
     final class OutOfScopeException extends AccessDeniedException {
         OutOfScopeException(String message) {

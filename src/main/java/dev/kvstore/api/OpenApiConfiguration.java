@@ -62,6 +62,15 @@ class OpenApiConfiguration {
                         });
                     }
                 });
+                openApi.getPaths().forEach((path, leases) -> {
+                    if (path.startsWith("/leases")) {
+                        leases.readOperations().forEach(op -> {
+                            op.getResponses().putIfAbsent("401", problem("No token, or an unknown one"));
+                            op.getResponses().putIfAbsent("403", problem("The token's role does not allow this"
+                                    + " (GET: read, the others: write)"));
+                        });
+                    }
+                });
                 openApi.getPaths().forEach(OpenApiConfiguration::protectedModeResponses);
             }
         };

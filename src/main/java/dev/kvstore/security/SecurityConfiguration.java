@@ -27,6 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
  *       OpenAPI document and Swagger UI;</li>
  *   <li>{@code GET}/{@code HEAD /keys/**}: {@code read}; other methods on {@code /keys/**} and {@code /batch}:
  *       {@code write}; a token with a key prefix only reaches keys under it;</li>
+ *   <li>{@code GET /leases/**}: {@code read} (a token with a key prefix sees only the keys under it); other methods
+ *       on {@code /leases}: {@code write} (such a token revokes only a lease whose keys are all under it);</li>
  *   <li>{@code /admin/**} and every other actuator endpoint: {@code admin};</li>
  *   <li>anything else: any known caller (then 404 or 405 as routing says).</li>
  * </ul>
@@ -63,6 +65,8 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.HEAD, "/keys/**").access(keys(Role.READ))
                         .requestMatchers("/keys/**").access(keys(Role.WRITE))
                         .requestMatchers("/batch").hasRole(Role.WRITE.name())
+                        .requestMatchers(HttpMethod.GET, "/leases/**").hasRole(Role.READ.name())
+                        .requestMatchers("/leases", "/leases/**").hasRole(Role.WRITE.name())
                         .requestMatchers("/admin/**", "/actuator/**").hasRole(Role.ADMIN.name())
                         .anyRequest().authenticated());
         return http.build();
