@@ -1,6 +1,5 @@
 package dev.kvstore;
 
-import dev.kvstore.security.Role;
 import dev.kvstore.store.CompactionPolicy;
 import dev.kvstore.store.IdempotencyOptions;
 import dev.kvstore.store.StoreObserver;
@@ -265,6 +264,20 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
 
         IdempotencyOptions toOptions() {
             return new IdempotencyOptions(retention, maxKeys, maxSize.toBytes());
+        }
+    }
+
+    /** What a token may do; each role includes the ones before it. */
+    public enum Role {
+        /** GET and HEAD of keys, and listing. */
+        READ,
+        /** READ, plus PUT, PATCH, DELETE and batches. */
+        WRITE,
+        /** WRITE, plus {@code /admin/**} and the actuator endpoints besides the probes and the health summary. */
+        ADMIN;
+
+        public boolean includes(Role other) {
+            return ordinal() >= other.ordinal();
         }
     }
 

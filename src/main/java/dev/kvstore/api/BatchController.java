@@ -1,6 +1,8 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.KvProperties;
+import dev.kvstore.security.Access;
 import dev.kvstore.store.BatchOperation;
 import dev.kvstore.store.BatchResult;
 import dev.kvstore.store.Command;
@@ -39,7 +41,7 @@ class BatchController implements BatchApi {
         List<BatchOperation> ops = BatchJson.parse(body.bytes(), body.length());
         for (int i = 0; i < ops.size(); i++) {
             store.validateKey(ops.get(i).key());
-            KeyScope.check(ops.get(i).key(), "the key of operation " + i);
+            Access.requireKey(request, ops.get(i).key(), "the key of operation " + i);
         }
         BatchResult result = (BatchResult) writes.execute(request, response, body, new Command.Batch(ops));
         List<BatchView.Result> results = new ArrayList<>(ops.size());
@@ -51,12 +53,12 @@ class BatchController implements BatchApi {
             WriteResult f = result.results().get(failed);
             if (f.outcome() == WriteOutcome.LEASE_NOT_FOUND) {
                 long lease = ((KeyLease.Attach) ops.get(failed).lease()).id();
-                throw new ApiProblem(ApiProblem.Type.UNKNOWN_LEASE, String.format("The lease \"%d\" of operation %d"
+                throw new ApiProblem(ProblemType.UNKNOWN_LEASE, String.format("The lease \"%d\" of operation %d"
                         + " (set \"%s\") does not exist: it expired, was revoked, or never was. Nothing was written.",
                         lease, failed, ops.get(failed).key())).with("failedOperation", failed)
                         .with("lease", LeaseIds.format(lease)).with("results", results);
             }
-            throw new ApiProblem(ApiProblem.Type.PRECONDITION_FAILED, String.format(
+            throw new ApiProblem(ProblemType.PRECONDITION_FAILED, String.format(
                     "The precondition of operation %d (%s \"%s\") does not hold: the key %s. Nothing was written.",
                     failed, ops.get(failed).isDelete() ? "delete" : "set", ops.get(failed).key(),
                     f.entry() == null ? "has no value" : "is at revision " + f.entry().revision()))

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.BatchOperation;
 import dev.kvstore.store.KeyLease;
 import dev.kvstore.store.Precondition;
@@ -86,7 +87,7 @@ final class BatchJson {
                             + " value, ifRevision, ifAbsent and lease.", name));
                 }
             } catch (ApiProblem e) {
-                throw e.type() == ApiProblem.Type.MALFORMED_JSON ? e : invalid(index, e.getMessage());
+                throw e.type() == ProblemType.MALFORMED_JSON ? e : invalid(index, e.getMessage());
             }
         }
         return build(index, op, key, type, value, ifRevision, ifAbsent, lease);
@@ -113,7 +114,7 @@ final class BatchJson {
                     return BatchOperation.set(key, ValueJson.toValue(type, value), condition,
                             leaseId == 0 ? KeyLease.NONE : KeyLease.of(leaseId));
                 } catch (ApiProblem e) {
-                    throw e.type() == ApiProblem.Type.MALFORMED_JSON ? e : invalid(index, e.getMessage());
+                    throw e.type() == ProblemType.MALFORMED_JSON ? e : invalid(index, e.getMessage());
                 }
             case "delete":
                 if (type != null || value != null || lease != null) {
@@ -161,6 +162,6 @@ final class BatchJson {
     }
 
     private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_BATCH, detail);
+        return new ApiProblem(ProblemType.INVALID_BATCH, detail);
     }
 }

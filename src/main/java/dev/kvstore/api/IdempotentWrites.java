@@ -1,5 +1,8 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
+import dev.kvstore.security.Access;
+import dev.kvstore.security.Caller;
 import dev.kvstore.store.Command;
 import dev.kvstore.store.CommandResult;
 import dev.kvstore.store.IdempotentResult;
@@ -46,7 +49,7 @@ class IdempotentWrites {
         if (key == null) {
             return store.execute(command);
         }
-        KeyScope caller = KeyScope.current();
+        Caller caller = Access.caller(request);
         IdempotentResult r = store.idempotent(caller == null ? "anonymous" : caller.name(), key,
                 fingerprint(request, body), command);
         return switch (r.status()) {
@@ -55,12 +58,12 @@ class IdempotentWrites {
                 response.setHeader(REPLAYED, "true");
                 yield r.result();
             }
-            case MISMATCH -> throw new ApiProblem(ApiProblem.Type.IDEMPOTENCY_KEY_REUSED, String.format("The"
+            case MISMATCH -> throw new ApiProblem(ProblemType.IDEMPOTENCY_KEY_REUSED, String.format("The"
                     + " Idempotency-Key \"%s\" was used before for a different request (method, path, query,"
                     + " conditional headers or body); nothing was done. Use a new key for a new request.", key));
             case IN_FLIGHT -> {
                 response.setHeader(HttpHeaders.RETRY_AFTER, "1");
-                throw new ApiProblem(ApiProblem.Type.IDEMPOTENCY_KEY_IN_FLIGHT, String.format("The first request"
+                throw new ApiProblem(ProblemType.IDEMPOTENCY_KEY_IN_FLIGHT, String.format("The first request"
                         + " with the Idempotency-Key \"%s\" is still being processed; nothing was done. Repeat this"
                         + " request once it is answered, and you get its answer.", key));
             }
@@ -130,6 +133,6 @@ class IdempotentWrites {
     }
 
     private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_IDEMPOTENCY_KEY, detail);
+        return new ApiProblem(ProblemType.INVALID_IDEMPOTENCY_KEY, detail);
     }
 }

@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
-import static dev.kvstore.api.KeyApi.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM_SCHEMA;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -15,35 +16,17 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import org.springframework.http.ResponseEntity;
 
-/** The OpenAPI description of {@code /leases}, kept apart from {@link LeaseController}'s logic. */
+/**
+ * The OpenAPI description of {@code /leases}, kept apart from {@link LeaseController}'s logic; the refusals' examples
+ * come from the problem catalogue ({@link OpenApiConfiguration#PROBLEMS}).
+ */
 @Tag(name = "leases", description = "Leases with a time to live: keys attached to a lease are deleted when it"
         + " expires or is revoked")
 interface LeaseApi {
 
     String ID = "The lease's id, as POST /leases answered it";
     String GRANTED = "{\"id\":\"40\",\"ttlSeconds\":30,\"remainingMillis\":30000}";
-    String KEPT = "{\"id\":\"40\",\"ttlSeconds\":30,\"remainingMillis\":30000}";
     String READ = "{\"id\":\"40\",\"ttlSeconds\":30,\"remainingMillis\":21874,\"keys\":[\"locks/a\",\"session\"]}";
-    String NOT_FOUND = "{\"type\":\"urn:kv-store:problem:lease-not-found\",\"title\":\"Lease not found\","
-            + "\"status\":404,\"detail\":\"There is no lease \\\"40\\\": it expired, was revoked, or never was. Grant a"
-            + " new one with POST /leases.\",\"instance\":\"/leases/40\"}";
-    String INVALID = "{\"type\":\"urn:kv-store:problem:invalid-lease\",\"title\":\"Invalid lease\",\"status\":400,"
-            + "\"detail\":\"\\\"ttlSeconds\\\" must be a whole number of seconds from 1 to 31536000 (365 days).\","
-            + "\"instance\":\"/leases\"}";
-    String MALFORMED = "{\"type\":\"urn:kv-store:problem:malformed-json\",\"title\":\"Malformed JSON\",\"status\":400,"
-            + "\"detail\":\"The body is not valid JSON: Unexpected end-of-input: expected close marker for Object"
-            + " (line 1, column 16)\",\"instance\":\"/leases\"}";
-    String FORBIDDEN = "{\"type\":\"urn:kv-store:problem:forbidden\",\"title\":\"Forbidden\",\"status\":403,"
-            + "\"detail\":\"This token is limited to a key prefix that some key attached to this lease is not under,"
-            + " so it may not revoke it.\",\"instance\":\"/leases/40\"}";
-    String UNSUPPORTED = "{\"title\":\"Unsupported Media Type\",\"status\":415,"
-            + "\"detail\":\"Content-Type 'text/plain' is not supported.\",\"instance\":\"/leases\"}";
-    String UNAVAILABLE = "{\"type\":\"urn:kv-store:problem:store-unavailable\",\"title\":\"Store unavailable\","
-            + "\"status\":503,\"detail\":\"The write-ahead log failed (IOException: No space left on device); the"
-            + " store is read-only until it is restarted.\",\"instance\":\"/leases\"}";
-    String TOO_LARGE = "{\"type\":\"urn:kv-store:problem:too-large\",\"title\":\"Content too large\",\"status\":413,"
-            + "\"detail\":\"The request body is 8454145 bytes; the limit is 8454144 bytes"
-            + " (kv.limits.max-request-size).\",\"instance\":\"/leases\"}";
 
     @Schema(name = "LeaseRequest", description = "A lease to grant")
     record LeaseRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, minimum = "1", maximum = "31536000",
@@ -66,20 +49,16 @@ interface LeaseApi {
             content = @Content(schema = @Schema(implementation = LeaseView.class),
                     examples = @ExampleObject(value = GRANTED)))
     @ApiResponse(responseCode = "400", description = "A body that is not {\"ttlSeconds\": n} with n from 1 to"
-            + " 31536000",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = {
-                            @ExampleObject(name = "invalid-lease", value = INVALID),
-                            @ExampleObject(name = "malformed-json", value = MALFORMED)}))
+            + " 31536000", content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "413", description = "Body larger than the configured limit",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = TOO_LARGE)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNSUPPORTED)))
-    @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNAVAILABLE)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
+    @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted. Or: "
+            + OpenApiConfiguration.OVERLOADED_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = OpenApiConfiguration.RETRY_AFTER,
+                    schema = @Schema(type = "integer")),
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     ResponseEntity<LeaseView> grant(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
 
     @Operation(summary = "Keep a lease alive",
@@ -89,38 +68,35 @@ interface LeaseApi {
                     + " deleted.")
     @ApiResponse(responseCode = "200", description = "Renewed; remainingMillis is the whole time to live",
             content = @Content(schema = @Schema(implementation = LeaseView.class),
-                    examples = @ExampleObject(value = KEPT)))
-    @ApiResponse(responseCode = "404", description = "No such lease: expired, revoked, or never granted",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = NOT_FOUND)))
+                    examples = @ExampleObject(value = GRANTED)))
+    @ApiResponse(responseCode = "404", description = "No such lease",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     LeaseView keepAlive(@Parameter(name = "id", in = ParameterIn.PATH, description = ID, example = "40") String id);
 
     @Operation(summary = "Read a lease",
             description = "Its time to live, how long until it expires unless kept alive, and the keys attached"
-                    + " to it.")
+                    + " to it (for a token limited to a key prefix, those under it).")
     @ApiResponse(responseCode = "200", description = "The lease",
             content = @Content(schema = @Schema(implementation = LeaseView.class),
                     examples = @ExampleObject(value = READ)))
-    @ApiResponse(responseCode = "404", description = "No such lease: expired, revoked, or never granted",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = NOT_FOUND)))
-    LeaseView get(@Parameter(name = "id", in = ParameterIn.PATH, description = ID, example = "40") String id);
+    @ApiResponse(responseCode = "404", description = "No such lease",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
+    LeaseView get(@Parameter(hidden = true) HttpServletRequest request,
+                  @Parameter(name = "id", in = ParameterIn.PATH, description = ID, example = "40") String id);
 
     @Operation(summary = "Revoke a lease",
             description = "Ends the lease and deletes every key attached to it, all in one revision (one log"
-                    + " frame): no reader sees some of them gone and others not. A token limited to a key prefix"
-                    + " may revoke only a lease whose keys are all under it.")
+                    + " frame, which the watch feed shows as deletes): no reader sees some of them gone and others"
+                    + " not. A token limited to a key prefix may revoke only a lease whose keys are all under it.")
     @ApiResponse(responseCode = "204", description = "Revoked; its keys are deleted")
     @ApiResponse(responseCode = "403", description = "The token may not write, or a key attached to the lease is"
             + " outside its key prefix; nothing was done",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = FORBIDDEN)))
-    @ApiResponse(responseCode = "404", description = "No such lease: expired, revoked, or never granted",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = NOT_FOUND)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
+    @ApiResponse(responseCode = "404", description = "No such lease",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNAVAILABLE)))
-    ResponseEntity<Void> revoke(@Parameter(name = "id", in = ParameterIn.PATH, description = ID, example = "40")
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
+    ResponseEntity<Void> revoke(@Parameter(hidden = true) HttpServletRequest request,
+                                @Parameter(name = "id", in = ParameterIn.PATH, description = ID, example = "40")
                                 String id);
 }

@@ -1,6 +1,9 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.KvProperties;
+import dev.kvstore.security.Access;
+import dev.kvstore.security.Caller;
 import dev.kvstore.store.Lease;
 import dev.kvstore.store.LeaseResult;
 import dev.kvstore.store.WalKeyValueStore;
@@ -63,13 +66,13 @@ class LeaseController implements LeaseApi {
 
     @Override
     @GetMapping(path = "/leases/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
-    public LeaseView get(@PathVariable("id") String id) {
+    public LeaseView get(HttpServletRequest request, @PathVariable("id") String id) {
         long lease = LeaseIds.parse(id);
         Lease l = lease < 0 ? null : store.lease(lease);
         if (l == null) {
             throw LeaseIds.notFound(id);
         }
-        KeyScope caller = KeyScope.current();
+        Caller caller = Access.caller(request);
         List<String> keys = caller == null || caller.prefix() == null ? l.keys()
                 : l.keys().stream().filter(caller::mayUseKey).toList();
         return new LeaseView(id, l.ttlMillis() / 1000, l.remainingMillis(), keys);
@@ -77,17 +80,16 @@ class LeaseController implements LeaseApi {
 
     @Override
     @DeleteMapping(path = "/leases/{id}")
-    public ResponseEntity<Void> revoke(@PathVariable("id") String id) {
+    public ResponseEntity<Void> revoke(HttpServletRequest request, @PathVariable("id") String id) {
         long lease = LeaseIds.parse(id);
         if (lease < 0) {
             throw LeaseIds.notFound(id);
         }
-        KeyScope caller = KeyScope.current();
+        Caller caller = Access.caller(request);
         LeaseResult r = store.revokeLease(lease, caller == null ? null : caller.prefix());
         return switch (r.outcome()) {
             case REVOKED -> ResponseEntity.noContent().build();
-            case OUT_OF_SCOPE -> throw new KeyScope.OutOfScopeException("This token is limited to a key prefix that"
-                    + " some key attached to this lease is not under, so it may not revoke it.");
+            case OUT_OF_SCOPE -> throw Access.outOfScope("some key attached to this lease");
             default -> throw LeaseIds.notFound(id);
         };
     }
@@ -136,6 +138,6 @@ class LeaseController implements LeaseApi {
     }
 
     private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_LEASE, detail);
+        return new ApiProblem(ProblemType.INVALID_LEASE, detail);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 /**
  * Lease ids as the API shows them: strings of the decimal id (the revision that granted the lease), so that
  * clients treat them as opaque. Times to live are whole seconds.
@@ -30,18 +31,18 @@ final class LeaseIds {
     }
 
     static ApiProblem notFound(String id) {
-        return new ApiProblem(ApiProblem.Type.LEASE_NOT_FOUND, String.format("There is no lease \"%s\": it expired,"
+        return new ApiProblem(ProblemType.LEASE_NOT_FOUND, String.format("There is no lease \"%s\": it expired,"
                 + " was revoked, or never was. Grant a new one with POST /leases.", id));
     }
 
     static ApiProblem unknown(long id) {
-        return new ApiProblem(ApiProblem.Type.UNKNOWN_LEASE, String.format("The lease \"%d\" does not exist: it"
+        return new ApiProblem(ProblemType.UNKNOWN_LEASE, String.format("The lease \"%d\" does not exist: it"
                 + " expired, was revoked, or never was; nothing was written. Grant a new one with POST /leases.", id))
                 .with("lease", format(id));
     }
 
     static ApiProblem invalidTtl(String what) {
-        return new ApiProblem(ApiProblem.Type.INVALID_LEASE, what + " must be a whole number of seconds from 1 to "
+        return new ApiProblem(ProblemType.INVALID_LEASE, what + " must be a whole number of seconds from 1 to "
                 + MAX_TTL_SECONDS + " (365 days).");
     }
 }

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.KeyLease;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Set;
@@ -47,13 +48,13 @@ final class WriteQuery {
             }
         }
         if (lease != null && ttl != null) {
-            throw new ApiProblem(ApiProblem.Type.INVALID_LEASE, "lease and ttl cannot go together: ttl grants a new"
+            throw new ApiProblem(ProblemType.INVALID_LEASE, "lease and ttl cannot go together: ttl grants a new"
                     + " lease for the key, lease attaches it to an existing one.");
         }
         if (lease != null) {
             long id = LeaseIds.parse(lease);
             if (id < 0) {
-                throw new ApiProblem(ApiProblem.Type.INVALID_LEASE, String.format("lease must be a lease id as"
+                throw new ApiProblem(ProblemType.INVALID_LEASE, String.format("lease must be a lease id as"
                         + " POST /leases answers it, not \"%s\".", shorten(lease)));
             }
             return KeyLease.of(id);
@@ -88,6 +89,6 @@ final class WriteQuery {
     }
 
     private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_QUERY, detail);
+        return new ApiProblem(ProblemType.INVALID_QUERY, detail);
     }
 }

@@ -2,31 +2,26 @@ package dev.kvstore.api;
 
 import static io.restassured.RestAssured.given;
 
+import dev.kvstore.ApiTest;
 import dev.kvstore.KvProperties;
 import dev.kvstore.ops.StoreMetrics;
 import dev.kvstore.store.FaultInjectingStorage;
 import dev.kvstore.store.WalKeyValueStore;
 import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The one service the lease and idempotency API tests share (so one Spring context): tokens for two writers, a
- * writer limited to {@code tenant/}, a reader and an admin; at most 300 idempotency records; and a disk whose forces
- * a test can hold, behind the engine's I/O seam, so that a request stays in flight as long as the test wants. The
- * data directory is under {@code target/}, not a per-class temporary directory, since the context outlives a class.
+ * The one service the lease and idempotency API tests share (one Spring context of their own, since its store runs
+ * on a disk the tests can hold): tokens for two writers, a writer limited to {@code tenant/}, a reader and an admin;
+ * at most 300 idempotency records; and a disk whose forces a test can hold, behind the engine's I/O seam, so that a
+ * request stays in flight as long as the test wants.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+@ApiTest(properties = {
         "spring.main.allow-bean-definition-overriding=true",
         "kv.security.tokens[0].name=alice", "kv.security.tokens[0].token=" + LeasesApiContext.ALICE,
         "kv.security.tokens[0].role=write",
@@ -50,20 +45,6 @@ abstract class LeasesApiContext {
     static final int MAX_KEYS = 300;
 
     static final FaultInjectingStorage DISK = new FaultInjectingStorage();
-    private static final Path DATA_DIR = dataDirUnderTarget();
-
-    private static Path dataDirUnderTarget() {
-        try {
-            return Files.createTempDirectory(Files.createDirectories(Path.of("target", "leases-api")), "data");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", DATA_DIR::toString);
-    }
 
     @TestConfiguration
     static class HeldDisk {

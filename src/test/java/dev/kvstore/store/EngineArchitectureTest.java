@@ -45,7 +45,7 @@ class EngineArchitectureTest {
             "IdempotencyStatus");
 
     /** The facade's methods: one name per thing. */
-    private static final Set<String> FACADE = Set.of("open", "get", "entryIfPresent", "list", "put", "delete",
+    private static final Set<String> FACADE = Set.of("open", "get", "list", "put", "delete",
             "increment", "batch", "validateKey", "compact", "snapshot", "status", "revision", "size", "close",
             "execute", "idempotent", "grantLease", "keepLeaseAlive", "revokeLease", "lease", "startLeaseExpiry",
             "leaseStatus", "idempotencyStatus");
