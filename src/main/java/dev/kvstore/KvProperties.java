@@ -237,7 +237,7 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     /**
-     * The {@code Idempotency-Key} records the store remembers (see the README's "Idempotency keys"): each one at least
+     * The {@code Idempotency-Key} records the store remembers (see docs/api.md, "Idempotency keys"): each one at least
      * {@code retention} after the latest one, unless the bounds drop it sooner, oldest first.
      *
      * @param retention how long a record is kept behind the latest one
