@@ -170,9 +170,9 @@ final class KeyEndpoint extends HttpFilter {
     }
 
     /**
-     * Answers a write of {@code key}: with {@code value}, the value the request sent (a PUT), since a remembered
-     * answer that an {@code Idempotency-Key} replays keeps no string values; otherwise the entry's (an increment's
-     * sum, a number).
+     * Answers a write of {@code key}. A replayed answer shows {@code value}, the value the request sent (a PUT), since
+     * the remembered answer an {@code Idempotency-Key} replays keeps no string values; an increment ({@code value}
+     * null) shows the entry's, a number, which it keeps.
      */
     private void written(HttpServletRequest request, HttpServletResponse response, String key, Value value,
                          KeyLease lease, WriteResult result) throws IOException {
@@ -183,7 +183,7 @@ final class KeyEndpoint extends HttpFilter {
             throw LeaseIds.unknown(((KeyLease.Attach) lease).id());
         }
         Entry written = result.entry();
-        Entry entry = value == null ? written
+        Entry entry = value == null || !response.containsHeader(IdempotentWrites.REPLAYED) ? written
                 : Entry.of(value, written.revision(), written.createRevision(), written.lease());
         response.setHeader("ETag", Preconditions.etag(entry.revision()));
         if (result.outcome() == WriteOutcome.CREATED) {
