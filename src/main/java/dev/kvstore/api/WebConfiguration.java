@@ -63,9 +63,10 @@ class WebConfiguration {
     }
 
     @Bean
-    FilterRegistrationBean<KeyEndpoint> keyEndpoint(WalKeyValueStore store, KvProperties properties) {
+    FilterRegistrationBean<KeyEndpoint> keyEndpoint(WalKeyValueStore store, IdempotentWrites writes,
+                                                    KvProperties properties) {
         FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(
-                new KeyEndpoint(store, properties.limits().maxRequestBytes()));
+                new KeyEndpoint(store, writes, properties.limits().maxRequestBytes()));
         registration.addUrlPatterns("/keys/*");
         registration.setOrder(0);
         return registration;

@@ -30,6 +30,12 @@ public enum ProblemType {
                     + " the previous page as it is, or leave it out to start over."),
     INVALID_BATCH(400, "Invalid batch", "a batch that is empty, repeats a key, or has an operation that is not"
             + " valid", "Operation 2 repeats the key \"a\"; each key may appear once in a batch."),
+    INVALID_LEASE(400, "Invalid lease", "a lease's `ttlSeconds` or a `ttl` out of range (1 s to 365 days), a"
+            + " `lease` that is not a lease id, `lease` and `ttl` together, or a grant body that is not"
+            + " `{\"ttlSeconds\": n}`", "\"ttlSeconds\" must be a whole number of seconds from 1 to 31536000 (365 days)."),
+    INVALID_IDEMPOTENCY_KEY(400, "Invalid idempotency key", "an `Idempotency-Key` that is not 1 to 255 visible ASCII"
+            + " characters, or sent twice", "Idempotency-Key must be 1 to 255 visible ASCII characters, bare or as a"
+            + " quoted string (\"8e03978e-40d5-43e8-bc93-6894a57f9324\")."),
     INVALID_PATH(400, "Invalid path", "a path with `.` or `..` segments (plain or percent-encoded), on which routing"
             + " and security could disagree", "The path has a . or .. segment; encode a key's slashes as %2F."),
     UNAUTHORIZED(401, "Unauthorized", "no token, or an unknown one; with `WWW-Authenticate: Bearer`",
@@ -47,6 +53,9 @@ public enum ProblemType {
             + " through the browser (Origin: https://example.com, Sec-Fetch-Site: cross-site) is refused."),
     KEY_NOT_FOUND(404, "Key not found", "GET or DELETE of a key with no value",
             "No value is stored under the key \"greeting\"."),
+    LEASE_NOT_FOUND(404, "Lease not found", "`GET`, keepalive or `DELETE` of a lease that expired, was revoked or"
+            + " never was", "There is no lease \"40\": it expired, was revoked, or never was. Grant a new one with"
+            + " POST /leases."),
     COMPACTION_RUNNING(409, "Compaction running", "`POST /admin/compaction` while one runs",
             "A compaction is already running; its result will show in the wal health details and the metrics."),
     NOT_A_NUMBER(409, "Not a number", "`PATCH` increment of a string",
@@ -58,6 +67,14 @@ public enum ProblemType {
     OVERFLOW(409, "Overflow", "`PATCH` increment past the 64-bit integer range, or to a float that is not finite",
             "Adding 1 to 9223372036854775807 under the key \"counter\" leaves the range of a signed 64-bit integer;"
                     + " nothing was written.", "currentRevision", 42),
+    UNKNOWN_LEASE(409, "Unknown lease", "a write attaches its key to a lease that does not exist (expired, revoked,"
+            + " never granted); carries `lease` (a batch: `failedOperation` and `results` too)", "The lease \"40\""
+            + " does not exist: it expired, was revoked, or never was; nothing was written. Grant a new one with POST"
+            + " /leases.", "lease", "40"),
+    IDEMPOTENCY_KEY_IN_FLIGHT(409, "Idempotency key in flight", "a request repeats the `Idempotency-Key` of one"
+            + " still being processed; nothing was done; carries `Retry-After`", "The first request with the"
+            + " Idempotency-Key \"b-7\" is still being processed; nothing was done. Repeat this request once it is"
+            + " answered, and you get its answer."),
     PRECONDITION_FAILED(412, "Precondition failed", "`If-Match`/`If-None-Match` or a batch's `ifRevision`/`ifAbsent`"
             + " does not hold; carries `currentRevision` (a batch: `failedOperation` and `results`)",
             "The key \"greeting\" is at revision 43 (ETag \"43\"), so the precondition does not hold; nothing was"
@@ -68,6 +85,10 @@ public enum ProblemType {
     HOST_NOT_LOOPBACK(421, "Host not loopback", "no token is configured and the `Host` does not name loopback (DNS"
             + " rebinding)", "No token is configured, so this server answers only requests addressed to localhost,"
             + " 127.0.0.1 or [::1], and this one was addressed to 'kv.attacker.example'."),
+    IDEMPOTENCY_KEY_REUSED(422, "Idempotency key reused", "the `Idempotency-Key` was used before by the same token"
+            + " for a different request (method, path, query, conditional headers, body); nothing was done",
+            "The Idempotency-Key \"b-7\" was used before for a different request (method, path, query, conditional"
+                    + " headers or body); nothing was done. Use a new key for a new request."),
     STORE_UNAVAILABLE(503, "Store unavailable", "the log failed (disk full, I/O error) or did not answer within"
             + " `kv.wal.write-timeout`; writes get this until the store recovers or restarts",
             "The write-ahead log failed (IOException: No space left on device); the store is read-only until it is"

@@ -57,6 +57,34 @@ import java.util.zip.CRC32;
  * {@code plain_len}, then an LZ4 block of the UTF-8 bytes. The writer uses it for strings of at least
  * {@code kv.compression.min-size} bytes that it makes smaller; every other value, and every frame written before, keeps
  * the plain encodings, and a reader of version 1 never meets it.
+ *
+ * <p>A BATCH frame is also the container of everything written together with leases and idempotency records, as
+ * more operations with the same 18-byte header ({@code encoding} 0x00 and {@code key_len} 0 unless said otherwise):
+ * <pre>
+ * op    name           create_revision   key                value
+ * 0x06  RECORD         0                 Idempotency-Key    scope_len u16, scope (UTF-8), fingerprint (16 bytes),
+ *                                        (1-255 bytes)      time i64 (ms since the epoch, read before the command
+ *                                                           was queued), result (the CommandCodec form of the
+ *                                                           command's result, string values empty)
+ * 0x07  LEASE_GRANT    the lease's id    -                  ttl_ms u64 &gt; 0
+ *                      (the revision
+ *                      that granted it)
+ * 0x08  LEASE_REVOKE   0                 -                  lease u64, cause u8 (1 revoked, 2 expired): ends the
+ *                                                           lease and deletes every key attached to it
+ * 0x09  SET_LEASED     as SET            as SET             lease u64, then the value as SET (a string of
+ *                                                           encoding 0x03 compressed as for SET): a SET that
+ *                                                           attaches the key to the lease (value_len counts both)
+ * 0x0A  RECORD_FLOOR   0                 -                  floor u64, horizon i64: records up to revision floor
+ *                                                           were dropped, and the latest record time seen
+ * </pre>
+ * The store writes: a write with a lease or with an idempotency record as a BATCH frame of its operations (a SET
+ * becomes SET_LEASED, and a RECORD follows), so the record and the write it answers are one frame and one revision;
+ * a refused write sent with an idempotency key as a BATCH of its RECORD alone; a grant as LEASE_GRANT (with the
+ * SET_LEASED of a PUT that granted its own lease); a revoke or an expiry as LEASE_REVOKE, which names no key: replay
+ * deletes the keys attached to the lease at that point of the log, as the write did. Compaction and snapshots write
+ * each lease as a LEASE_GRANT frame of its own revision, each leased key as a SET_LEASED, and the idempotency
+ * records as one RECORD_FLOOR and a RECORD frame each, under the record's revision. Frame ops 0x06 to 0x0F are
+ * reserved for these; no frame has them as its own op.
  * A REVISION frame says that the revision counter had reached {@code revision}: compaction starts its file with one,
  * so that the counter never goes back when the key that held the highest revision was deleted.
  *
@@ -107,6 +135,24 @@ final class Frame {
     static final byte OP_DELETE = 0x02;
     static final byte OP_BATCH = 0x03;
     static final byte OP_REVISION = 0x04;
+    /** Operations of a BATCH frame only (see the class comment). */
+    static final byte OP_RECORD = 0x06;
+    static final byte OP_LEASE_GRANT = 0x07;
+    static final byte OP_LEASE_REVOKE = 0x08;
+    static final byte OP_SET_LEASED = 0x09;
+    static final byte OP_RECORD_FLOOR = 0x0A;
+    static final byte CAUSE_REVOKED = 1;
+    static final byte CAUSE_EXPIRED = 2;
+    /** Longest idempotency key, in bytes (visible ASCII). */
+    static final int MAX_RECORD_KEY_BYTES = 255;
+    /** A RECORD's value before its result: scope length, fingerprint and time, with an empty scope. */
+    static final int RECORD_FIXED_BYTES = 2 + 16 + 8;
+    /**
+     * Room a frame may take beyond the key and value limits (or the batch limit): the operation headers and lease
+     * ids of a write with a lease, a grant, and an idempotency record (whose result must fit; {@link EntryLimits}
+     * refuses a command whose record might not).
+     */
+    static final int EXTRA_BYTES = 64 * 1024;
     static final byte ENCODING_UTF8 = 0x00;
     static final byte ENCODING_I64 = 0x01;
     static final byte ENCODING_F64 = 0x02;
@@ -116,6 +162,7 @@ final class Frame {
 
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Frame() {
     }
@@ -191,6 +238,20 @@ final class Frame {
         return frame;
     }
 
+    /**
+     * The frame compaction and snapshots write for a live entry as the index keeps it ({@link #encodeStoredSetV2}):
+     * a SET, or, for a key attached to a lease, a BATCH of one SET_LEASED.
+     */
+    static byte[] encodeStoredEntry(byte magic, byte[] keys, int keyAt, int keyLen, byte encoding, long bits,
+                                    byte[] text, long revision, long createRevision, long lease) {
+        if (lease == 0) {
+            return encodeStoredSetV2(magic, keys, keyAt, keyLen, encoding, bits, text, revision, createRevision);
+        }
+        byte[] key = java.util.Arrays.copyOfRange(keys, keyAt, keyAt + keyLen);
+        Stored value = new Stored(encoding, text != null ? text : longBytes(bits));
+        return encodeBatch(magic, java.util.List.of(encodeSetOp(key, value, createRevision, lease)), revision);
+    }
+
     /** A REVISION frame: the counter had reached {@code revision}. */
     static byte[] encodeRevision(byte magic, long revision) {
         byte[] frame = encodeV2(magic, OP_REVISION, ENCODING_UTF8, new byte[0], new byte[0]);
@@ -235,6 +296,66 @@ final class Frame {
         return frame;
     }
 
+    /** A BATCH operation that sets {@code key} to the plain {@code value}, attached to {@code lease} if not 0. */
+    static byte[] encodeSetOp(byte[] key, Value value, long createRevision, long lease) {
+        return encodeSetOp(key, stored(value, Integer.MAX_VALUE), createRevision, lease);
+    }
+
+    /** A BATCH operation that sets {@code key} to a value as it is {@link #stored}, attached to {@code lease} if not 0. */
+    static byte[] encodeSetOp(byte[] key, Stored value, long createRevision, long lease) {
+        byte[] v = value.bytes();
+        if (lease == 0) {
+            return encodeBatchOp(OP_SET, value.encoding(), key, v, createRevision);
+        }
+        byte[] leased = new byte[NUMBER_BYTES + v.length];
+        LONG_LE.set(leased, 0, lease);
+        System.arraycopy(v, 0, leased, NUMBER_BYTES, v.length);
+        return encodeBatchOp(OP_SET_LEASED, value.encoding(), key, leased, createRevision);
+    }
+
+    /** The operation of a BATCH frame that does what the version-2 SET or DELETE frame {@code frame} does. */
+    static byte[] asBatchOp(byte[] frame) {
+        int keyLen = (int) INT_LE.get(frame, KEY_LEN_OFFSET);
+        int valueLen = (int) INT_LE.get(frame, VALUE_LEN_OFFSET);
+        return encodeBatchOp(frame[OP_OFFSET], frame[ENCODING_OFFSET],
+                java.util.Arrays.copyOfRange(frame, KEY_OFFSET_V2, KEY_OFFSET_V2 + keyLen),
+                java.util.Arrays.copyOfRange(frame, KEY_OFFSET_V2 + keyLen, KEY_OFFSET_V2 + keyLen + valueLen),
+                createRevision(frame, 0));
+    }
+
+    /** A LEASE_GRANT operation. */
+    static byte[] encodeGrantOp(long lease, long ttlMillis) {
+        return encodeBatchOp(OP_LEASE_GRANT, ENCODING_UTF8, new byte[0], longBytes(ttlMillis), lease);
+    }
+
+    /** A LEASE_REVOKE operation. */
+    static byte[] encodeRevokeOp(long lease, boolean expired) {
+        byte[] v = new byte[NUMBER_BYTES + 1];
+        LONG_LE.set(v, 0, lease);
+        v[NUMBER_BYTES] = expired ? CAUSE_EXPIRED : CAUSE_REVOKED;
+        return encodeBatchOp(OP_LEASE_REVOKE, ENCODING_UTF8, new byte[0], v, 0);
+    }
+
+    /** A RECORD operation. */
+    static byte[] encodeRecordOp(IdempotencyRecord r) {
+        byte[] scope = Utf8.encode(r.scope());
+        byte[] result = CommandCodec.encodeResult(r.result());
+        byte[] v = new byte[RECORD_FIXED_BYTES + scope.length + result.length];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) scope.length).put(scope).putLong(r.fingerprint().high()).putLong(r.fingerprint().low())
+                .putLong(r.timeMillis()).put(result);
+        return encodeBatchOp(OP_RECORD, ENCODING_UTF8, Utf8.encode(r.key()), v, 0);
+    }
+
+    /** A RECORD_FLOOR operation. */
+    static byte[] encodeRecordFloorOp(long floor, long horizon) {
+        byte[] v = new byte[2 * NUMBER_BYTES];
+        LONG_LE.set(v, 0, floor);
+        LONG_LE.set(v, NUMBER_BYTES, horizon);
+        return encodeBatchOp(OP_RECORD_FLOOR, ENCODING_UTF8, new byte[0], v, 0);
+    }
+
+    /** Bytes of an operation of a batch whose header starts at {@code at}. */
     private static int batchOpLength(byte[] buf, int at) {
         return BATCH_OP_HEADER + (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET)
                 + (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET);
@@ -434,7 +555,7 @@ final class Frame {
         if (op == OP_REVISION) {
             return valueLen == 0 ? null : FrameDefect.BAD_VALUE;
         }
-        if (valueLen > format.maxBatchBytes()) {
+        if (valueLen > format.maxItemsBytes()) {
             return FrameDefect.OVER_LIMIT;
         }
         int end = (int) (batchOpsStart(start) + valueLen);
@@ -444,18 +565,62 @@ final class Frame {
             }
             long keyLen2 = Integer.toUnsignedLong((int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET));
             long valueLen2 = Integer.toUnsignedLong((int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET));
-            byte op2 = buf[at + BATCH_OP_OP_OFFSET];
-            long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
-            if (BATCH_OP_HEADER + keyLen2 + valueLen2 > end - at || keyLen2 > format.maxKeyBytes()
-                    || valueLen2 > format.maxValueBytes() || (op2 != OP_SET && op2 != OP_DELETE)
-                    || checkOpAndEncoding(op2, buf[at + BATCH_OP_ENCODING_OFFSET], valueLen2, true, buf,
-                            at + BATCH_OP_HEADER + (int) keyLen2, format) != null
-                    || (op2 == OP_SET ? created <= 0 || created > revision : created != 0)) {
+            if (BATCH_OP_HEADER + keyLen2 + valueLen2 > end - at || !batchOpFits(buf, at, keyLen2, valueLen2,
+                    revision, format)) {
                 return FrameDefect.BAD_BATCH;
             }
             at += (int) (BATCH_OP_HEADER + keyLen2 + valueLen2);
         }
         return null;
+    }
+
+    /** Whether the operation at {@code at}, whose lengths fit the frame, is one the store can have written. */
+    private static boolean batchOpFits(byte[] buf, int at, long keyLen, long valueLen, long revision,
+                                       LogFormat format) {
+        byte op = buf[at + BATCH_OP_OP_OFFSET];
+        byte encoding = buf[at + BATCH_OP_ENCODING_OFFSET];
+        long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
+        int value = (int) (at + BATCH_OP_HEADER + keyLen);
+        return switch (op) {
+            case OP_SET, OP_DELETE -> keyLen <= format.maxKeyBytes() && valueLen <= format.maxValueBytes()
+                    && checkOpAndEncoding(op, encoding, valueLen, true, buf, value, format) == null
+                    && (op == OP_SET ? created > 0 && created <= revision : created == 0);
+            case OP_SET_LEASED -> keyLen <= format.maxKeyBytes() && valueLen >= NUMBER_BYTES
+                    && valueLen - NUMBER_BYTES <= format.maxValueBytes()
+                    && checkOpAndEncoding(OP_SET, encoding, valueLen - NUMBER_BYTES, true, buf,
+                            value + NUMBER_BYTES, format) == null
+                    && created > 0 && created <= revision && (long) LONG_LE.get(buf, value) > 0;
+            case OP_LEASE_GRANT -> keyLen == 0 && encoding == ENCODING_UTF8 && valueLen == NUMBER_BYTES
+                    && created > 0 && created <= revision && (long) LONG_LE.get(buf, value) > 0;
+            case OP_LEASE_REVOKE -> keyLen == 0 && encoding == ENCODING_UTF8 && valueLen == NUMBER_BYTES + 1
+                    && created == 0 && (long) LONG_LE.get(buf, value) > 0
+                    && (buf[value + NUMBER_BYTES] == CAUSE_REVOKED || buf[value + NUMBER_BYTES] == CAUSE_EXPIRED);
+            case OP_RECORD_FLOOR -> keyLen == 0 && encoding == ENCODING_UTF8 && valueLen == 2 * NUMBER_BYTES
+                    && created == 0 && (long) LONG_LE.get(buf, value) >= 0
+                    && (long) LONG_LE.get(buf, value) <= revision;
+            case OP_RECORD -> keyLen >= 1 && keyLen <= MAX_RECORD_KEY_BYTES && encoding == ENCODING_UTF8
+                    && created == 0 && recordValueFits(buf, value, valueLen);
+            default -> false;
+        };
+    }
+
+    /** A RECORD's value: a scope of 1 byte or more, and a result that {@link CommandCodec} reads. */
+    private static boolean recordValueFits(byte[] buf, int at, long valueLen) {
+        if (valueLen < RECORD_FIXED_BYTES) {
+            return false;
+        }
+        int scopeLen = Short.toUnsignedInt((short) SHORT_LE.get(buf, at));
+        long resultLen = valueLen - RECORD_FIXED_BYTES - scopeLen;
+        if (scopeLen == 0 || resultLen < 0) {
+            return false;
+        }
+        try {
+            CommandCodec.decodeResult(java.util.Arrays.copyOfRange(buf, (int) (at + valueLen - resultLen),
+                    (int) (at + valueLen)));
+            return true;
+        } catch (MalformedCommandException e) {
+            return false;
+        }
     }
 
     /**
@@ -491,41 +656,46 @@ final class Frame {
 
     /**
      * What a sound frame says, op by op, read straight from its bytes, with no object per frame: a BATCH gives its
-     * operations in order, each with the batch's revision. Replay builds the index this way, and the index applies
+     * operations in order, each with the batch's revision. Replay builds the state this way, and the index applies
      * the writer's frames this way, so both read a frame through one piece of code.
      */
     interface Ops {
         /**
          * A SET of the value at {@code valueAt} (as the frame stores it, in {@code encoding}) under the UTF-8 key at
-         * {@code keyAt}. {@code revision} and {@code createRevision} are 0 in a seed-format frame.
+         * {@code keyAt}, attached to {@code lease} when it is not 0 (a SET_LEASED). {@code revision} and
+         * {@code createRevision} are 0 in a seed-format frame.
          */
         void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long revision,
-                 long createRevision);
+                 long createRevision, long lease);
 
         /** A DELETE of the key at {@code keyAt}; {@code revision} is 0 in a seed-format frame. */
         void delete(byte[] buf, int keyAt, int keyLen, long revision);
 
-        /**
-     * A version-2 SET frame, stamped, of a value as the index keeps it: {@code text} as its frame stored it, or a
-     * number's {@code bits}. Compaction and snapshots write the live entries this way, with no {@code String}.
-     */
-    static byte[] encodeStoredSetV2(byte magic, byte[] keys, int keyAt, int keyLen, byte encoding, long bits,
-                                    byte[] text, long revision, long createRevision) {
-        int valueLen = text != null ? text.length : NUMBER_BYTES;
-        byte[] frame = new byte[OVERHEAD_V2 + keyLen + valueLen];
-        writeHeader(frame, magic, VERSION_REVISIONS, OP_SET, encoding, keyLen, valueLen);
-        System.arraycopy(keys, keyAt, frame, KEY_OFFSET_V2, keyLen);
-        if (text != null) {
-            System.arraycopy(text, 0, frame, KEY_OFFSET_V2 + keyLen, valueLen);
-        } else {
-            LONG_LE.set(frame, KEY_OFFSET_V2 + keyLen, bits);
-        }
-        stamp(frame, 0, revision, createRevision);
-        return frame;
-    }
-
-    /** A REVISION frame: the counter had reached {@code revision}. */
+        /** The revision counter had reached {@code revision}: a REVISION frame. */
         void revision(long revision);
+
+        /** A LEASE_GRANT of {@code lease} with {@code ttlMillis}, in a batch of {@code revision}. */
+        default void grant(long lease, long ttlMillis, long revision) {
+            revision(revision);
+        }
+
+        /** A LEASE_REVOKE: {@code lease} ends, and every key attached to it is deleted, under {@code revision}. */
+        default void revoke(long lease, boolean expired, long revision) {
+            revision(revision);
+        }
+
+        /**
+         * A RECORD whose Idempotency-Key is at {@code keyAt} and whose value is at {@code valueAt}
+         * ({@link #decodeRecord} reads it).
+         */
+        default void record(byte[] buf, int keyAt, int keyLen, int valueAt, int valueLen, long revision) {
+            revision(revision);
+        }
+
+        /** A RECORD_FLOOR: records up to {@code floor} were dropped; {@code horizon} is the latest time seen. */
+        default void recordFloor(long floor, long horizon, long revision) {
+            revision(revision);
+        }
     }
 
     /** Feeds what the frame at {@code start}, which passed {@link #checkBody}, says to {@code ops}. */
@@ -548,7 +718,7 @@ final class Frame {
             ops.delete(buf, keyAt, keyLen, revision);
         } else {
             ops.set(buf, keyAt, keyLen, buf[start + ENCODING_OFFSET], keyAt + keyLen,
-                    (int) INT_LE.get(buf, start + VALUE_LEN_OFFSET), revision, v2 ? createRevision(buf, start) : 0);
+                    (int) INT_LE.get(buf, start + VALUE_LEN_OFFSET), revision, v2 ? createRevision(buf, start) : 0, 0);
         }
     }
 
@@ -558,19 +728,53 @@ final class Frame {
         for (int at = batchOpsStart(start); at < end; at += batchOpLength(buf, at)) {
             int keyAt = at + BATCH_OP_HEADER;
             int keyLen = (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET);
-            if (buf[at + BATCH_OP_OP_OFFSET] == OP_DELETE) {
-                ops.delete(buf, keyAt, keyLen, revision);
-            } else {
-                ops.set(buf, keyAt, keyLen, buf[at + BATCH_OP_ENCODING_OFFSET], keyAt + keyLen,
-                        (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET), revision,
-                        (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET));
+            int valueAt = keyAt + keyLen;
+            int valueLen = (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET);
+            long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
+            switch (buf[at + BATCH_OP_OP_OFFSET]) {
+                case OP_DELETE -> ops.delete(buf, keyAt, keyLen, revision);
+                case OP_SET -> ops.set(buf, keyAt, keyLen, buf[at + BATCH_OP_ENCODING_OFFSET], valueAt, valueLen,
+                        revision, created, 0);
+                case OP_SET_LEASED -> ops.set(buf, keyAt, keyLen, buf[at + BATCH_OP_ENCODING_OFFSET],
+                        valueAt + NUMBER_BYTES, valueLen - NUMBER_BYTES, revision, created,
+                        (long) LONG_LE.get(buf, valueAt));
+                case OP_LEASE_GRANT -> ops.grant(created, (long) LONG_LE.get(buf, valueAt), revision);
+                case OP_LEASE_REVOKE -> ops.revoke((long) LONG_LE.get(buf, valueAt),
+                        buf[valueAt + NUMBER_BYTES] == CAUSE_EXPIRED, revision);
+                case OP_RECORD -> ops.record(buf, keyAt, keyLen, valueAt, valueLen, revision);
+                case OP_RECORD_FLOOR -> ops.recordFloor((long) LONG_LE.get(buf, valueAt),
+                        (long) LONG_LE.get(buf, valueAt + NUMBER_BYTES), revision);
+                default -> throw new IllegalStateException("an operation checkLayout refuses: " + buf[at]);
             }
         }
     }
 
     /**
+     * The idempotency record of the RECORD operation whose key is at {@code keyAt} and value at {@code valueAt}, in a
+     * batch of {@code revision}; {@code null} when its key or scope is not valid UTF-8.
+     */
+    static IdempotencyRecord decodeRecord(byte[] buf, int keyAt, int keyLen, int valueAt, int valueLen,
+                                          long revision) {
+        String key = Utf8.decode(buf, keyAt, keyLen);
+        int scopeLen = Short.toUnsignedInt((short) SHORT_LE.get(buf, valueAt));
+        String scope = Utf8.decode(buf, valueAt + 2, scopeLen);
+        if (key == null || scope == null) {
+            return null;
+        }
+        int p = valueAt + 2 + scopeLen;
+        Command.Fingerprint fingerprint = new Command.Fingerprint((long) LONG_LE.get(buf, p),
+                (long) LONG_LE.get(buf, p + NUMBER_BYTES));
+        long time = (long) LONG_LE.get(buf, p + 2 * NUMBER_BYTES);
+        int resultAt = p + 3 * NUMBER_BYTES;
+        CommandResult result = CommandCodec.decodeResult(java.util.Arrays.copyOfRange(buf, resultAt,
+                valueAt + valueLen));
+        return new IdempotencyRecord(scope, key, fingerprint, time, revision, result,
+                BATCH_OP_HEADER + keyLen + valueLen);
+    }
+
+    /**
      * The last check of a frame whose {@link #checkBody} passed: every key and string value in it is well-formed
-     * UTF-8. Reusable, one per reading thread; it makes no {@code String}.
+     * UTF-8 (and so is an idempotency record's scope). Reusable, one per reading thread; it makes no {@code String}.
      */
     static final class TextCheck implements Ops {
         private FrameDefect defect;
@@ -587,7 +791,7 @@ final class Frame {
 
         @Override
         public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long revision,
-                        long createRevision) {
+                        long createRevision, long lease) {
             if (defect != null) {
                 return;
             }
@@ -603,6 +807,14 @@ final class Frame {
         @Override
         public void delete(byte[] buf, int keyAt, int keyLen, long revision) {
             if (defect == null && !Utf8.isValid(buf, keyAt, keyLen)) {
+                defect = FrameDefect.INVALID_UTF8;
+            }
+        }
+
+        @Override
+        public void record(byte[] buf, int keyAt, int keyLen, int valueAt, int valueLen, long revision) {
+            int scopeLen = Short.toUnsignedInt((short) SHORT_LE.get(buf, valueAt));
+            if (defect == null && (!Utf8.isValid(buf, keyAt, keyLen) || !Utf8.isValid(buf, valueAt + 2, scopeLen))) {
                 defect = FrameDefect.INVALID_UTF8;
             }
         }
@@ -635,13 +847,13 @@ final class Frame {
 
         @Override
         public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long revision,
-                        long createRevision) {
+                        long createRevision, long lease) {
             String key = Utf8.decode(buf, keyAt, keyLen);
             Value value = decodeValue(buf, encoding, valueAt, valueLen);
             if (key == null || value == null) {
                 invalid = true;
             } else {
-                ops.add(new LogRecord.Set(key, value, revision, createRevision));
+                ops.add(new LogRecord.Set(key, value, revision, createRevision, lease));
             }
         }
 
@@ -658,6 +870,31 @@ final class Frame {
         @Override
         public void revision(long revision) {
             ops.add(new LogRecord.Revision(revision));
+        }
+
+        @Override
+        public void grant(long lease, long ttlMillis, long revision) {
+            ops.add(new LogRecord.LeaseGrant(lease, ttlMillis, revision));
+        }
+
+        @Override
+        public void revoke(long lease, boolean expired, long revision) {
+            ops.add(new LogRecord.LeaseRevoke(lease, expired, revision));
+        }
+
+        @Override
+        public void record(byte[] buf, int keyAt, int keyLen, int valueAt, int valueLen, long revision) {
+            IdempotencyRecord r = decodeRecord(buf, keyAt, keyLen, valueAt, valueLen, revision);
+            if (r == null) {
+                invalid = true;
+            } else {
+                ops.add(new LogRecord.Record(r));
+            }
+        }
+
+        @Override
+        public void recordFloor(long floor, long horizon, long revision) {
+            ops.add(new LogRecord.RecordFloor(floor, horizon, revision));
         }
     }
 
@@ -699,12 +936,24 @@ final class Frame {
             java.util.List<byte[]> ops = new java.util.ArrayList<>();
             for (LogRecord op : b.ops()) {
                 ops.add(op instanceof LogRecord.Set r
-                        ? encodeBatchOp(OP_SET, r.value().type().encoding(), Utf8.encode(r.key()), valueBytes(r.value()),
-                                r.createRevision())
+                        ? encodeSetOp(Utf8.encode(r.key()), stored(r.value(), Integer.MAX_VALUE), r.createRevision(),
+                                r.lease())
                         : encodeBatchOp(OP_DELETE, ENCODING_UTF8, Utf8.encode(((LogRecord.Delete) op).key()),
                                 new byte[0], 0));
             }
             return encodeBatch(magic, ops, b.revision());
+        }
+        if (record instanceof LogRecord.LeaseGrant g) {
+            return encodeBatch(magic, java.util.List.of(encodeGrantOp(g.lease(), g.ttlMillis())), g.revision());
+        }
+        if (record instanceof LogRecord.LeaseRevoke v) {
+            return encodeBatch(magic, java.util.List.of(encodeRevokeOp(v.lease(), v.expired())), v.revision());
+        }
+        if (record instanceof LogRecord.Record r) {
+            return encodeBatch(magic, java.util.List.of(encodeRecordOp(r.record())), r.record().revision());
+        }
+        if (record instanceof LogRecord.RecordFloor f) {
+            return encodeBatch(magic, java.util.List.of(encodeRecordFloorOp(f.floor(), f.horizon())), f.revision());
         }
         return encodeRevision(magic, ((LogRecord.Revision) record).revision());
     }

@@ -88,6 +88,11 @@ final class GroupCommitWriter {
         private final Thread waiter;
         private volatile boolean done;
 
+        /** A command whose values' stored forms the state machine makes when it decides (tests use it). */
+        Pending(Command command, int frameBytes) {
+            this(command, frameBytes, StateMachine.Prepared.NONE, null);
+        }
+
         Pending(Command command, int frameBytes, StateMachine.Prepared prepared) {
             this(command, frameBytes, prepared, null);
         }

@@ -23,11 +23,30 @@ import java.util.function.Consumer;
  * <p>Keys are kept as UTF-8 bytes and values as their frames store them: a {@code String} is made only for what is
  * read. The index applies the writer's frames ({@link Frame#visit}), as replay reads the log's, so the two cannot
  * disagree about what a frame means.
+ *
+ * <p>The lease a key is attached to is kept aside, in a second tree of the same kind that holds only the keys with a
+ * lease (its "number" is the lease id), published in the same state: keys without a lease cost no more than before
+ * leases existed, and a reader sees an entry and its lease from one state.
  */
 final class KeyIndex implements StateMachine.State {
 
     /** One published state; never changed. */
-    record State(KeyTree.Node root, int size, long liveBytes, long revision) {
+    record State(KeyTree.Node root, int size, long liveBytes, long revision, KeyTree.Node leased, int leasedKeys) {
+
+        /** The entry of the key {@code k}, with its lease, or {@code null}. */
+        Entry get(byte[] k) {
+            Entry e = KeyTree.get(root, k);
+            return e == null || leasedKeys == 0 ? e : e.withLease(leaseOf(k));
+        }
+
+        /** The lease the key {@code k} is attached to, or 0. */
+        long leaseOf(byte[] k) {
+            if (leasedKeys == 0) {
+                return 0;
+            }
+            Entry l = KeyTree.get(leased, k);
+            return l == null ? 0 : ((Value.Int) l.value()).value();
+        }
     }
 
     private volatile State state;
@@ -39,7 +58,7 @@ final class KeyIndex implements StateMachine.State {
     /** The entry of {@code key}, or {@code null} when it has none. */
     @Override
     public Entry get(String key) {
-        return KeyTree.get(state.root, bytes(key));
+        return state.get(bytes(key));
     }
 
     /** The revision of the last applied write: every revision up to it is taken. */
@@ -73,7 +92,9 @@ final class KeyIndex implements StateMachine.State {
             if (out.size() == limit) {
                 return new Page(out, true);
             }
-            out.add(Map.entry(c.leaf().key(c.index()), c.leaf().entry(c.index())));
+            Entry e = c.leaf().entry(c.index());
+            String key = c.leaf().key(c.index());
+            out.add(Map.entry(key, s.leasedKeys == 0 ? e : e.withLease(s.leaseOf(bytes(key)))));
         }
         return new Page(out, false);
     }
@@ -88,8 +109,10 @@ final class KeyIndex implements StateMachine.State {
         for (KeyTree.Cursor c = new KeyTree.Cursor(snapshot.root, null, true); c.valid(); c.next()) {
             KeyTree.Leaf leaf = c.leaf();
             int i = c.index();
+            long lease = snapshot.leasedKeys == 0 ? 0
+                    : snapshot.leaseOf(Arrays.copyOfRange(leaf.keys, leaf.keyFrom(i), leaf.keyTo(i)));
             sink.entry(leaf.keys, leaf.keyFrom(i), leaf.keyTo(i) - leaf.keyFrom(i), leaf.encoding(i), leaf.bits(i),
-                    leaf.text(i), leaf.revision(i), leaf.createRevision(i));
+                    leaf.text(i), leaf.revision(i), leaf.createRevision(i), lease);
         }
     }
 
@@ -97,7 +120,7 @@ final class KeyIndex implements StateMachine.State {
     @FunctionalInterface
     interface EntrySink {
         void entry(byte[] keys, int keyAt, int keyLen, byte encoding, long bits, byte[] text, long revision,
-                   long createRevision) throws java.io.IOException;
+                   long createRevision, long lease) throws java.io.IOException;
     }
 
     /** A copy of every live value; for tests and tools, not for serving. */
@@ -109,12 +132,22 @@ final class KeyIndex implements StateMachine.State {
         return copy;
     }
 
-    /** Applies the frames of durable decisions, in log order, as one step for readers. Single writer. */
+    /**
+     * Applies the frames of durable decisions, in log order, as one step for readers. Single writer. A lease's end
+     * names no key in its frame: the keys it deletes are the decision's, which the state machine found attached to
+     * it (replay finds the same ones in the {@link LeaseTable}).
+     */
     void apply(List<Decision> decisions) {
         Applier a = new Applier(state);
         for (Decision d : decisions) {
             if (d.writes()) {
                 Frame.visit(d.frame(), 0, a);
+                if (d.ended() != 0) {
+                    for (Change c : d.changes()) {
+                        byte[] k = bytes(c.key());
+                        a.delete(k, 0, k.length, d.revision());
+                    }
+                }
                 a.revision = Math.max(a.revision, d.revision());
             }
         }
@@ -134,26 +167,35 @@ final class KeyIndex implements StateMachine.State {
     /** Applies frame operations to an edit of the tree, keeping the counters. */
     private static final class Applier implements Frame.Ops {
         private final KeyTree.Edit edit;
+        private final KeyTree.Edit leased;
         private int size;
         private long liveBytes;
+        private int leasedKeys;
         long revision;
 
         Applier(State from) {
             edit = new KeyTree.Edit(from.root);
+            leased = new KeyTree.Edit(from.leased);
             size = from.size;
             liveBytes = from.liveBytes;
+            leasedKeys = from.leasedKeys;
             revision = from.revision;
         }
 
         @Override
         public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long rev,
-                        long createRevision) {
+                        long createRevision, long lease) {
             byte[] text = Frame.isText(encoding) ? Arrays.copyOfRange(buf, valueAt, valueAt + valueLen) : null;
             long bits = text == null ? Frame.numberBits(buf, valueAt) : 0;
             long old = edit.set(buf, keyAt, keyLen, encoding, bits, text, rev, createRevision);
             size += old < 0 ? 1 : 0;
             liveBytes += Frame.OVERHEAD_V2 + keyLen + valueLen - Math.max(old, 0);
             revision = Math.max(revision, rev);
+            if (lease != 0) {
+                leasedKeys += leased.set(buf, keyAt, keyLen, Frame.ENCODING_I64, lease, null, rev, rev) < 0 ? 1 : 0;
+            } else {
+                detach(buf, keyAt, keyLen);
+            }
         }
 
         @Override
@@ -164,6 +206,13 @@ final class KeyIndex implements StateMachine.State {
                 liveBytes -= old;
             }
             revision = Math.max(revision, rev);
+            detach(buf, keyAt, keyLen);
+        }
+
+        private void detach(byte[] buf, int keyAt, int keyLen) {
+            if (leasedKeys > 0 && leased.delete(buf, keyAt, keyLen) >= 0) {
+                leasedKeys--;
+            }
         }
 
         @Override
@@ -172,7 +221,7 @@ final class KeyIndex implements StateMachine.State {
         }
 
         State state() {
-            return new State(edit.finish(), size, liveBytes, revision);
+            return new State(edit.finish(), size, liveBytes, revision, leased.finish(), leasedKeys);
         }
     }
 
@@ -185,6 +234,11 @@ final class KeyIndex implements StateMachine.State {
      * <p>Frames come in runs straight from the scanner's buffer ({@link LogScanner.FrameRuns}), and are applied to a
      * {@link ReplayTable} on a thread of their own while the scanner reads and checks the next run: replay uses both
      * cores. The tree is built once at the end, from the table in key order.
+     *
+     * <p>The same pass rebuilds the rest of the state, in log order: the leases and the keys attached to them
+     * ({@link LeaseTable}), and the idempotency records ({@link IdempotencyRecords}). A lease's end deletes the keys
+     * attached to it at that point of the log, as the write that ended it did; a grant and a record raise the revision
+     * counter to their frame's. A key's {@code String} is made only while some key has a lease.
      */
     static final class Builder implements LogScanner.FrameRuns, Frame.Ops, Consumer<LogRecord> {
         /** Buffers in flight between the scanner and the builder's thread, besides the one the scanner reads into. */
@@ -192,6 +246,8 @@ final class KeyIndex implements StateMachine.State {
         private static final Run END = new Run(null, 0, 0);
 
         private final ReplayTable table = new ReplayTable();
+        final LeaseTable leases;
+        final IdempotencyRecords records;
         private long revision;
         private BlockingQueue<Run> runs;
         private BlockingQueue<byte[]> free;
@@ -200,6 +256,16 @@ final class KeyIndex implements StateMachine.State {
         private volatile Throwable failure;
 
         private record Run(byte[] buf, int from, int to) {
+        }
+
+        /** A builder of the keys alone, with the default bounds on idempotency records (for tests and tools). */
+        Builder() {
+            this(new LeaseTable(), new IdempotencyRecords(IdempotencyOptions.DEFAULT));
+        }
+
+        Builder(LeaseTable leases, IdempotencyRecords records) {
+            this.leases = leases;
+            this.records = records;
         }
 
         /** A record, as a frame (for tests and tools that make records rather than logs). */
@@ -290,13 +356,14 @@ final class KeyIndex implements StateMachine.State {
 
         @Override
         public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long framed,
-                        long framedCreate) {
+                        long framedCreate, long lease) {
             long rev = next(framed);
             int e = table.findOrAdd(buf, keyAt, keyLen);
             // A version-2 frame names its creation revision; a seed frame creates the key unless it existed.
             long created = framedCreate != 0 ? framedCreate : table.live(e) ? table.createRevision(e) : rev;
             byte[] text = Frame.isText(encoding) ? Arrays.copyOfRange(buf, valueAt, valueAt + valueLen) : null;
             table.set(e, encoding, text == null ? Frame.numberBits(buf, valueAt) : 0, text, rev, created);
+            attach(buf, keyAt, keyLen, lease);
         }
 
         @Override
@@ -306,6 +373,45 @@ final class KeyIndex implements StateMachine.State {
             if (e >= 0) {
                 table.remove(e);
             }
+            attach(buf, keyAt, keyLen, 0);
+        }
+
+        /** The key now has an entry attached to {@code lease}, or to none (0), or was deleted (0). */
+        private void attach(byte[] buf, int keyAt, int keyLen, long lease) {
+            if (lease != 0 || leases.attachedKeys() > 0) {
+                leases.attach(Utf8.decode(buf, keyAt, keyLen), lease);
+            }
+        }
+
+        @Override
+        public void grant(long lease, long ttlMillis, long rev) {
+            revision(rev);
+            leases.grant(lease, ttlMillis);
+        }
+
+        @Override
+        public void revoke(long lease, boolean expired, long rev) {
+            for (String key : leases.keys(lease)) {
+                byte[] k = bytes(key);
+                int e = table.find(k, 0, k.length);
+                if (e >= 0) {
+                    table.remove(e);
+                }
+            }
+            revision(rev);
+            leases.end(lease);
+        }
+
+        @Override
+        public void record(byte[] buf, int keyAt, int keyLen, int valueAt, int valueLen, long rev) {
+            revision(rev);
+            records.insert(Frame.decodeRecord(buf, keyAt, keyLen, valueAt, valueLen, rev));
+        }
+
+        @Override
+        public void recordFloor(long floor, long horizon, long rev) {
+            revision(rev);
+            records.floor(floor, horizon);
         }
 
         @Override
@@ -334,7 +440,17 @@ final class KeyIndex implements StateMachine.State {
                 live += table.frameBytes(e);
             }
             return new State(KeyTree.build(order.length, (from, to) -> table.gather(order, from, to)), order.length,
-                    live, revision);
+                    live, revision, leasedTree(), leases.attachedKeys());
+        }
+
+        /** The keys with a lease, each with its lease id as its number. */
+        private KeyTree.Node leasedTree() {
+            KeyTree.Edit edit = new KeyTree.Edit(KeyTree.EMPTY);
+            leases.attachments().forEach((key, lease) -> {
+                byte[] k = bytes(key);
+                edit.set(k, 0, k.length, Frame.ENCODING_I64, lease, null, revision, revision);
+            });
+            return edit.finish();
         }
 
         private static <T> T take(BlockingQueue<T> q) {

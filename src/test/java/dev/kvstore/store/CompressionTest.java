@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -57,7 +58,7 @@ class CompressionTest {
             Frame.visit(bytes, pos, new Frame.Ops() {
                 @Override
                 public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long r,
-                                long c) {
+                                long c, long lease) {
                     out.add(encoding);
                 }
 
@@ -135,6 +136,46 @@ class CompressionTest {
     }
 
     @Test
+    void aLeasedKeysLargeStringIsCompressedInItsSetLeasedAndKeepsItsLeaseThroughReplayAndCompaction()
+            throws IOException {
+        String big = json(100);
+        StoreOptions options = StoreOptions.defaults(dir);
+        byte lz4 = Frame.ENCODING_UTF8_LZ4;
+        FullState state;
+        long lease;
+        try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
+            lease = store.grantLease(Duration.ofSeconds(60)).lease();
+            store.execute(new Command.Put("leased", Value.of(big), NONE, KeyLease.of(lease)));
+            store.batch(List.of(BatchOperation.set("in-batch", Value.of(big + "!"), NONE, KeyLease.of(lease)),
+                    BatchOperation.set("plain", Value.of(big + "?"), NONE)));
+            assertThat(encodings(options.logFile())).containsExactly(lz4, lz4, lz4);
+            assertThat(store.get("leased").lease()).isEqualTo(lease);
+            assertThat(store.get("leased").value()).isEqualTo(Value.of(big));
+            assertThat(store.get("in-batch").lease()).isEqualTo(lease);
+            assertThat(store.get("plain").lease()).isZero();
+            state = FullState.of(store);
+        }
+        try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
+            assertThat(FullState.of(store)).as("after a replay").isEqualTo(state);
+            store.compact();
+            assertThat(encodings(options.logFile())).as("compaction keeps the stored form")
+                    .containsExactly(lz4, lz4, lz4);
+            assertThat(FullState.of(store)).as("after a compaction").isEqualTo(state);
+        }
+        try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
+            assertThat(FullState.of(store)).as("replaying the compacted log").isEqualTo(state);
+            assertThat(store.revokeLease(lease, null).keys()).isEqualTo(2);
+            assertThat(store.get("leased")).isNull();
+            assertThat(store.get("in-batch")).isNull();
+            assertThat(store.get("plain").value()).isEqualTo(Value.of(big + "?"));
+        }
+        try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
+            assertThat(store.entries()).as("the revoke replays: it deletes the keys attached at that point")
+                    .isEqualTo(Map.of("plain", Value.of(big + "?")));
+        }
+    }
+
+    @Test
     void aStoreThatDoesNotCompressStillReadsCompressedFrames() throws IOException {
         String big = json(50);
         try (WalKeyValueStore store = WalKeyValueStore.open(StoreOptions.defaults(dir))) {
@@ -151,7 +192,8 @@ class CompressionTest {
     @Test
     void decidingWithValuesPreparedAheadGivesTheSameFrames() {
         StateMachine machine = new StateMachine(StoreOptions.DEFAULT_MAGIC, 1024);
-        KeyIndex empty = new KeyIndex(new KeyIndex.Builder());
+        StateBuilder built = new StateBuilder(IdempotencyOptions.DEFAULT);
+        AppliedState empty = new AppliedState(new KeyIndex(built.keys), built.leases, built.records);
         Command put = new Command.Put("k", Value.of(json(40)), NONE);
         Command batch = new Command.Batch(List.of(BatchOperation.set("a", Value.of(json(30)), NONE),
                 BatchOperation.delete("b", NONE), BatchOperation.set("c", Value.of(1L), NONE)));
