@@ -31,7 +31,7 @@ import java.util.Map;
  *
  * <p>Safe for any number of threads.
  */
-public final class WalKeyValueStore implements AutoCloseable {
+public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
 
     private final StoreOptions options;
     private final DataDirectory dir;

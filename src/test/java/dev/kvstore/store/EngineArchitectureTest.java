@@ -39,7 +39,9 @@ class EngineArchitectureTest {
             "InsufficientSpaceException", "DataDirectoryLockedException", "LogException", "LogCorruptedException",
             "IncompatibleLogException", "InvalidSnapshotException",
             // a write as a value, and its bytes: what a replicated log carries (issue 15)
-            "Command", "CommandResult", "CommandCodec", "MalformedCommandException");
+            "Command", "CommandResult", "CommandCodec", "MalformedCommandException",
+            // what the HTTP layer reads and writes in either mode, and one replica of the cluster's state (issue 15)
+            "KeyValueStore", "ReplicaStore");
 
     /** The facade's methods: one name per thing. */
     private static final Set<String> FACADE = Set.of("open", "get", "entryIfPresent", "list", "put", "delete",
