@@ -19,7 +19,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Wires the engine: the one {@link WalKeyValueStore}, opened (and so recovered) while the context starts, before
- * the web server starts or readiness goes UP.
+ * the web server starts or readiness goes UP. In cluster mode there is none: see {@link ClusterConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(KvProperties.class)
@@ -28,6 +28,7 @@ class StoreConfiguration {
     private static final Log LOG = LogFactory.getLog(WalKeyValueStore.class);
 
     @Bean(destroyMethod = "")
+    @SingleNodeMode
     WalKeyValueStore walKeyValueStore(KvProperties properties, StoreMetrics metrics) throws IOException {
         WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
         logRestore(store, properties);
@@ -42,6 +43,7 @@ class StoreConfiguration {
      * finished the ones in flight: queued writes are written, the log is forced and closed.
      */
     @Bean
+    @SingleNodeMode
     DisposableBean walKeyValueStoreCloser(WalKeyValueStore store) {
         return () -> {
             store.close();

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.cluster.ClusterUnavailableException;
 import dev.kvstore.store.CompactionRunningException;
 import dev.kvstore.store.InsufficientSpaceException;
 import dev.kvstore.store.InvalidEntryException;
@@ -9,6 +10,7 @@ import java.net.URI;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -49,6 +51,26 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unavailable(StoreUnavailableException e, HttpServletRequest request) {
         LOG.warn("Refused a write: " + e.getMessage());
         return respond(ApiProblem.problem(ApiProblem.Type.STORE_UNAVAILABLE, sentence(e.getMessage())), request);
+    }
+
+    /**
+     * Cluster mode: no leader with a majority answered in time. A write's outcome is unknown (it may still commit);
+     * a read returned nothing rather than something stale.
+     */
+    @ExceptionHandler(ClusterUnavailableException.class)
+    ResponseEntity<ProblemDetail> clusterUnavailable(ClusterUnavailableException e, HttpServletRequest request) {
+        LOG.warn("Refused: " + e.getMessage());
+        boolean write = !HttpMethod.GET.matches(request.getMethod()) && !HttpMethod.HEAD.matches(request.getMethod());
+        String detail = write
+                ? "The cluster did not commit this write in time (" + e.getMessage() + "). Its outcome is unknown: it"
+                        + " may still be applied. Retry with a precondition (If-Match), or read the key to find out."
+                : "This node could not confirm with a majority of the cluster that its state is current ("
+                        + e.getMessage() + "), so it answers nothing rather than something stale. Retry, or send"
+                        + " Read-Consistency: stale to read this node's state as it is.";
+        ResponseEntity<ProblemDetail> response = respond(ApiProblem.problem(ApiProblem.Type.CLUSTER_UNAVAILABLE,
+                detail), request);
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, "1").body(response.getBody());
     }
 
     @ExceptionHandler(CompactionRunningException.class)

@@ -25,7 +25,9 @@ final class ApiProblem extends RuntimeException {
         OVERFLOW(HttpStatus.CONFLICT, "Overflow"),
         INVALID_QUERY(HttpStatus.BAD_REQUEST, "Invalid query"),
         INVALID_CURSOR(HttpStatus.BAD_REQUEST, "Invalid cursor"),
-        INVALID_BATCH(HttpStatus.BAD_REQUEST, "Invalid batch");
+        INVALID_BATCH(HttpStatus.BAD_REQUEST, "Invalid batch"),
+        CLUSTER_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "Cluster unavailable"),
+        INVALID_READ_CONSISTENCY(HttpStatus.BAD_REQUEST, "Invalid read consistency");
 
         final HttpStatus status;
         final String title;

@@ -3,7 +3,7 @@ package dev.kvstore.api;
 import dev.kvstore.KvProperties;
 import dev.kvstore.store.BatchOperation;
 import dev.kvstore.store.BatchResult;
-import dev.kvstore.store.WalKeyValueStore;
+import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.WriteResult;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -18,10 +18,10 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class BatchController implements BatchApi {
 
-    private final WalKeyValueStore store;
+    private final KeyValueStore store;
     private final long maxRequestBytes;
 
-    BatchController(WalKeyValueStore store, KvProperties properties) {
+    BatchController(KeyValueStore store, KvProperties properties) {
         this.store = store;
         this.maxRequestBytes = properties.limits().maxRequestBytes();
     }

@@ -2,8 +2,8 @@ package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
 import dev.kvstore.store.Entry;
+import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.Value;
-import dev.kvstore.store.WalKeyValueStore;
 import dev.kvstore.store.WriteOutcome;
 import dev.kvstore.store.WriteResult;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,10 +28,10 @@ class KeyController implements KeyApi {
 
     static final String KEYS = "/keys/**";
 
-    private final WalKeyValueStore store;
+    private final KeyValueStore store;
     private final long maxRequestBytes;
 
-    KeyController(WalKeyValueStore store, KvProperties properties) {
+    KeyController(KeyValueStore store, KvProperties properties) {
         this.store = store;
         this.maxRequestBytes = properties.limits().maxRequestBytes();
     }

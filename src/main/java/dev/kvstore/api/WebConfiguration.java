@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
+import dev.kvstore.SingleNodeMode;
 import dev.kvstore.store.WalKeyValueStore;
 import org.apache.catalina.core.StandardHost;
 import org.apache.commons.logging.LogFactory;
@@ -28,9 +29,11 @@ class WebConfiguration {
 
     /**
      * The plain {@code GET} and {@code PUT /keys/{key}} without MVC's dispatch; after Spring Security's filters
-     * (order -100), which have authorized them like any request.
+     * (order -100), which have authorized them like any request. Single-node mode only: in cluster mode a read waits
+     * for a read barrier first ({@link ClusterWebConfiguration}).
      */
     @Bean
+    @SingleNodeMode
     FilterRegistrationBean<KeyFastPath> keyFastPath(WalKeyValueStore store, JsonMapper json, KvProperties properties) {
         FilterRegistrationBean<KeyFastPath> registration = new FilterRegistrationBean<>(
                 new KeyFastPath(store, json, properties.limits().maxRequestBytes()));

@@ -241,6 +241,12 @@ public final class ClusterNode implements AutoCloseable {
         return latest == null ? -1 : latest.getIndex();
     }
 
+    /** The file of the newest snapshot on this node (a compacted log of the store's format), or null. */
+    public java.nio.file.Path latestSnapshotFile() {
+        final var latest = adapter.getLatestSnapshot();
+        return latest == null ? null : latest.getFiles().get(0).getPath();
+    }
+
     /** The first index still in this node's Raft log (everything before it was purged into a snapshot). */
     public long logStartIndex() {
         return division.getRaftLog().getStartIndex();
