@@ -55,7 +55,7 @@ class ClusterIT {
     private static final Duration REQUEST = Duration.ofSeconds(15);
     private static final Duration FAILOVER_GOAL = Duration.ofSeconds(3);
     /** A pause between one client's requests: enough load to catch a lost write, CPU left for the restarts. */
-    private static final long PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(3);
+    private static final long PACE_NANOS = TimeUnit.MILLISECONDS.toNanos(8);
 
     @Test
     void killingTheLeaderLosesNoAcknowledgedWriteKeepsReplicasEqualAndReadsLinearizable(@TempDir Path dir)

@@ -207,16 +207,26 @@ final class JarCluster implements AutoCloseable {
                 || e.getCause() instanceof ConnectException;
     }
 
-    /** The newest snapshot file of a member's Raft storage, or null. */
+    /** The newest snapshot file of a member's Raft storage ({@code raft/<group>/sm}), or null. */
     Path newestSnapshot(String id) throws IOException {
         Path raft = members.get(id).dataDir().resolve("raft");
         if (!Files.isDirectory(raft)) {
             return null;
         }
-        try (Stream<Path> files = Files.walk(raft)) {
-            return files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))
-                    .max((a, b) -> Long.compare(index(a), index(b))).orElse(null);
+        Path newest = null;
+        try (Stream<Path> groups = Files.list(raft)) {
+            for (Path sm : groups.map(g -> g.resolve("sm")).filter(Files::isDirectory).toList()) {
+                try (Stream<Path> files = Files.list(sm)) {
+                    for (Path f : files.filter(f -> f.getFileName().toString().matches("snapshot\\.\\d+_\\d+"))
+                            .toList()) {
+                        if (newest == null || index(f) > index(newest)) {
+                            newest = f;
+                        }
+                    }
+                }
+            }
         }
+        return newest;
     }
 
     static long index(Path snapshot) {
