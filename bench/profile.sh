@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Profiles the service's request path with JFR under a wrk load and draws a flame graph of the HTTP threads.
+# Profiles the service's request path with JFR under a wrk load and draws a flame graph of its threads.
 #   bench/profile.sh get|put|mixed [connections] [seconds]
 # Builds the jar when missing, starts it on a temporary data directory with the default settings (sync=always),
 # preloads 10,000 keys, warms up for 20 s, then records JFR's CPU samples (settings=profile) for the given time.
@@ -10,6 +10,10 @@ workload=${1:-get}
 conns=${2:-64}
 secs=${3:-20}
 port=${KV_PROFILE_PORT:-18091}
+# The image's runtime (Temurin 25) when it is there, as bench/run.sh; KV_JAVA overrides. jcmd and jfr come with it.
+java=${KV_JAVA:-java}
+[[ -z ${KV_JAVA:-} && -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]] && java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+jdk_bin=$(dirname "$(readlink -f "$(command -v "$java")")")
 out=target/bench
 mkdir -p "$out"
 [ -f target/kv-store.jar ] || ./mvnw -B -q -DskipTests package
@@ -27,7 +31,7 @@ request = function()
   return wrk.format("GET", "/keys/" .. k)
 end
 EOF
-java -Xms1g -Xmx1g -jar target/kv-store.jar --server.port="$port" --kv.data-dir="$data" \
+"$java" -Xms1g -Xmx1g -XX:+UseParallelGC -jar target/kv-store.jar --server.port="$port" --kv.data-dir="$data" \
     --logging.level.root=WARN > "$out/profile-$workload.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data" "$lua" "${jfc:-}"' EXIT
@@ -42,11 +46,13 @@ KV_MODE=$workload wrk -t2 -c"$conns" -d20s -s "$lua" "$url" >/dev/null
 # JFR's profile settings, with Java code sampled every millisecond instead of every 10 ms.
 jfc=$(mktemp --suffix=.jfc)
 sed '/"jdk.ExecutionSample"/,/<\/event>/ s/>10 ms</>1 ms</' \
-    "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" > "$jfc"
-jcmd $pid JFR.start name=kvprofile settings="$jfc" >/dev/null
+    "$(dirname "$jdk_bin")/lib/jfr/profile.jfc" > "$jfc"
+"$jdk_bin/jcmd" $pid JFR.start name=kvprofile settings="$jfc" >/dev/null
 KV_MODE=$workload wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "$url" | tee "$out/profile-$workload.wrk"
-jcmd $pid JFR.dump name=kvprofile filename="$PWD/$out/profile-$workload.jfr" >/dev/null
-jfr print --stack-depth 96 --events jdk.ExecutionSample "$out/profile-$workload.jfr" > "$out/profile-$workload.txt"
-python3 bench/flamegraph.py "$out/profile-$workload.txt" "$out/profile-$workload.svg" --threads http-nio \
-    --title "kv-store $workload, c=$conns, HTTP worker threads"
+"$jdk_bin/jcmd" $pid JFR.dump name=kvprofile filename="$PWD/$out/profile-$workload.jfr" >/dev/null
+"$jdk_bin/jfr" print --stack-depth 96 --events jdk.ExecutionSample "$out/profile-$workload.jfr" > "$out/profile-$workload.txt"
+# Requests run on virtual threads (which JFR samples under their own, empty names), so every Java thread is drawn;
+# KV_PROFILE_THREADS=http-nio keeps only Tomcat's platform workers (Java 17, or virtual threads off).
+python3 bench/flamegraph.py "$out/profile-$workload.txt" "$out/profile-$workload.svg" \
+    --threads "${KV_PROFILE_THREADS:-}" --title "kv-store $workload, c=$conns, Java threads"
 rm -f "$out/profile-$workload.txt"

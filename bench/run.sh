@@ -17,7 +17,10 @@
 #   -n            do not build: use the existing target/kv-store.jar
 #
 # Environment: KV_PORT=28080 ETCD_PORT=28379 ETCD_PEER_PORT=28380 NGINX_PORT=28081 KEYS=10000 VALUE_SIZE=16
-#   SLEEP=1 (seconds between runs), KV_JAVA_OPTS (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch").
+#   SLEEP=1 (seconds between runs), KV_JAVA_OPTS (default "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseParallelGC": the
+#   image's collector, a fixed heap), KV_JAVA (the java that runs ours; default: Temurin 25, the image's runtime, at
+#   /usr/lib/jvm/temurin-25-jdk-amd64 when it is there, else java), KV_ARGS (more arguments for ours, e.g.
+#   --spring.threads.virtual.enabled=false).
 #
 # It builds the jar, installs wrk, etcd-server and nginx with apt-get when they are missing, starts the three
 # servers on 127.0.0.1 with fresh data directories under one temporary directory, preloads the keys into ours
@@ -45,7 +48,12 @@ for w in $WORKLOADS; do
 done
 KV_PORT=${KV_PORT:-28080}; ETCD_PORT=${ETCD_PORT:-28379}; ETCD_PEER_PORT=${ETCD_PEER_PORT:-28380}
 NGINX_PORT=${NGINX_PORT:-28081}; KEYS=${KEYS:-10000}; VALUE_SIZE=${VALUE_SIZE:-16}; SLEEP=${SLEEP:-1}
-KV_JAVA_OPTS=${KV_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch}
+KV_JAVA_OPTS=${KV_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseParallelGC}
+if [[ -z ${KV_JAVA:-} ]]; then
+  KV_JAVA=java
+  [[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]] && KV_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+fi
+KV_ARGS=${KV_ARGS:-}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-$HERE/results/$STAMP}
 mkdir -p "$OUT/logs"
@@ -138,8 +146,8 @@ wait_ready() { # name url pattern seconds
 
 mkdir -p "$WORK/kv-data"
 # shellcheck disable=SC2086 # KV_JAVA_OPTS is a list of flags
-java $KV_JAVA_OPTS -XX:+PrintCommandLineFlags -jar "$WORK/kv-store.jar" \
-  --server.port="$KV_PORT" --kv.data-dir="$WORK/kv-data" >"$OUT/logs/kv.log" 2>&1 &
+"$KV_JAVA" $KV_JAVA_OPTS -XX:+PrintCommandLineFlags -jar "$WORK/kv-store.jar" \
+  --server.port="$KV_PORT" --kv.data-dir="$WORK/kv-data" $KV_ARGS >"$OUT/logs/kv.log" 2>&1 &
 PID_OF[kv]=$!; STARTED+=(kv)
 wait_ready kv "http://127.0.0.1:$KV_PORT/actuator/health/readiness" '"UP"' 120
 echo "ours  started pid ${PID_OF[kv]} on 127.0.0.1:$KV_PORT, data $WORK/kv-data"
@@ -169,7 +177,7 @@ jvm_flags=$(grep -m1 -- '-XX:' "$OUT/logs/kv.log" | sed -e 's/ *-XX:+PrintComman
   echo "commit: $commit"
   echo "machine: $(nproc) cores, ${cpu_model:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), data on $(findmnt -no SOURCE,FSTYPE -T "$WORK" | tr -s ' ' ' ')"
   echo "runs: ${ROUNDS} round(s) x ${DUR} s per run, ${WARMUP} s warm-up per target, wrk keep-alive, 2 threads (1 at c=1), ${KEYS} preloaded keys, ${VALUE_SIZE}-byte values"
-  echo "ours: java -jar kv-store.jar with $KV_JAVA_OPTS --server.port=$KV_PORT --kv.data-dir=<fresh dir>, every kv.* setting at its default (kv.wal.sync=always); JVM: $(java -version 2>&1 | head -1)${jvm_flags:+; flags: $jvm_flags}"
+  echo "ours: java -jar kv-store.jar with $KV_JAVA_OPTS --server.port=$KV_PORT --kv.data-dir=<fresh dir>${KV_ARGS:+ $KV_ARGS}, every kv.* setting at its default (kv.wal.sync=always); JVM: $("$KV_JAVA" -version 2>&1 | head -1)${jvm_flags:+; flags: $jvm_flags}"
   echo "etcd: $(etcd --version 2>/dev/null | head -1 | sed 's/^etcd Version: //'), one member, v2 API (--enable-v2), default durability (WAL fsync per batch)"
   echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), a fixed 200 {\"v\":1} for every request"
   echo "wrk: $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"

@@ -9,6 +9,7 @@ A ratio is the median of the per-round ratios (in one round the targets ran back
 machine's speed hits both alike), with the lowest and highest round in parentheses.
 """
 import argparse
+import os
 import csv
 import statistics
 
@@ -40,6 +41,69 @@ def ms(x):
 
 def cores(x):
     return f"{x:.2f}"
+
+
+def per_round(by, w, ta, tb, col, f=lambda r: fnum(r.get("rps"))):
+    """Per-round ratios of f(row) between two targets, sorted."""
+    ra, rb = by.get((w, ta), {}), by.get((w, tb), {})
+    xs = []
+    for k in ra:
+        if k in rb:
+            x, y = f(ra[k]), f(rb[k])
+            if x and y:
+                xs.append(x / y)
+    return sorted(xs)
+
+
+def goals(by, rows):
+    """Issue 14's goals, each with its ratio from this run (median of the rounds, lowest-highest) and whether met."""
+    def rps(r):
+        return fnum(r.get("rps"))
+
+    def cpu(r):
+        c, q = fnum(r.get("server_cpu")), fnum(r.get("rps"))
+        return c * 1e6 / q if c is not None and q else None
+
+    def p99(r):
+        return fnum(r.get("p99_ms"))
+
+    def med(w, t, f):
+        xs = [f(r) for r in by.get((w, t), {}).values() if f(r) is not None]
+        return statistics.median(xs) if xs else None
+
+    spec = [  # label, workload, f, unit, other target, goal text, test on the ratio
+        ("GET random key, c=64", "get_c64", rps, "req/s", "etcd", "≥ 1.2× etcd", lambda x: x >= 1.2),
+        ("GET random key, c=64: share of nginx", "get_c64", rps, "req/s", "nginx", "≥ 40% of nginx",
+         lambda x: x >= 0.4),
+        ("server CPU per GET", "get_c64", cpu, "µs", "etcd", "≤ 0.8× etcd's", lambda x: x <= 0.8),
+        ("durable PUT, c=64", "put_c64", rps, "req/s", "etcd", "≥ 1.5× etcd", lambda x: x >= 1.5),
+        ("durable PUT, c=64: p99", "put_c64", p99, "ms", "etcd", "≤ etcd's", lambda x: x <= 1.0),
+        ("durable PUT, c=1", "put_c1", rps, "req/s", "etcd", "≥ 1.0× etcd", lambda x: x >= 1.0),
+        ("90/10 mixed, c=64", "mixed_c64", rps, "req/s", "etcd", "≥ 1.3× etcd", lambda x: x >= 1.3),
+    ]
+    lines = []
+    for label, w, f, unit, other, goal, test in spec:
+        xs = per_round(by, w, "kv", other, None, f)
+        if not xs:
+            continue
+        m = statistics.median(xs)
+        spread = f" ({xs[0]:.2f}–{xs[-1]:.2f})" if len(xs) > 1 else ""
+        ours, theirs = med(w, "kv", f), med(w, other, f)
+        fmt = (lambda v: f"{v:,.0f} {unit}") if unit == "req/s" else (lambda v: f"{v:.3g} {unit}")
+        lines.append(f"| {label} | {fmt(ours)} | {other} {fmt(theirs)} | **{m:.2f}**{spread} | {goal} | "
+                     f"{'met' if test(m) else 'not met'} |")
+    if not lines:
+        return
+    foreign = [fnum(r.get("foreign_cpu")) for r in rows if fnum(r.get("foreign_cpu")) is not None]
+    print("## Goals (issue 14)\n")
+    print("| workload | ours | baseline | ratio | goal | |")
+    print("|---|--:|--:|--:|---|---|")
+    print("\n".join(lines))
+    print()
+    if foreign:
+        print(f"Load: other processes used a median of {statistics.median(foreign):.2f} cores of the machine's "
+              f"{os.cpu_count()} during the runs (max {max(foreign):.2f}). Ratios are medians of the rounds' ratios "
+              "(lowest–highest).\n")
 
 
 def main():
@@ -84,6 +148,7 @@ def main():
                     k, _, v = line.rstrip("\n").partition(": ")
                     print(f"- **{k}**: {v}")
         print()
+    goals(by, rows)
     print("| workload | ours req/s | etcd req/s | ours/etcd | nginx req/s | ours/nginx | ours p99 ms | etcd p99 ms | nginx p99 ms |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
     for w in workloads:

@@ -42,22 +42,33 @@ PODMAN=(podman_runc)
 
 # One base per FROM line, made from Debian packages and given the name the Dockerfile uses. Certificates the
 # host trusts (a proxy's CA, here) go in too, so that the Maven build stage can reach Maven Central.
-make_base() { # name package
-  local name=$1 pkg=$2 root=$WORK/rootfs-${1//[:.]/-}
+make_base() { # name package [a JDK, copied to /opt/java/openjdk as in the eclipse-temurin images]
+  local name=$1 pkg=$2 jdk=${3:-} root=$WORK/rootfs-${1//[:.]/-}
   if "${PODMAN[@]}" image exists "$name"; then return; fi
   log "base image $name from Debian ($pkg)"
   [ -d "$root" ] || debootstrap --variant=minbase --include="$pkg,ca-certificates" bookworm "$root" >/dev/null
   cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+  if [ -n "$jdk" ] && [ ! -d "$root/opt/java/openjdk" ]; then
+    mkdir -p "$root/opt/java" "$root/etc/ssl/certs/java"
+    cp -a "$jdk" "$root/opt/java/openjdk"
+    cp -L /etc/ssl/certs/java/cacerts "$root/etc/ssl/certs/java/cacerts"   # its lib/security/cacerts links there
+  fi
   # Java's keystore hook (ca-certificates-java) runs keytool, which needs /proc: without it the hook fails, the
   # CAs never reach the JDK's cacerts and the package is left half-configured. A private mount namespace gives the
   # chroot a /proc that disappears with it; `dpkg --configure -a` repairs a rootfs left over from an earlier run.
   unshare --mount --pid --fork --mount-proc="$root/proc" chroot "$root" \
     sh -c 'dpkg --configure -a && update-ca-certificates' >/dev/null || fail "CA certificates in $name"
   # debootstrap keeps the packages it installed (~150 MB for a JDK); an image has no use for them.
-  tar -C "$root" --exclude='./var/cache/apt/archives/*.deb' -c . | "${PODMAN[@]}" import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$name" >/dev/null
+  tar -C "$root" --exclude='./var/cache/apt/archives/*.deb' -c . | "${PODMAN[@]}" import \
+    --change 'ENV PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV JAVA_HOME=/opt/java/openjdk' - "$name" >/dev/null
 }
 make_base eclipse-temurin:17-jdk openjdk-17-jdk-headless
-make_base eclipse-temurin:17-jre openjdk-17-jre-headless
+# Java 25 has no Debian bookworm package: the runtime base gets the Temurin 25 JDK installed on this machine
+# (KV_JDK25; a user with a registry pulls eclipse-temurin:25-jre instead).
+jdk25=${KV_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+[ -x "$jdk25/bin/java" ] || fail "no Temurin 25 JDK at $jdk25 (set KV_JDK25)"
+make_base eclipse-temurin:25-jre curl "$jdk25"
 
 log "build"
 start=$(date +%s)

@@ -3,6 +3,7 @@ package dev.kvstore;
 import dev.kvstore.cluster.ClusterConfig;
 import dev.kvstore.cluster.ClusterNode;
 import dev.kvstore.ops.StoreMetrics;
+import dev.kvstore.replication.ClusterMode;
 import dev.kvstore.replication.ReplicatedKeyValueStore;
 import java.io.IOException;
 import org.apache.commons.logging.Log;

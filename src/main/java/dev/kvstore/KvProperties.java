@@ -2,7 +2,6 @@ package dev.kvstore;
 
 import dev.kvstore.cluster.ClusterConfig;
 import dev.kvstore.cluster.ClusterMember;
-import dev.kvstore.security.Role;
 import dev.kvstore.store.CompactionPolicy;
 import dev.kvstore.store.StoreObserver;
 import dev.kvstore.store.StoreOptions;
@@ -308,6 +307,20 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
         long single = (long) limits.maxKeyBytes() + limits.maxValueSize().toBytes();
         long batchBytes = batch.maxSize().toBytes() + 64L * batch.maxOperations();
         return Math.toIntExact(Math.max(single, batchBytes) + (64 << 10));
+    }
+
+    /** What a token may do; each role includes the ones before it. */
+    public enum Role {
+        /** GET and HEAD of keys, and listing. */
+        READ,
+        /** READ, plus PUT, PATCH, DELETE and batches. */
+        WRITE,
+        /** WRITE, plus {@code /admin/**} and the actuator endpoints besides the probes and the health summary. */
+        ADMIN;
+
+        public boolean includes(Role other) {
+            return ordinal() >= other.ordinal();
+        }
     }
 
     public StoreOptions toStoreOptions(StoreObserver observer) {

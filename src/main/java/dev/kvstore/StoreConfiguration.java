@@ -1,6 +1,7 @@
 package dev.kvstore;
 
 import dev.kvstore.ops.StoreMetrics;
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
 import dev.kvstore.store.SetAsideCopies;

@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
-import static dev.kvstore.api.KeyApi.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM_SCHEMA;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -26,43 +27,6 @@ interface BatchApi {
     String APPLIED = "{\"revision\":18,\"results\":[{\"op\":\"set\",\"key\":\"a\",\"outcome\":\"replaced\","
             + "\"revision\":18,\"createRevision\":5},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"created\","
             + "\"revision\":18,\"createRevision\":18},{\"op\":\"delete\",\"key\":\"c\",\"outcome\":\"deleted\"}]}";
-    String INVALID_BATCH = "{\"type\":\"urn:kv-store:problem:invalid-batch\",\"title\":\"Invalid batch\","
-            + "\"status\":400,\"detail\":\"Operation 2 repeats the key \\\"a\\\"; each key may appear once in a"
-            + " batch.\",\"instance\":\"/batch\"}";
-    String INVALID_OPERATION = "{\"type\":\"urn:kv-store:problem:invalid-batch\",\"title\":\"Invalid batch\","
-            + "\"status\":400,\"detail\":\"Operation 1 has op \\\"put\\\"; it must be \\\"set\\\" or \\\"delete\\\".\","
-            + "\"instance\":\"/batch\"}";
-    String EMPTY = "{\"type\":\"urn:kv-store:problem:invalid-batch\",\"title\":\"Invalid batch\",\"status\":400,"
-            + "\"detail\":\"The batch has no operation.\",\"instance\":\"/batch\"}";
-    String MALFORMED = "{\"type\":\"urn:kv-store:problem:malformed-json\",\"title\":\"Malformed JSON\",\"status\":400,"
-            + "\"detail\":\"The body is not valid JSON: Unexpected end-of-input within/between Object entries"
-            + " (line 1, column 38)\",\"instance\":\"/batch\"}";
-    String UNAUTHORIZED = "{\"type\":\"urn:kv-store:problem:unauthorized\",\"title\":\"Unauthorized\",\"status\":401,"
-            + "\"detail\":\"This needs a token: send the header 'Authorization: Bearer <token>'.\","
-            + "\"instance\":\"/batch\"}";
-    String FORBIDDEN = "{\"type\":\"urn:kv-store:problem:forbidden\",\"title\":\"Forbidden\",\"status\":403,"
-            + "\"detail\":\"This token is limited to a key prefix that the key of operation 1 is not under.\","
-            + "\"instance\":\"/batch\"}";
-    String PRECONDITION_FAILED = "{\"type\":\"urn:kv-store:problem:precondition-failed\",\"title\":\"Precondition"
-            + " failed\",\"status\":412,\"detail\":\"The precondition of operation 0 (set \\\"a\\\") does not hold:"
-            + " the key is at revision 19. Nothing was written.\",\"instance\":\"/batch\",\"failedOperation\":0,"
-            + "\"results\":[{\"op\":\"set\",\"key\":\"a\",\"outcome\":\"precondition-failed\",\"revision\":19,"
-            + "\"createRevision\":5},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"aborted\"},{\"op\":\"delete\","
-            + "\"key\":\"c\",\"outcome\":\"aborted\",\"revision\":12,\"createRevision\":12}]}";
-    String TOO_MANY = "{\"type\":\"urn:kv-store:problem:too-large\",\"title\":\"Content too large\",\"status\":413,"
-            + "\"detail\":\"The batch has 129 operations; the limit is 128.\",\"instance\":\"/batch\"}";
-    String TOO_BIG = "{\"type\":\"urn:kv-store:problem:too-large\",\"title\":\"Content too large\",\"status\":413,"
-            + "\"detail\":\"The batch's operations take 16777300 bytes in the log; the limit is 16777216.\","
-            + "\"instance\":\"/batch\"}";
-    String UNSUPPORTED = "{\"title\":\"Unsupported Media Type\",\"status\":415,"
-            + "\"detail\":\"Content-Type 'text/plain' is not supported.\",\"instance\":\"/batch\"}";
-    String UNAVAILABLE = "{\"type\":\"urn:kv-store:problem:store-unavailable\",\"title\":\"Store unavailable\","
-            + "\"status\":503,\"detail\":\"The write-ahead log failed (IOException: No space left on device); the"
-            + " store is read-only until it is restarted.\",\"instance\":\"/batch\"}";
-
-    String OVERLOADED = "{\"type\":\"urn:kv-store:problem:overloaded\",\"title\":\"Overloaded\",\"status\":503,"
-            + "\"detail\":\"The server is at its limit of request bytes in flight (kv.limits.max-inflight-bytes);"
-            + " nothing of this request was done. Retry after 1 s.\",\"instance\":\"/batch\"}";
 
     @Schema(name = "BatchRequest", description = "The operations of a batch, applied in order")
     record BatchRequest(
@@ -80,7 +44,7 @@ interface BatchApi {
             @Schema(description = "For a set: the value's type", allowableValues = {"string", "integer", "float"})
             String type,
             @Schema(description = "For a set: the value, a JSON string, 64-bit integer or finite number per type",
-                    oneOf = {String.class, Long.class, Double.class})
+                    anyOf = {String.class, Long.class, Double.class})
             Object value,
             @Schema(description = "Only if the key is at this revision", format = "int64", minimum = "1",
                     example = "17")
@@ -104,39 +68,25 @@ interface BatchApi {
                     examples = @ExampleObject(value = APPLIED)))
     @ApiResponse(responseCode = "400", description = "Malformed JSON, no operation, a key twice, an invalid key or"
             + " value, an unknown member or op; nothing was applied",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = {
-                            @ExampleObject(name = "repeated-key", value = INVALID_BATCH),
-                            @ExampleObject(name = "invalid-operation", value = INVALID_OPERATION),
-                            @ExampleObject(name = "empty", value = EMPTY),
-                            @ExampleObject(name = "malformed-json", value = MALFORMED)}))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "401", description = "No token, or an unknown one",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNAUTHORIZED)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "403", description = "The token may not write, or is limited to a key prefix that"
             + " a key of the batch is not under; nothing was applied",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = FORBIDDEN)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "412", description = "A precondition failed; nothing was applied. failedOperation is"
             + " the index of the first failed operation; results has every operation, with outcome"
             + " precondition-failed or aborted and the key's current revision",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = PRECONDITION_FAILED)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "413", description = "More operations than kv.batch.max-operations, more log bytes"
             + " than kv.batch.max-size, or a body or value above its limit",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = {
-                            @ExampleObject(name = "operations", value = TOO_MANY),
-                            @ExampleObject(name = "size", value = TOO_BIG)}))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "415", description = "Content-Type is not application/json",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNSUPPORTED)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "503", description = "The log failed; the store is read-only until restarted, and"
-            + " nothing of the batch was applied. Or: " + KeyApi.OVERLOADED_DESCRIPTION,
-            headers = @Header(name = "Retry-After", description = KeyApi.RETRY_AFTER,
+            + " nothing of the batch was applied. Or: " + OpenApiConfiguration.OVERLOADED_DESCRIPTION,
+            headers = @Header(name = "Retry-After", description = OpenApiConfiguration.RETRY_AFTER,
                     schema = @Schema(type = "integer")),
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = {@ExampleObject(name = "store-unavailable", value = UNAVAILABLE),
-                            @ExampleObject(name = "overloaded", value = OVERLOADED)}))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     BatchView batch(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
 }

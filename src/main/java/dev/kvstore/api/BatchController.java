@@ -1,6 +1,8 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.KvProperties;
+import dev.kvstore.security.Access;
 import dev.kvstore.store.BatchOperation;
 import dev.kvstore.store.BatchResult;
 import dev.kvstore.store.KeyValueStore;
@@ -33,7 +35,7 @@ class BatchController implements BatchApi {
         List<BatchOperation> ops = BatchJson.parse(body.bytes(), body.length());
         for (int i = 0; i < ops.size(); i++) {
             store.validateKey(ops.get(i).key());
-            KeyScope.check(ops.get(i).key(), "the key of operation " + i);
+            Access.requireKey(request, ops.get(i).key(), "the key of operation " + i);
         }
         BatchResult result = store.batch(ops);
         List<BatchView.Result> results = new ArrayList<>(ops.size());
@@ -43,7 +45,7 @@ class BatchController implements BatchApi {
         if (!result.applied()) {
             int failed = result.failedIndex();
             WriteResult f = result.results().get(failed);
-            throw new ApiProblem(ApiProblem.Type.PRECONDITION_FAILED, String.format(
+            throw new ApiProblem(ProblemType.PRECONDITION_FAILED, String.format(
                     "The precondition of operation %d (%s \"%s\") does not hold: the key %s. Nothing was written.",
                     failed, ops.get(failed).isDelete() ? "delete" : "set", ops.get(failed).key(),
                     f.entry() == null ? "has no value" : "is at revision " + f.entry().revision()))

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.BatchOperation;
 import dev.kvstore.store.Precondition;
 import dev.kvstore.store.Value;
@@ -82,7 +83,7 @@ final class BatchJson {
                             + " value, ifRevision and ifAbsent.", name));
                 }
             } catch (ApiProblem e) {
-                throw e.type() == ApiProblem.Type.MALFORMED_JSON ? e : invalid(index, e.getMessage());
+                throw e.type() == ProblemType.MALFORMED_JSON ? e : invalid(index, e.getMessage());
             }
         }
         return build(index, op, key, type, value, ifRevision, ifAbsent);
@@ -103,7 +104,7 @@ final class BatchJson {
                 try {
                     return BatchOperation.set(key, ValueJson.toValue(type, value), condition);
                 } catch (ApiProblem e) {
-                    throw e.type() == ApiProblem.Type.MALFORMED_JSON ? e : invalid(index, e.getMessage());
+                    throw e.type() == ProblemType.MALFORMED_JSON ? e : invalid(index, e.getMessage());
                 }
             case "delete":
                 if (type != null || value != null) {
@@ -151,6 +152,6 @@ final class BatchJson {
     }
 
     private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_BATCH, detail);
+        return new ApiProblem(ProblemType.INVALID_BATCH, detail);
     }
 }

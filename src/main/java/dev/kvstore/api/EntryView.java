@@ -14,7 +14,7 @@ record EntryView(
         String type,
         @Schema(description = "The value: a JSON string, a 64-bit integer or a finite 64-bit float, per type; left"
                 + " out of a listing with keysOnly=true",
-                oneOf = {String.class, Long.class, Double.class}, example = "Hello, World!")
+                anyOf = {String.class, Long.class, Double.class}, example = "Hello, World!")
         @JsonInclude(JsonInclude.Include.NON_NULL)
         Object value,
         @Schema(description = "Revision of the key's last change; its ETag is this number in quotes",

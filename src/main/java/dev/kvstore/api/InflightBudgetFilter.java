@@ -1,16 +1,16 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
+import dev.kvstore.problem.ProblemWriter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
-import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
+import jakarta.servlet.http.HttpFilter;
 
 /**
  * Admits a request with a body only when its share of the {@link InflightBudget} is free: by its declared
@@ -19,22 +19,19 @@ import tools.jackson.databind.json.JsonMapper;
  * time gets 503 {@code application/problem+json} with {@code Retry-After}; its body is read and dropped first (up to
  * the size limit), so that the client, still sending it, reads the answer instead of a reset connection.
  */
-final class InflightBudgetFilter extends OncePerRequestFilter {
+final class InflightBudgetFilter extends HttpFilter {
 
     static final String RETRY_AFTER_SECONDS = "1";
 
     private final InflightBudget budget;
     private final long maxRequestBytes;
-    private final JsonMapper json;
-
-    InflightBudgetFilter(InflightBudget budget, long maxRequestBytes, JsonMapper json) {
+    InflightBudgetFilter(InflightBudget budget, long maxRequestBytes) {
         this.budget = budget;
         this.maxRequestBytes = maxRequestBytes;
-        this.json = json;
     }
 
     @Override
-    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         long size = bodySize(request);
         if (size <= 0 || size > maxRequestBytes) {
@@ -74,19 +71,10 @@ final class InflightBudgetFilter extends OncePerRequestFilter {
             // More than any acceptable body: stop reading, and do not keep the connection.
             response.setHeader(HttpHeaders.CONNECTION, "close");
         }
-        Map<String, Object> problem = new LinkedHashMap<>();
-        ApiProblem.Type type = ApiProblem.Type.OVERLOADED;
-        problem.put("type", type.uri.toString());
-        problem.put("title", type.title);
-        problem.put("status", type.status.value());
-        problem.put("detail", "The server is at its limit of request bytes in flight"
-                + " (kv.limits.max-inflight-bytes); nothing of this request was done. Retry after "
-                + RETRY_AFTER_SECONDS + " s.");
-        problem.put("instance", request.getRequestURI());
-        response.setStatus(type.status.value());
         response.setHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        response.setContentType("application/problem+json");
-        json.writeValue(response.getOutputStream(), problem);
+        ProblemWriter.write(request, response, ProblemType.OVERLOADED, "The server is at its limit of request bytes"
+                + " in flight (kv.limits.max-inflight-bytes); nothing of this request was done. Retry after "
+                + RETRY_AFTER_SECONDS + " s.", Map.of());
     }
 
     /** Reads the body to its end, at most the size limit; true when it ended within it. */

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.Utf8;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
@@ -9,7 +10,7 @@ import java.io.ByteArrayOutputStream;
  * It is read from the undecoded request URI, because the container's decoded path has already lost the
  * difference between {@code /} and {@code %2F} and may have normalized segments away.
  */
-public final class KeyPath {
+final class KeyPath {
 
     static final String PREFIX = "/keys/";
 
@@ -21,18 +22,9 @@ public final class KeyPath {
         String prefix = request.getContextPath() + PREFIX;
         String raw = uri.startsWith(prefix) ? uri.substring(prefix.length()) : "";
         if (raw.isEmpty()) {
-            throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The key is empty: use /keys/{key}.");
+            throw new ApiProblem(ProblemType.INVALID_KEY, "The key is empty: use /keys/{key}.");
         }
         return decode(raw);
-    }
-
-    /** The key of a {@code /keys/...} request, or {@code null} when it has none or it is not valid. */
-    public static String keyOrNull(HttpServletRequest request) {
-        try {
-            return keyOf(request);
-        } catch (ApiProblem invalid) {
-            return null;
-        }
     }
 
     /** A query component, percent-decoded once as strict UTF-8, with {@code +} as a space. */
@@ -41,11 +33,25 @@ public final class KeyPath {
     }
 
     static String decode(String raw) {
+        if (isPlain(raw)) {
+            return raw; // nothing to decode: the common case, without a copy
+        }
         try {
             return percentDecode(raw);
         } catch (IllegalArgumentException e) {
-            throw new ApiProblem(ApiProblem.Type.INVALID_KEY, "The key is not valid: " + e.getMessage() + ".");
+            throw new ApiProblem(ProblemType.INVALID_KEY, "The key is not valid: " + e.getMessage() + ".");
         }
+    }
+
+    /** Printable ASCII without {@code %}: its own decoding. */
+    private static boolean isPlain(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%' || c <= ' ' || c >= 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
-import static dev.kvstore.api.KeyApi.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM;
+import static dev.kvstore.api.OpenApiConfiguration.PROBLEM_SCHEMA;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -24,22 +25,6 @@ interface ListApi {
     String KEYS_ONLY = "{\"items\":[{\"key\":\"app/config/0001\",\"type\":\"string\",\"revision\":12,"
             + "\"createRevision\":3},{\"key\":\"app/config/0002\",\"type\":\"integer\",\"revision\":15,"
             + "\"createRevision\":15}],\"cursor\":null,\"next\":null}";
-    String INVALID_QUERY = "{\"type\":\"urn:kv-store:problem:invalid-query\",\"title\":\"Invalid query\","
-            + "\"status\":400,\"detail\":\"limit must be an integer from 1 to 1000 (kv.list.max-limit), not"
-            + " \\\"5000\\\".\",\"instance\":\"/keys\"}";
-    String UNKNOWN_PARAMETER = "{\"type\":\"urn:kv-store:problem:invalid-query\",\"title\":\"Invalid query\","
-            + "\"status\":400,\"detail\":\"Unknown parameter \\\"prefx\\\": GET /keys takes prefix, limit, cursor and"
-            + " keysOnly.\",\"instance\":\"/keys\"}";
-    String INVALID_CURSOR = "{\"type\":\"urn:kv-store:problem:invalid-cursor\",\"title\":\"Invalid cursor\","
-            + "\"status\":400,\"detail\":\"The cursor is not valid: it belongs to a listing of another prefix. Use the"
-            + " cursor or the next URL of the previous page as it is, or leave it out to start over.\","
-            + "\"instance\":\"/keys\"}";
-    String UNAUTHORIZED = "{\"type\":\"urn:kv-store:problem:unauthorized\",\"title\":\"Unauthorized\",\"status\":401,"
-            + "\"detail\":\"This needs a token: send the header 'Authorization: Bearer <token>'.\","
-            + "\"instance\":\"/keys\"}";
-    String FORBIDDEN = "{\"type\":\"urn:kv-store:problem:forbidden\",\"title\":\"Forbidden\",\"status\":403,"
-            + "\"detail\":\"This token is limited to a key prefix that the prefix \\\"billing/\\\" is not under.\","
-            + "\"instance\":\"/keys\"}";
 
     @Operation(summary = "List keys",
             description = "Returns the keys that start with `prefix`, in Unicode code point (UTF-8 byte) order, a page"
@@ -66,17 +51,11 @@ interface ListApi {
     @ApiResponse(responseCode = "400", description = "An unknown or repeated parameter, a limit out of range, a"
             + " keysOnly that is not true or false, bad percent-encoding (invalid-query); or a cursor that is"
             + " malformed or from a listing of another prefix (invalid-cursor)",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = {
-                            @ExampleObject(name = "invalid-query", value = INVALID_QUERY),
-                            @ExampleObject(name = "unknown-parameter", value = UNKNOWN_PARAMETER),
-                            @ExampleObject(name = "invalid-cursor", value = INVALID_CURSOR)}))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "401", description = "No token, or an unknown one",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = UNAUTHORIZED)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "403", description = "The token may not read, or is limited to a key prefix that"
             + " `prefix` is not under (a limited token must list under its own prefix)",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(implementation = KeyApi.Problem.class),
-                    examples = @ExampleObject(value = FORBIDDEN)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     ListView list(@Parameter(hidden = true) HttpServletRequest request);
 }

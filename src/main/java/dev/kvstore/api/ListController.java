@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
+import dev.kvstore.security.Access;
 import dev.kvstore.store.Entry;
 import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.Page;
@@ -30,7 +31,7 @@ class ListController implements ListApi {
     @GetMapping(path = "/keys", produces = MediaType.APPLICATION_JSON_VALUE)
     public ListView list(HttpServletRequest request) {
         ListQuery q = ListQuery.parse(request, defaultLimit, maxLimit);
-        KeyScope.check(q.prefix(), q.prefix().isEmpty() ? "the whole store" : "the prefix \"" + q.prefix() + "\"");
+        Access.requireKey(request, q.prefix(), q.prefix().isEmpty() ? "the whole store" : "the prefix \"" + q.prefix() + "\"");
         Page page = store.list(q.prefix(), q.after(), q.limit());
         List<EntryView> items = new ArrayList<>(page.entries().size());
         for (Map.Entry<String, Entry> e : page.entries()) {

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.Utf8;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
@@ -127,11 +128,11 @@ record ListQuery(String prefix, int limit, String after, boolean keysOnly) {
     }
 
     private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_QUERY, detail);
+        return new ApiProblem(ProblemType.INVALID_QUERY, detail);
     }
 
     private static ApiProblem badCursor(String why) {
-        return new ApiProblem(ApiProblem.Type.INVALID_CURSOR, "The cursor is not valid: " + why
+        return new ApiProblem(ProblemType.INVALID_CURSOR, "The cursor is not valid: " + why
                 + ". Use the cursor or the next URL of the previous page as it is, or leave it out to start over.");
     }
 }

@@ -1,27 +1,140 @@
 package dev.kvstore.api;
 
-import io.swagger.v3.oas.models.OpenAPI;
-import io.swagger.v3.oas.models.PathItem;
+import static dev.kvstore.api.OpenApiSchemas.nullable;
+import static dev.kvstore.api.OpenApiSchemas.of;
+import static dev.kvstore.api.OpenApiSchemas.object;
+import static dev.kvstore.api.OpenApiSchemas.ref;
+import static dev.kvstore.problem.ProblemType.*;
+
+import dev.kvstore.KvProperties;
+import dev.kvstore.problem.ProblemType;
+import dev.kvstore.problem.ProblemWriter;
 import io.swagger.v3.oas.models.Components;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.Operation;
+import io.swagger.v3.oas.models.PathItem;
+import io.swagger.v3.oas.models.examples.Example;
+import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.parameters.HeaderParameter;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
-import io.swagger.v3.oas.models.media.StringSchema;
-import io.swagger.v3.oas.models.parameters.PathParameter;
+import io.swagger.v3.oas.models.servers.Server;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
 
+/**
+ * The OpenAPI document: the operations Spring MVC dispatches come from their annotations, {@code /keys/{key}} from
+ * {@link KeyApiDoc}; every refusal of every operation, its description and its examples come from the problem
+ * catalogue ({@link ProblemType}) through {@link #PROBLEMS}, so that no example is copied by hand.
+ */
 @Configuration(proxyBeanMethods = false)
 class OpenApiConfiguration {
 
     static final String BEARER = "bearer";
+    static final String PROBLEM = ProblemWriter.MEDIA_TYPE;
+    static final String PROBLEM_SCHEMA = OpenApiSchemas.REF + "Problem";
+    static final String OVERLOADED_DESCRIPTION = "the request bodies in flight already fill"
+            + " kv.limits.max-inflight-bytes, and no room came free within kv.limits.inflight-wait; nothing was done"
+            + " (overloaded, with Retry-After)";
+    static final String RETRY_AFTER = "Seconds to wait before retrying, on overloaded (and cluster-unavailable)";
+
+    /** A batch's 412 names the failed operation and every operation's result instead of one key's revision. */
+    private static final String BATCH_PRECONDITION_FAILED = "{\"type\":\"urn:kv-store:problem:precondition-failed\","
+            + "\"title\":\"Precondition failed\",\"status\":412,\"detail\":\"The precondition of operation 0 (set"
+            + " \\\"a\\\") does not hold: the key is at revision 19. Nothing was written.\",\"instance\":\"/batch\","
+            + "\"failedOperation\":0,\"results\":[{\"op\":\"set\",\"key\":\"a\",\"outcome\":\"precondition-failed\","
+            + "\"revision\":19,\"createRevision\":5},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"aborted\"},"
+            + "{\"op\":\"delete\",\"key\":\"c\",\"outcome\":\"aborted\",\"revision\":12,\"createRevision\":12}]}";
+
+    /** What every operation may answer before it runs: the security filter's refusals. */
+    private static final List<ProblemType> SECURITY = List.of(UNAUTHORIZED, FORBIDDEN, PROTECTED_MODE, CROSS_SITE,
+            HOST_NOT_LOOPBACK);
+
+    /**
+     * The refusals of each operation: problem types of the catalogue, and the statuses it answers as
+     * {@code about:blank} (406 for an Accept without JSON, 415 for a body that is not JSON).
+     */
+    static final Map<String, Refusals> PROBLEMS = Map.of(
+            "GET /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION, KEY_NOT_FOUND,
+                    PRECONDITION_FAILED), 406),
+            "PUT /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON, INVALID_VALUE,
+                    INVALID_PRECONDITION, PRECONDITION_FAILED, TOO_LARGE, STORE_UNAVAILABLE, OVERLOADED), 406, 415),
+            "PATCH /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON, INVALID_VALUE,
+                    INVALID_PRECONDITION, NOT_A_NUMBER, TYPE_MISMATCH, OVERFLOW, PRECONDITION_FAILED, TOO_LARGE,
+                    STORE_UNAVAILABLE, OVERLOADED), 406, 415),
+            "DELETE /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION,
+                    KEY_NOT_FOUND, PRECONDITION_FAILED, STORE_UNAVAILABLE)),
+            "GET /keys", new Refusals(List.of(INVALID_QUERY, INVALID_CURSOR), 406),
+            "POST /batch", new Refusals(List.of(MALFORMED_JSON, INVALID_BATCH, INVALID_KEY, INVALID_VALUE,
+                    PRECONDITION_FAILED, TOO_LARGE, STORE_UNAVAILABLE, OVERLOADED), 406, 415)
+                    .example(PRECONDITION_FAILED, BATCH_PRECONDITION_FAILED),
+            "POST /admin/compaction", new Refusals(List.of(COMPACTION_RUNNING, STORE_UNAVAILABLE,
+                    ADMIN_OPERATION_FAILED, INSUFFICIENT_STORAGE)),
+            "GET /admin/snapshot", new Refusals(List.of(STORE_UNAVAILABLE, ADMIN_OPERATION_FAILED,
+                    INSUFFICIENT_STORAGE)));
+
+    /**
+     * Cluster mode's refusals besides (or, for the admin operations, instead of) {@link #PROBLEMS}: a read may wait
+     * for a majority and names its consistency, a write may not commit in time, and members are added and removed.
+     */
+    static final Map<String, Refusals> CLUSTER_PROBLEMS = Map.of(
+            "GET /keys/{key}", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
+            "GET /keys", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
+            "PUT /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "PATCH /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "DELETE /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "POST /batch", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "POST /admin/compaction", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "GET /admin/snapshot", new Refusals(List.of(ADMIN_OPERATION_FAILED, CLUSTER_UNAVAILABLE)),
+            "POST /admin/cluster/members", new Refusals(List.of(MALFORMED_JSON, INVALID_MEMBER, MEMBERSHIP_CONFLICT,
+                    CLUSTER_UNAVAILABLE), 415),
+            "DELETE /admin/cluster/members/{id}", new Refusals(List.of(MEMBER_NOT_FOUND, MEMBERSHIP_CONFLICT,
+                    CLUSTER_UNAVAILABLE)));
+
+    static final String READ_CONSISTENCY = "Cluster mode: `linearizable` (the default) answers only after this node"
+            + " made sure, with a majority of the cluster, that its state holds every write acknowledged before the"
+            + " request; `stale` answers from this node's state as it is, which may miss recent writes, also on a node"
+            + " cut off from the majority.";
+
+    /** An operation's refusals; {@code examples} replaces the catalogue's example of a type where it differs. */
+    record Refusals(List<ProblemType> types, Map<ProblemType, String> examples, int... plain) {
+        Refusals(List<ProblemType> types, int... plain) {
+            this(types, Map.of(), plain);
+        }
+
+        /** These refusals and {@code more}'s; {@code more}'s examples win. */
+        Refusals and(Refusals more) {
+            List<ProblemType> all = new ArrayList<>(types);
+            more.types().stream().filter(t -> !all.contains(t)).forEach(all::add);
+            Map<ProblemType, String> ex = new java.util.EnumMap<>(ProblemType.class);
+            ex.putAll(examples);
+            ex.putAll(more.examples());
+            int[] statuses = java.util.stream.IntStream.concat(java.util.Arrays.stream(plain),
+                    java.util.Arrays.stream(more.plain())).distinct().toArray();
+            return new Refusals(all, ex, statuses);
+        }
+
+        Refusals example(ProblemType type, String json) {
+            Map<ProblemType, String> more = new java.util.EnumMap<>(ProblemType.class);
+            more.putAll(examples);
+            more.put(type, json);
+            return new Refusals(types, more, plain);
+        }
+    }
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Bean
     OpenAPI kvStoreOpenApi() {
@@ -33,78 +146,148 @@ class OpenApiConfiguration {
                 .components(new Components().addSecuritySchemes(BEARER, new SecurityScheme()
                         .type(SecurityScheme.Type.HTTP).scheme("bearer")
                         .description("A token from kv.security.tokens: read, write or admin")))
-                .addSecurityItem(new SecurityRequirement().addList(BEARER));
+                .addSecurityItem(new SecurityRequirement().addList(BEARER))
+                // Relative: the document describes whichever address serves it.
+                .addServersItem(new Server().url("/").description("The server that serves this document"));
     }
 
-    /**
-     * The controller maps {@code /keys/**} because a key may span path segments; documents and Swagger UI need the
-     * template {@code /keys/{key}} (the UI then sends the key percent-encoded, {@code /} as {@code %2F}).
-     */
     @Bean
-    OpenApiCustomizer keyPathTemplate() {
+    OpenApiCustomizer contract(KvProperties properties) {
+        boolean cluster = properties.cluster().enabled();
         return openApi -> {
-            PathItem item = openApi.getPaths() == null ? null : openApi.getPaths().remove("/keys/**");
-            if (item != null) {
-                item.readOperations().forEach(op -> {
-                    op.addParametersItem(keyParameter());
-                    op.getResponses().addApiResponse("401", problem("No token, or an unknown one"));
-                    op.getResponses().addApiResponse("403", problem("The token's role or key prefix does not allow"
-                            + " this"));
-                });
-                openApi.getPaths().addPathItem("/keys/{key}", item);
-            }
-            if (openApi.getPaths() != null) {
-                openApi.getPaths().forEach((path, admin) -> {
-                    if (path.startsWith("/admin/")) {
-                        admin.readOperations().forEach(op -> {
-                            op.getResponses().addApiResponse("401", problem("No token, or an unknown one"));
-                            op.getResponses().addApiResponse("403", problem("The token is not an admin token"));
-                        });
-                    }
-                });
-                openApi.getPaths().forEach(OpenApiConfiguration::protectedModeResponses);
-            }
+            Components components = openApi.getComponents();
+            KeyApiDoc.addSchemas(components);
+            components.addSchemas("Problem", problemSchema());
+            nullables(components);
+            openApi.getPaths().addPathItem(KeyEndpoint.ROUTE, KeyApiDoc.pathItem());
+            // Documents in a stable order: paths as declared, keys first.
+            openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
+                Refusals refusals = refusalsOf(method.name() + " " + path, cluster);
+                if (refusals != null) {
+                    refusals(path, op, refusals);
+                }
+                if (cluster && refusals != null && refusals.types().contains(INVALID_READ_CONSISTENCY)) {
+                    op.addParametersItem(new HeaderParameter().name(ReadConsistency.HEADER).required(false)
+                            .description(READ_CONSISTENCY).schema(of("string")._enum(List.<Object>of(
+                                    ReadConsistency.LINEARIZABLE, ReadConsistency.STALE))
+                                    ._default(ReadConsistency.LINEARIZABLE)));
+                }
+            }));
         };
     }
 
-    /**
-     * What protected mode (no token configured) answers on every operation: 403 to a remote client or a web page of
-     * another origin, 421 to a request addressed to a name other than loopback.
-     */
-    private static void protectedModeResponses(String path, PathItem item) {
-        item.readOperations().forEach(op -> {
-            ApiResponse forbidden = op.getResponses().get("403");
-            if (forbidden != null) {
-                forbidden.description(forbidden.getDescription() + ". With no token configured (protected mode):"
-                        + " a client that is not on loopback (protected-mode), or a request a web page of another"
-                        + " origin made through the browser (cross-site)");
+    private static Refusals refusalsOf(String operation, boolean cluster) {
+        Refusals single = PROBLEMS.get(operation);
+        Refusals more = cluster ? CLUSTER_PROBLEMS.get(operation) : null;
+        if (more == null) {
+            return single;
+        }
+        // The admin operations of cluster mode are others than the single node's: only their own refusals.
+        return single == null || operation.contains("/admin/") ? more : single.and(more);
+    }
+
+    private static void refusals(String path, Operation op, Refusals refusals) {
+        String instance = path.replace("{key}", "greeting");
+        Map<Integer, List<ProblemType>> byStatus = new TreeMap<>();
+        for (ProblemType t : refusals.types()) {
+            byStatus.computeIfAbsent(t.status(), s -> new ArrayList<>()).add(t);
+        }
+        for (ProblemType t : SECURITY) {
+            byStatus.computeIfAbsent(t.status(), s -> new ArrayList<>()).add(t);
+        }
+        for (int status : refusals.plain()) {
+            byStatus.putIfAbsent(status, new ArrayList<>());
+        }
+        byStatus.forEach((status, types) -> {
+            MediaType media = new MediaType().schema(ref("Problem"));
+            List<String> when = new ArrayList<>();
+            for (ProblemType t : types) {
+                String own = refusals.examples().get(t);
+                media.addExamples(t.slug(), new Example().value(own != null ? parse(own) : t.example(instance)));
+                when.add(t.slug() + ": " + t.when());
             }
-            Map<String, Object> example = new LinkedHashMap<>();
-            example.put("type", "urn:kv-store:problem:host-not-loopback");
-            example.put("title", "Host not loopback");
-            example.put("status", 421);
-            example.put("detail", "No token is configured, so this server answers only requests addressed to"
-                    + " localhost, 127.0.0.1 or [::1], and this one was addressed to 'kv.attacker.example'. Any other"
-                    + " name that leads here could be a web page's own (DNS rebinding). Use http://localhost:8080/,"
-                    + " or configure a token (kv.security.tokens[0].token and kv.security.tokens[0].role, or the"
-                    + " environment variables KV_SECURITY_TOKENS_0_TOKEN and KV_SECURITY_TOKENS_0_ROLE) and send it"
-                    + " as 'Authorization: Bearer <token>'.");
-            example.put("instance", path.replace("{key}", "greeting"));
-            ApiResponse misdirected = problem("With no token configured (protected mode): the Host does not name"
-                    + " loopback (localhost, 127.0.0.1 or [::1])");
-            misdirected.getContent().get("application/problem+json").example(example);
-            op.getResponses().addApiResponse("421", misdirected);
+            for (int plain : refusals.plain()) {
+                if (plain == status) {
+                    media.addExamples("about-blank-" + plain, new Example().value(parse(new String(ProblemWriter.plain(
+                            plain, plainDetail(plain), instance), java.nio.charset.StandardCharsets.UTF_8))));
+                    when.add(plainDetail(plain));
+                }
+            }
+            ApiResponse response = op.getResponses().get(Integer.toString(status));
+            if (response == null) {
+                response = new ApiResponse();
+                op.getResponses().addApiResponse(Integer.toString(status), response);
+            }
+            String described = response.getDescription();
+            response.description(described == null || described.isBlank() ? String.join(". ", when)
+                    : described + ". " + String.join(". ", when));
+            response.content(new Content().addMediaType(PROBLEM, media));
+            if (types.contains(OVERLOADED) || types.contains(CLUSTER_UNAVAILABLE)) {
+                response.addHeaderObject("Retry-After", new Header().description(RETRY_AFTER).schema(of("integer")));
+            }
         });
     }
 
-    private static ApiResponse problem(String description) {
-        return new ApiResponse().description(description).content(new Content().addMediaType(
-                "application/problem+json", new MediaType().schema(new Schema<>().$ref("#/components/schemas/Problem"))));
+    private static String plainDetail(int status) {
+        return switch (status) {
+            case 406 -> "The answer is application/json, which Accept: text/plain does not take.";
+            case 415 -> "Content-Type 'text/plain' is not supported; send application/json.";
+            default -> ProblemWriter.reasonPhrase(status);
+        };
     }
 
-    private static PathParameter keyParameter() {
-        PathParameter key = new PathParameter();
-        key.name("key").description(KeyApi.KEY_DESCRIPTION).schema(new StringSchema()).example("greeting");
-        return key;
+    @SuppressWarnings("rawtypes")
+    private static Schema<Object> problemSchema() {
+        Map<String, Schema> p = new LinkedHashMap<>();
+        Schema<Object> type = of("string", "uri").description("The kind of problem: one of the catalogue's"
+                + " (README, Errors), or about:blank for a plain HTTP refusal");
+        List<Object> uris = new ArrayList<>();
+        for (ProblemType t : ProblemType.values()) {
+            uris.add(t.uri().toString());
+        }
+        uris.add("about:blank");
+        type.setEnum(uris);
+        p.put("type", type);
+        p.put("title", of("string").description("Short summary of the kind of problem"));
+        p.put("status", of("integer", "int32").description("The HTTP status"));
+        p.put("detail", of("string").description("What went wrong with this request, and how to fix it"));
+        p.put("instance", of("string", "uri-reference").description("The request path"));
+        p.put("currentRevision", nullable(of("integer", "int64").description("precondition-failed, not-a-number,"
+                + " type-mismatch, overflow: the key's revision, null when it has no value")));
+        p.put("failedOperation", of("integer", "int32").description("precondition-failed of a batch: the index of"
+                + " the first operation whose precondition failed"));
+        p.put("results", of("array").items(ref("BatchOperationResult")).description("precondition-failed of a"
+                + " batch: every operation, precondition-failed or aborted, with the key's current revision"));
+        p.put("neededBytes", of("integer", "int64").description("insufficient-storage: the bytes the operation"
+                + " needs free"));
+        p.put("usableBytes", of("integer", "int64").description("insufficient-storage: the bytes that are free"));
+        return object("RFC 9457 problem details, with the extension members of some types", p, "type", "title",
+                "status", "detail");
+    }
+
+    /** Members that are {@code null} in some answers. */
+    @SuppressWarnings("rawtypes")
+    private static void nullables(Components components) {
+        Map<String, Schema> schemas = components.getSchemas();
+        makeNullable(schemas.get("KeyPage"), "cursor", "next");
+        makeNullable(schemas.get("CompactionView"), "failure");
+        makeNullable(schemas.get("BatchOperationResult"), "revision", "createRevision");
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static void makeNullable(Schema schema, String... members) {
+        if (schema == null || schema.getProperties() == null) {
+            return;
+        }
+        Map<String, Schema> properties = schema.getProperties();
+        for (String m : members) {
+            if (properties.containsKey(m)) {
+                properties.put(m, nullable(properties.get(m)));
+            }
+        }
+    }
+
+    static Object parse(String json) {
+        return JSON.readValue(json, Object.class);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.Entry;
 import dev.kvstore.store.Precondition;
 import jakarta.servlet.http.HttpServletRequest;
@@ -106,10 +107,10 @@ final class Preconditions {
 
     /** The entity tags of every {@code name} header, or {@code null} when there is none. */
     private static List<Tag> parse(HttpServletRequest request, String name) {
-        var headers = request.getHeaders(name);
-        if (headers == null || !headers.hasMoreElements()) {
+        if (request.getHeader(name) == null) {
             return null;
         }
+        var headers = request.getHeaders(name);
         List<Tag> tags = new ArrayList<>();
         while (headers.hasMoreElements()) {
             String value = headers.nextElement().trim();
@@ -139,7 +140,7 @@ final class Preconditions {
             }
             int close = i < n && value.charAt(i) == '"' ? value.indexOf('"', i + 1) : -1;
             if (close < 0) {
-                throw new ApiProblem(ApiProblem.Type.INVALID_PRECONDITION, String.format(
+                throw new ApiProblem(ProblemType.INVALID_PRECONDITION, String.format(
                         "%s must be * or a list of entity tags such as \"42\" (with the quotes), not: %s",
                         name, value.length() > 80 ? value.substring(0, 80) + "..." : value));
             }
@@ -147,7 +148,7 @@ final class Preconditions {
             i = close + 1;
         }
         if (tags.isEmpty()) {
-            throw new ApiProblem(ApiProblem.Type.INVALID_PRECONDITION, name + " is empty.");
+            throw new ApiProblem(ProblemType.INVALID_PRECONDITION, name + " is empty.");
         }
     }
 }

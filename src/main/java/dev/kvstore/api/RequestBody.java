@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,7 +34,7 @@ record RequestBody(byte[] bytes, int length) {
     }
 
     private static ApiProblem tooLarge(String size, long limit) {
-        return new ApiProblem(ApiProblem.Type.TOO_LARGE, String.format(
+        return new ApiProblem(ProblemType.TOO_LARGE, String.format(
                 "The request body is %s; the limit is %d bytes (kv.limits.max-request-size).", size, limit));
     }
 }

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.Value;
 import dev.kvstore.store.ValueType;
 import java.util.Objects;
@@ -220,11 +221,19 @@ final class ValueJson {
         return s.length() <= 40 ? s : s.substring(0, 20) + "..." + s.substring(s.length() - 10);
     }
 
+    /** A number as JSON writes it (and a string as it is), for messages. */
+    static String text(Value v) {
+        if (v instanceof Value.Int i) {
+            return Long.toString(i.value());
+        }
+        return v instanceof Value.Float f ? Double.toString(f.value()) : ((Value.Text) v).value();
+    }
+
     static ApiProblem invalid(String detail) {
-        return new ApiProblem(ApiProblem.Type.INVALID_VALUE, detail);
+        return new ApiProblem(ProblemType.INVALID_VALUE, detail);
     }
 
     static ApiProblem malformed(String detail) {
-        return new ApiProblem(ApiProblem.Type.MALFORMED_JSON, "The body is not valid JSON: " + detail);
+        return new ApiProblem(ProblemType.MALFORMED_JSON, "The body is not valid JSON: " + detail);
     }
 }

@@ -20,20 +20,6 @@ interface AdminApi {
     String COMPACTED = "{\"trigger\":\"manual\",\"outcome\":\"completed\",\"startedAt\":\"2026-11-29T10:15:00.123Z\","
             + "\"bytesBefore\":41000000,\"bytesAfter\":410000,\"liveBytes\":410000,\"entries\":10000,"
             + "\"durationMs\":38.2,\"pauseMs\":1.4,\"failure\":null}";
-    String RUNNING = "{\"type\":\"urn:kv-store:problem:compaction-running\",\"title\":\"Compaction running\","
-            + "\"status\":409,\"detail\":\"A compaction is already running; its result will show in the wal health"
-            + " details and the metrics.\",\"instance\":\"/admin/compaction\"}";
-    String NO_ROOM = "{\"type\":\"urn:kv-store:problem:insufficient-storage\",\"title\":\"Insufficient storage\","
-            + "\"status\":507,\"detail\":\"Compaction needs 17228390 bytes free on the data directory's file system"
-            + " (the live data, 10% for writes meanwhile, and a 16 MiB reserve) but only 1048576 are; free some"
-            + " space first.\",\"instance\":\"/admin/compaction\",\"neededBytes\":17228390,"
-            + "\"usableBytes\":1048576}";
-    String FAILED = "{\"type\":\"urn:kv-store:problem:admin-operation-failed\",\"title\":\"Admin operation failed\","
-            + "\"status\":503,\"detail\":\"It failed on the disk (No space left on device). The log in use was not"
-            + " changed, and nothing acknowledged was lost.\",\"instance\":\"/admin/compaction\"}";
-    String UNAVAILABLE = "{\"type\":\"urn:kv-store:problem:store-unavailable\",\"title\":\"Store unavailable\","
-            + "\"status\":503,\"detail\":\"The write-ahead log failed (IOException: Input/output error); the store is"
-            + " read-only until it is restarted.\",\"instance\":\"/admin/compaction\"}";
 
     @Operation(summary = "Compact the log now",
             description = "Rewrites the log so that it holds only the live entries, and answers when the new log is"
@@ -43,16 +29,12 @@ interface AdminApi {
             content = @Content(schema = @Schema(implementation = AdminController.CompactionView.class),
                     examples = @ExampleObject(value = COMPACTED)))
     @ApiResponse(responseCode = "409", description = "A compaction is already running",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = RUNNING)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "503", description = "The disk failed during compaction (the old log stays in"
             + " use), or the store is read-only after a failure of its log",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA), examples = {
-                    @ExampleObject(name = "failed", value = FAILED),
-                    @ExampleObject(name = "read-only", value = UNAVAILABLE)}))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "507", description = "The disk lacks room for a second copy of the live data",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = NO_ROOM)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     AdminController.CompactionView compact() throws IOException;
 
     @Operation(summary = "Download a consistent snapshot",
@@ -68,10 +50,8 @@ interface AdminApi {
             content = @Content(mediaType = "application/octet-stream",
                     schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "503", description = "The disk failed while the snapshot was written",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = FAILED)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "507", description = "The disk lacks room for the snapshot's temporary copy",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = NO_ROOM)))
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     void snapshot(@Parameter(hidden = true) HttpServletResponse response) throws IOException;
 }

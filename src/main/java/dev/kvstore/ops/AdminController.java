@@ -1,22 +1,22 @@
 package dev.kvstore.ops;
 
-import dev.kvstore.SingleNodeMode;
+import dev.kvstore.replication.SingleNodeMode;
+import dev.kvstore.problem.ProblemType;
+import dev.kvstore.problem.ProblemWriter;
 import dev.kvstore.store.CompactionResult;
 import dev.kvstore.store.Snapshot;
 import dev.kvstore.store.WalKeyValueStore;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URI;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
+import java.util.Map;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -73,16 +73,12 @@ class AdminController implements AdminApi {
 
     /** The disk failed under a compaction or a snapshot: the old log stays in use, nothing was lost. */
     @ExceptionHandler(IOException.class)
-    ResponseEntity<ProblemDetail> diskFailure(IOException e, HttpServletRequest request) {
+    void diskFailure(IOException e, HttpServletRequest request, HttpServletResponse response) throws IOException {
         LOG.warn("Admin operation failed: " + e);
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, String.format(
+        response.resetBuffer();
+        ProblemWriter.write(request, response, ProblemType.ADMIN_OPERATION_FAILED, String.format(
                 "It failed on the disk (%s). The log in use was not changed, and nothing acknowledged was lost.",
-                e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        problem.setType(URI.create("urn:kv-store:problem:admin-operation-failed"));
-        problem.setTitle("Admin operation failed");
-        problem.setInstance(URI.create(request.getRequestURI()));
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem);
+                e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), Map.of());
     }
 
     /** What one compaction did, as {@code POST /admin/compaction} and the health details show it. */

@@ -11,30 +11,19 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
-/** The OpenAPI description of cluster mode's own operations, kept apart from the controllers' logic. */
+/**
+ * The OpenAPI description of cluster mode's own operations, kept apart from the controllers' logic; their refusals
+ * come from the problem catalogue ({@code OpenApiConfiguration.CLUSTER_PROBLEMS}).
+ */
 @Tag(name = "cluster", description = "Cluster mode: the Raft group, its members, snapshots")
 interface ClusterApi {
 
-    String PROBLEM = "application/problem+json";
-    String PROBLEM_SCHEMA = "#/components/schemas/Problem";
     String STATUS = "{\"nodeId\":\"n1\",\"leaderId\":\"n2\",\"term\":7,\"members\":[{\"id\":\"n1\",\"address\":"
             + "\"kv1:9090\",\"role\":\"follower\"},{\"id\":\"n2\",\"address\":\"kv2:9090\",\"role\":\"leader\"},"
             + "{\"id\":\"n3\",\"address\":\"kv3:9090\",\"role\":\"follower\"}],\"commitIndex\":1042,"
             + "\"appliedIndex\":1042}";
     String SNAPSHOT = "{\"snapshotIndex\":1042,\"appliedIndex\":1042,\"snapshotBytes\":410000,"
             + "\"logStartIndex\":1043}";
-    String INVALID_MEMBER = "{\"type\":\"urn:kv-store:problem:invalid-member\",\"title\":\"Invalid member\","
-            + "\"status\":400,\"detail\":\"cluster address must be host:port: kv4\",\"instance\":"
-            + "\"/admin/cluster/members\"}";
-    String NO_MEMBER = "{\"type\":\"urn:kv-store:problem:member-not-found\",\"title\":\"Member not found\","
-            + "\"status\":404,\"detail\":\"'n9' is not a member of the cluster [n1=kv1:9090, n2=kv2:9090,"
-            + " n3=kv3:9090]\",\"instance\":\"/admin/cluster/members/n9\"}";
-    String CONFLICT = "{\"type\":\"urn:kv-store:problem:membership-conflict\",\"title\":\"Membership conflict\","
-            + "\"status\":409,\"detail\":\"could not remove n3: the configuration changed meanwhile\",\"instance\":"
-            + "\"/admin/cluster/members/n3\"}";
-    String UNAVAILABLE = "{\"type\":\"urn:kv-store:problem:cluster-unavailable\",\"title\":\"Cluster unavailable\","
-            + "\"status\":503,\"detail\":\"could not add n4=kv4:9090 within PT2M: no leader with a majority answered"
-            + " in time\",\"instance\":\"/admin/cluster/members\"}";
 
     @Operation(summary = "This node's view of the cluster",
             description = "The node, the leader it knows of (null while there is none), its term, the members with"
@@ -53,18 +42,6 @@ interface ClusterApi {
     @ApiResponse(responseCode = "200", description = "The member was added; the cluster as this node now knows it",
             content = @Content(schema = @Schema(implementation = ClusterView.class),
                     examples = @ExampleObject(value = STATUS)))
-    @ApiResponse(responseCode = "400", description = "The id or the address is not valid, or the body is not JSON",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = INVALID_MEMBER)))
-    @ApiResponse(responseCode = "409", description = "Another membership change ran meanwhile",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = CONFLICT)))
-    @ApiResponse(responseCode = "503", description = "No leader with a majority completed the change in time (the new"
-            + " node must be running and reachable); it may still complete",
-            headers = @Header(name = "Retry-After", description = "Seconds to wait before retrying",
-                    schema = @Schema(type = "integer")),
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = UNAVAILABLE)))
     ClusterView addMember(@io.swagger.v3.oas.annotations.parameters.RequestBody(description = "The new member",
             content = @Content(schema = @Schema(implementation = ClusterController.MemberRequest.class),
                     examples = @ExampleObject(value = "{\"id\":\"n4\",\"address\":\"kv4:9090\"}")))
@@ -77,17 +54,6 @@ interface ClusterApi {
     @ApiResponse(responseCode = "200", description = "The member was removed; the cluster as this node now knows it",
             content = @Content(schema = @Schema(implementation = ClusterView.class),
                     examples = @ExampleObject(value = STATUS)))
-    @ApiResponse(responseCode = "404", description = "No member has this id",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = NO_MEMBER)))
-    @ApiResponse(responseCode = "409", description = "The configuration changed meanwhile",
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = CONFLICT)))
-    @ApiResponse(responseCode = "503", description = "No leader with a majority completed the change in time",
-            headers = @Header(name = "Retry-After", description = "Seconds to wait before retrying",
-                    schema = @Schema(type = "integer")),
-            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA),
-                    examples = @ExampleObject(value = UNAVAILABLE)))
     ClusterView removeMember(@Parameter(description = "The member's id", example = "n3") String id);
 
     @Operation(summary = "Snapshot this node's state and purge its Raft log",
@@ -98,8 +64,6 @@ interface ClusterApi {
     @ApiResponse(responseCode = "200", description = "The snapshot is written and forced",
             content = @Content(schema = @Schema(implementation = ClusterController.SnapshotView.class),
                     examples = @ExampleObject(value = SNAPSHOT)))
-    @ApiResponse(responseCode = "503", description = "The snapshot could not be taken (this replica halted, or the"
-            + " disk failed)", content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     ClusterController.SnapshotView compact();
 
     @Operation(summary = "Download a consistent snapshot",
@@ -114,8 +78,5 @@ interface ClusterApi {
                             + " index", schema = @Schema(type = "string"))},
             content = @Content(mediaType = "application/octet-stream",
                     schema = @Schema(type = "string", format = "binary")))
-    @ApiResponse(responseCode = "503", description = "No majority confirmed this node's state in time, or the"
-            + " snapshot could not be taken", content = @Content(mediaType = PROBLEM,
-            schema = @Schema(ref = PROBLEM_SCHEMA)))
     void snapshot(@Parameter(hidden = true) HttpServletResponse response) throws IOException;
 }

@@ -1,9 +1,11 @@
 package dev.kvstore.ops;
 
-import dev.kvstore.ClusterMode;
+import dev.kvstore.replication.ClusterMode;
 import dev.kvstore.cluster.ClusterMember;
 import dev.kvstore.cluster.ClusterNode;
 import dev.kvstore.cluster.ClusterUnavailableException;
+import dev.kvstore.problem.ProblemType;
+import dev.kvstore.problem.ProblemWriter;
 import dev.kvstore.replication.ReplicatedKeyValueStore;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
@@ -11,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,13 +20,13 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.Map;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
-import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -73,7 +74,7 @@ class ClusterController implements ClusterApi {
         try {
             m = new ClusterMember(member.id(), member.address());
         } catch (IllegalArgumentException e) {
-            throw new MemberProblem(HttpStatus.BAD_REQUEST, "invalid-member", "Invalid member", e.getMessage());
+            throw new MemberProblem(ProblemType.INVALID_MEMBER, e.getMessage());
         }
         node.addMember(m);
         return status();
@@ -83,8 +84,8 @@ class ClusterController implements ClusterApi {
     @DeleteMapping(path = "/admin/cluster/members/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     public ClusterView removeMember(@PathVariable("id") String id) {
         if (node.members().stream().noneMatch(m -> m.id().equals(id))) {
-            throw new MemberProblem(HttpStatus.NOT_FOUND, "member-not-found", "Member not found",
-                    "'" + id + "' is not a member of the cluster " + node.members());
+            throw new MemberProblem(ProblemType.MEMBER_NOT_FOUND, "'" + id + "' is not a member of the cluster "
+                    + node.members());
         }
         node.removeMember(id);
         return status();
@@ -168,44 +169,57 @@ class ClusterController implements ClusterApi {
 
     /** A refused membership change, as a problem of its own type. */
     static final class MemberProblem extends RuntimeException {
-        final HttpStatus status;
-        final String type;
-        final String title;
+        final ProblemType type;
 
-        MemberProblem(HttpStatus status, String type, String title, String detail) {
+        MemberProblem(ProblemType type, String detail) {
             super(detail, null, false, false);
-            this.status = status;
             this.type = type;
-            this.title = title;
         }
     }
 
     @ExceptionHandler(MemberProblem.class)
-    ResponseEntity<ProblemDetail> memberProblem(MemberProblem e, HttpServletRequest request) {
-        return problem(e.status, e.type, e.title, e.getMessage(), request);
+    void memberProblem(MemberProblem e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        ProblemWriter.write(request, response, e.type, sentence(e.getMessage()), Map.of());
     }
 
     /** Another membership change ran meanwhile, or the configuration is not the one this node knew. */
     @ExceptionHandler(IllegalStateException.class)
-    ResponseEntity<ProblemDetail> conflict(IllegalStateException e, HttpServletRequest request) {
-        return problem(HttpStatus.CONFLICT, "membership-conflict", "Membership conflict", e.getMessage(), request);
+    void conflict(IllegalStateException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        ProblemWriter.write(request, response, ProblemType.MEMBERSHIP_CONFLICT, sentence(e.getMessage()), Map.of());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    void malformed(HttpMessageNotReadableException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
+        ProblemWriter.write(request, response, ProblemType.MALFORMED_JSON, "The body is not a JSON object with the"
+                + " members id and address.", Map.of());
     }
 
     @ExceptionHandler(ClusterUnavailableException.class)
-    ResponseEntity<ProblemDetail> unavailable(ClusterUnavailableException e, HttpServletRequest request) {
+    void unavailable(ClusterUnavailableException e, HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         LOG.warn("Cluster operation failed: " + e.getMessage());
-        ResponseEntity<ProblemDetail> r = problem(HttpStatus.SERVICE_UNAVAILABLE, "cluster-unavailable",
-                "Cluster unavailable", e.getMessage(), request);
-        return ResponseEntity.status(r.getStatusCode()).headers(r.getHeaders()).header(HttpHeaders.RETRY_AFTER, "1")
-                .body(r.getBody());
+        response.resetBuffer();
+        response.setHeader(HttpHeaders.RETRY_AFTER, "1");
+        ProblemWriter.write(request, response, ProblemType.CLUSTER_UNAVAILABLE, sentence(e.getMessage()), Map.of());
     }
 
-    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String type, String title, String detail,
-                                                         HttpServletRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(URI.create("urn:kv-store:problem:" + type));
-        problem.setTitle(title);
-        problem.setInstance(URI.create(request.getRequestURI()));
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    /** The disk failed under a snapshot: the Raft log and the state are unchanged. */
+    @ExceptionHandler(IOException.class)
+    void diskFailure(IOException e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        LOG.warn("Admin operation failed: " + e);
+        if (response.isCommitted()) {
+            return;
+        }
+        response.resetBuffer();
+        ProblemWriter.write(request, response, ProblemType.ADMIN_OPERATION_FAILED, String.format("It failed on the"
+                + " disk (%s). The Raft log and this node's state were not changed, and nothing acknowledged was"
+                + " lost.", e.getMessage()), Map.of());
+    }
+
+    private static String sentence(String message) {
+        String m = message == null || message.isBlank() ? "failed" : message.strip();
+        return Character.toUpperCase(m.charAt(0)) + m.substring(1) + (m.endsWith(".") ? "" : ".");
     }
 }

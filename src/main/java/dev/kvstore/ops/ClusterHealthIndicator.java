@@ -1,6 +1,6 @@
 package dev.kvstore.ops;
 
-import dev.kvstore.ClusterMode;
+import dev.kvstore.replication.ClusterMode;
 import dev.kvstore.cluster.ClusterStatus;
 import dev.kvstore.replication.ReplicatedKeyValueStore;
 import java.util.Locale;

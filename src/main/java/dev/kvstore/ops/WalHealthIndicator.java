@@ -1,6 +1,6 @@
 package dev.kvstore.ops;
 
-import dev.kvstore.SingleNodeMode;
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.CompactionStats;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;

@@ -161,21 +161,6 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
     }
 
     /**
-     * Like {@link #get}, but a miss is not counted: for the HTTP fast path, which hands a miss on to the controller,
-     * which reads again and answers the 404.
-     *
-     * @deprecated only for {@code KeyFastPath}, which the HTTP rewrite (issue 14) removes; use {@link #get}
-     */
-    @Deprecated(forRemoval = true)
-    public Entry entryIfPresent(String key) {
-        Entry e = index.get(key);
-        if (e != null) {
-            observer.onOperation(StoreObserver.Operation.GET, "hit");
-        }
-        return e;
-    }
-
-    /**
      * Up to {@code limit} keys that start with {@code prefix}, in {@link KeyOrder#CODE_POINTS} order, from the first
      * one after {@code after} (or from the first one when {@code after} is {@code null}), all read from one state.
      * The cost is that of the page, not of the store.

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,30 +25,21 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * {@code POST /batch} over a real port: all operations under one new revision or none of them, a 412 that says
  * which operation failed and changes nothing, strict refusal of malformed batches, and readers that never see half
  * of one.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ApiTest
 class BatchApiTest {
-
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
 
     @LocalServerPort
     int port;
+
+    @KeyPrefix
+    String own;
 
     private RequestSpecification http() {
         return given().port(port).urlEncodingEnabled(false);
@@ -92,7 +84,7 @@ class BatchApiTest {
 
     /** Writes a fresh key and returns its revision: the counter's next value, to see that nothing moved it. */
     private long nextRevision() {
-        return put("probe-" + System.nanoTime(), 0);
+        return put(own + "probe-" + System.nanoTime(), 0);
     }
 
     private void assertCurrent(String key, long value, long revision, long createRevision) {
@@ -117,23 +109,24 @@ class BatchApiTest {
 
     @Test
     void aBatchAppliesEveryOperationUnderOneNewRevision() {
-        long a = put("ok/a", 1);
-        long c = put("ok/c", 3);
+        long a = put(own + "ok/a", 1);
+        long c = put(own + "ok/c", 3);
         long r = c + 1;
-        Response resp = batch(set("ok/a", 10, "\"ifRevision\":" + a), set("ok/b", 20, "\"ifAbsent\":true"),
-                delete("ok/c"), delete("ok/d"), "{\"op\":\"set\",\"key\":\"ok/s\",\"type\":\"string\",\"value\":\"x\"}");
+        Response resp = batch(set(own + "ok/a", 10, "\"ifRevision\":" + a), set(own + "ok/b", 20, "\"ifAbsent\":true"),
+                delete(own + "ok/c"), delete(own + "ok/d"),
+                "{\"op\":\"set\",\"key\":\"" + own + "ok/s\",\"type\":\"string\",\"value\":\"x\"}");
         resp.then().statusCode(200).contentType("application/json");
         assertThat(resp.asString()).isEqualTo("{\"revision\":" + r + ",\"results\":["
-                + result("set", "ok/a", "replaced", r, a) + ","
-                + result("set", "ok/b", "created", r, r) + ","
-                + result("delete", "ok/c", "deleted", null, null) + ","
-                + result("delete", "ok/d", "not-found", null, null) + ","
-                + result("set", "ok/s", "created", r, r) + "]}");
-        assertCurrent("ok/a", 10, r, a);
-        assertCurrent("ok/b", 20, r, r);
-        assertAbsent("ok/c", "ok/d");
-        assertThat(http().get("/keys/ok/s").asString())
-                .isEqualTo("{\"key\":\"ok/s\",\"type\":\"string\",\"value\":\"x\",\"revision\":" + r
+                + result("set", own + "ok/a", "replaced", r, a) + ","
+                + result("set", own + "ok/b", "created", r, r) + ","
+                + result("delete", own + "ok/c", "deleted", null, null) + ","
+                + result("delete", own + "ok/d", "not-found", null, null) + ","
+                + result("set", own + "ok/s", "created", r, r) + "]}");
+        assertCurrent(own + "ok/a", 10, r, a);
+        assertCurrent(own + "ok/b", 20, r, r);
+        assertAbsent(own + "ok/c", own + "ok/d");
+        assertThat(http().get("/keys/" + own + "ok/s").asString())
+                .isEqualTo("{\"key\":\"" + own + "ok/s\",\"type\":\"string\",\"value\":\"x\",\"revision\":" + r
                         + ",\"createRevision\":" + r + "}");
         // One revision for the whole batch.
         assertThat(nextRevision()).isEqualTo(r + 1);
@@ -141,29 +134,29 @@ class BatchApiTest {
 
     @Test
     void aDeleteWithAMatchingIfRevisionDeletesAndAKeyDeletedThenSetIsCreatedAgain() {
-        long k = put("again/k", 1);
-        Response deleted = batch(delete("again/k", "\"ifRevision\":" + k));
+        long k = put(own + "again/k", 1);
+        Response deleted = batch(delete(own + "again/k", "\"ifRevision\":" + k));
         deleted.then().statusCode(200);
         assertThat(deleted.asString()).isEqualTo("{\"revision\":" + (k + 1) + ",\"results\":["
-                + result("delete", "again/k", "deleted", null, null) + "]}");
-        assertAbsent("again/k");
-        Response created = batch(set("again/k", 2, "\"ifAbsent\":true"));
+                + result("delete", own + "again/k", "deleted", null, null) + "]}");
+        assertAbsent(own + "again/k");
+        Response created = batch(set(own + "again/k", 2, "\"ifAbsent\":true"));
         assertThat(created.asString()).isEqualTo("{\"revision\":" + (k + 2) + ",\"results\":["
-                + result("set", "again/k", "created", k + 2, k + 2) + "]}");
-        assertCurrent("again/k", 2, k + 2, k + 2);
+                + result("set", own + "again/k", "created", k + 2, k + 2) + "]}");
+        assertCurrent(own + "again/k", 2, k + 2, k + 2);
     }
 
     @Test
     void aBatchOfOnlyAbsentDeletesIsAnsweredNotFound() {
         long before = nextRevision();
-        Response r = batch(delete("gone/1"), delete("gone/2"));
+        Response r = batch(delete(own + "gone/1"), delete(own + "gone/2"));
         r.then().statusCode(200);
         long revision = r.jsonPath().getLong("revision");
         assertThat(revision).isGreaterThan(before);
         assertThat(r.asString()).isEqualTo("{\"revision\":" + revision + ",\"results\":["
-                + result("delete", "gone/1", "not-found", null, null) + ","
-                + result("delete", "gone/2", "not-found", null, null) + "]}");
-        assertAbsent("gone/1", "gone/2");
+                + result("delete", own + "gone/1", "not-found", null, null) + ","
+                + result("delete", own + "gone/2", "not-found", null, null) + "]}");
+        assertAbsent(own + "gone/1", own + "gone/2");
         assertThat(nextRevision()).isEqualTo(revision + 1);
     }
 
@@ -172,63 +165,63 @@ class BatchApiTest {
         long before = nextRevision();
         String[] ops = new String[129];
         for (int i = 0; i < ops.length; i++) {
-            ops[i] = set("big/" + i, i);
+            ops[i] = set(own + "big/" + i, i);
         }
         batch(ops).then().statusCode(413).contentType("application/problem+json")
                 .body("type", equalTo("urn:kv-store:problem:too-large"), "detail", containsString("128"));
-        assertAbsent("big/0", "big/128");
+        assertAbsent(own + "big/0", own + "big/128");
         assertThat(nextRevision()).isEqualTo(before + 1);
 
         Response ok = batch(java.util.Arrays.copyOf(ops, 128));
         ok.then().statusCode(200).body("revision", equalTo((int) (before + 2)))
                 .body("results.size()", equalTo(128));
-        assertCurrent("big/127", 127, before + 2, before + 2);
-        assertAbsent("big/128");
+        assertCurrent(own + "big/127", 127, before + 2, before + 2);
+        assertAbsent(own + "big/128");
     }
 
     // ---- refused by a precondition ----
 
     @Test
     void aFailedPreconditionIs412NamingTheOperationAndChangesNothing() {
-        long a = put("pf/a", 1);
-        long c = put("pf/c", 3);
-        long d = put("pf/d", 4);
-        Response r = batch(set("pf/a", 10, "\"ifRevision\":" + a), set("pf/b", 20, "\"ifAbsent\":true"),
-                delete("pf/c", "\"ifRevision\":" + (c + 1000)), set("pf/d", 40, "\"ifAbsent\":true"),
-                set("pf/e", 50));
+        long a = put(own + "pf/a", 1);
+        long c = put(own + "pf/c", 3);
+        long d = put(own + "pf/d", 4);
+        Response r = batch(set(own + "pf/a", 10, "\"ifRevision\":" + a), set(own + "pf/b", 20, "\"ifAbsent\":true"),
+                delete(own + "pf/c", "\"ifRevision\":" + (c + 1000)), set(own + "pf/d", 40, "\"ifAbsent\":true"),
+                set(own + "pf/e", 50));
         r.then().statusCode(412).contentType("application/problem+json")
                 .body("type", equalTo("urn:kv-store:problem:precondition-failed"), "status", equalTo(412),
                         "title", equalTo("Precondition failed"), "instance", equalTo("/batch"),
-                        "failedOperation", equalTo(2), "detail", containsString("pf/c"));
+                        "failedOperation", equalTo(2), "detail", containsString(own + "pf/c"));
         // The first failing operation is named; every operation is reported, with the key's current revision.
         assertThat(r.asString()).contains("\"results\":["
-                + result("set", "pf/a", "aborted", a, a) + ","
-                + result("set", "pf/b", "aborted", null, null) + ","
-                + result("delete", "pf/c", "precondition-failed", c, c) + ","
-                + result("set", "pf/d", "precondition-failed", d, d) + ","
-                + result("set", "pf/e", "aborted", null, null) + "]");
-        assertCurrent("pf/a", 1, a, a);
-        assertCurrent("pf/c", 3, c, c);
-        assertCurrent("pf/d", 4, d, d);
-        assertAbsent("pf/b", "pf/e");
+                + result("set", own + "pf/a", "aborted", a, a) + ","
+                + result("set", own + "pf/b", "aborted", null, null) + ","
+                + result("delete", own + "pf/c", "precondition-failed", c, c) + ","
+                + result("set", own + "pf/d", "precondition-failed", d, d) + ","
+                + result("set", own + "pf/e", "aborted", null, null) + "]");
+        assertCurrent(own + "pf/a", 1, a, a);
+        assertCurrent(own + "pf/c", 3, c, c);
+        assertCurrent(own + "pf/d", 4, d, d);
+        assertAbsent(own + "pf/b", own + "pf/e");
         assertThat(nextRevision()).isEqualTo(d + 1);
     }
 
     @Test
     void ifAbsentOnAnExistingKeyAndIfRevisionOnAMissingKeyFail() {
-        long x = put("cond/x", 1);
-        Response exists = batch(set("cond/y", 2), set("cond/x", 2, "\"ifAbsent\":true"));
+        long x = put(own + "cond/x", 1);
+        Response exists = batch(set(own + "cond/y", 2), set(own + "cond/x", 2, "\"ifAbsent\":true"));
         exists.then().statusCode(412).body("failedOperation", equalTo(1));
-        assertThat(exists.asString()).contains("\"results\":[" + result("set", "cond/y", "aborted", null, null)
-                + "," + result("set", "cond/x", "precondition-failed", x, x) + "]");
+        assertThat(exists.asString()).contains("\"results\":[" + result("set", own + "cond/y", "aborted", null, null)
+                + "," + result("set", own + "cond/x", "precondition-failed", x, x) + "]");
 
-        Response missing = batch(delete("cond/missing", "\"ifRevision\":" + x), set("cond/y", 2));
+        Response missing = batch(delete(own + "cond/missing", "\"ifRevision\":" + x), set(own + "cond/y", 2));
         missing.then().statusCode(412).body("failedOperation", equalTo(0));
         assertThat(missing.asString()).contains("\"results\":["
-                + result("delete", "cond/missing", "precondition-failed", null, null) + ","
-                + result("set", "cond/y", "aborted", null, null) + "]");
-        assertAbsent("cond/y", "cond/missing");
-        assertCurrent("cond/x", 1, x, x);
+                + result("delete", own + "cond/missing", "precondition-failed", null, null) + ","
+                + result("set", own + "cond/y", "aborted", null, null) + "]");
+        assertAbsent(own + "cond/y", own + "cond/missing");
+        assertCurrent(own + "cond/x", 1, x, x);
         assertThat(nextRevision()).isEqualTo(x + 1);
     }
 
@@ -239,66 +232,69 @@ class BatchApiTest {
         long before = nextRevision();
         String[][] bad = {
                 {"{\"operations\":[]}", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1) + "," + delete("inv/a") + "]}", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1) + "," + set("inv/a", 2) + "]}", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1) + "],\"atomic\":true}", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1, "\"ttl\":5") + "]}", "invalid-batch"},
-                {"{\"operations\":[{\"op\":\"update\",\"key\":\"inv/a\",\"type\":\"integer\",\"value\":1}]}",
+                {"{\"operations\":[" + set(own + "inv/a", 1) + "," + delete(own + "inv/a") + "]}", "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1) + "," + set(own + "inv/a", 2) + "]}", "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1) + "],\"atomic\":true}", "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1, "\"ttl\":5") + "]}", "invalid-batch"},
+                {"{\"operations\":[{\"op\":\"update\",\"key\":\"" + own + "inv/a\",\"type\":\"integer\",\"value\":1}]}",
                         "invalid-batch"},
-                {"{\"operations\":[{\"op\":\"SET\",\"key\":\"inv/a\",\"type\":\"integer\",\"value\":1}]}",
+                {"{\"operations\":[{\"op\":\"SET\",\"key\":\"" + own + "inv/a\",\"type\":\"integer\",\"value\":1}]}",
                         "invalid-batch"},
-                {"{\"operations\":[{\"op\":\"delete\",\"key\":\"inv/a\",\"value\":1}]}", "invalid-batch"},
-                {"{\"operations\":[{\"op\":\"delete\",\"key\":\"inv/a\",\"type\":\"integer\"}]}", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1, "\"ifRevision\":3", "\"ifAbsent\":true") + "]}",
+                {"{\"operations\":[{\"op\":\"delete\",\"key\":\"" + own + "inv/a\",\"value\":1}]}", "invalid-batch"},
+                {"{\"operations\":[{\"op\":\"delete\",\"key\":\"" + own + "inv/a\",\"type\":\"integer\"}]}",
                         "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1, "\"ifRevision\":0") + "]}", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1, "\"ifRevision\":\"3\"") + "]}", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1, "\"ifAbsent\":\"yes\"") + "]}", "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1, "\"ifRevision\":3", "\"ifAbsent\":true") + "]}",
+                        "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1, "\"ifRevision\":0") + "]}", "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1, "\"ifRevision\":\"3\"") + "]}", "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1, "\"ifAbsent\":\"yes\"") + "]}", "invalid-batch"},
                 {"{\"operations\":[{\"op\":\"set\",\"type\":\"integer\",\"value\":1}]}", "invalid-batch"},
-                {"{\"operations\":[{\"key\":\"inv/a\",\"type\":\"integer\",\"value\":1}]}", "invalid-batch"},
-                {"{\"operations\":[{\"op\":\"set\",\"key\":\"inv/a\",\"value\":1}]}", "invalid-batch"},
-                {"{\"operations\":[{\"op\":\"set\",\"key\":\"inv/a\",\"type\":\"integer\"}]}", "invalid-batch"},
-                {"{\"operations\":[{\"op\":\"set\",\"key\":\"inv/a\",\"type\":\"integer\",\"value\":1.5}]}",
+                {"{\"operations\":[{\"key\":\"" + own + "inv/a\",\"type\":\"integer\",\"value\":1}]}", "invalid-batch"},
+                {"{\"operations\":[{\"op\":\"set\",\"key\":\"" + own + "inv/a\",\"value\":1}]}", "invalid-batch"},
+                {"{\"operations\":[{\"op\":\"set\",\"key\":\"" + own + "inv/a\",\"type\":\"integer\"}]}",
                         "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1) + ",42]}", "invalid-batch"},
+                {"{\"operations\":[{\"op\":\"set\",\"key\":\"" + own + "inv/a\",\"type\":\"integer\",\"value\":1.5}]}",
+                        "invalid-batch"},
+                {"{\"operations\":[" + set(own + "inv/a", 1) + ",42]}", "invalid-batch"},
                 {"{\"operations\":{}}", "invalid-batch"},
-                {"{\"ops\":[" + set("inv/a", 1) + "]}", "invalid-batch"},
+                {"{\"ops\":[" + set(own + "inv/a", 1) + "]}", "invalid-batch"},
                 {"{}", "invalid-batch"},
                 {"[]", "invalid-batch"},
                 {"", "invalid-batch"},
-                {"{\"operations\":[" + set("inv/a", 1), "malformed-json"},
-                {"{\"operations\":[" + set("inv/a", 1) + "]} x", "malformed-json"},
+                {"{\"operations\":[" + set(own + "inv/a", 1), "malformed-json"},
+                {"{\"operations\":[" + set(own + "inv/a", 1) + "]} x", "malformed-json"},
         };
         for (String[] b : bad) {
             Response r = batchBody(b[0]);
             assertThat(r.statusCode()).as(b[0] + " -> " + r.asString()).isEqualTo(400);
             assertInvalid(r, b[1]);
         }
-        assertAbsent("inv/a");
+        assertAbsent(own + "inv/a");
         assertThat(nextRevision()).isEqualTo(before + 1);
     }
 
     @Test
     void theDetailOfAnInvalidOperationNamesIt() {
-        batch(set("name/a", 1), "{\"op\":\"delete\",\"key\":\"name/b\",\"value\":1}").then().statusCode(400)
+        batch(set(own + "name/a", 1), "{\"op\":\"delete\",\"key\":\"" + own + "name/b\",\"value\":1}").then()
+                .statusCode(400)
                 .body("type", equalTo("urn:kv-store:problem:invalid-batch"), "detail", containsString("Operation 1"));
-        batch(set("name/a", 1), set("name/a", 2)).then().statusCode(400)
-                .body("detail", containsString("name/a"));
-        assertAbsent("name/a", "name/b");
+        batch(set(own + "name/a", 1), set(own + "name/a", 2)).then().statusCode(400)
+                .body("detail", containsString(own + "name/a"));
+        assertAbsent(own + "name/a", own + "name/b");
     }
 
     @Test
     void anInvalidKeyInABatchIs400InvalidKey() {
-        batch(set("key/ok", 1), set("", 2)).then().statusCode(400)
+        batch(set(own + "key/ok", 1), set("", 2)).then().statusCode(400)
                 .body("type", equalTo("urn:kv-store:problem:invalid-key"));
-        assertAbsent("key/ok");
+        assertAbsent(own + "key/ok");
     }
 
     @Test
     void aBatchThatIsNotJsonIs415() {
-        http().contentType("text/plain").body("{\"operations\":[" + set("ct/a", 1) + "]}").post("/batch").then()
+        http().contentType("text/plain").body("{\"operations\":[" + set(own + "ct/a", 1) + "]}").post("/batch").then()
                 .statusCode(415).contentType("application/problem+json");
-        assertAbsent("ct/a");
+        assertAbsent(own + "ct/a");
     }
 
     // ---- atomic for readers ----
@@ -310,14 +306,16 @@ class BatchApiTest {
      */
     @Test
     void readersNeverSeeHalfABatch() throws Exception {
-        batch(set("pair/x", 0), set("pair/y", 0)).then().statusCode(200);
+        batch(set(own + "pair/x", 0), set(own + "pair/y", 0)).then().statusCode(200);
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
         URI batchUri = URI.create("http://localhost:" + port + "/batch");
-        URI listUri = URI.create("http://localhost:" + port + "/keys?prefix=pair/");
+        URI listUri = URI.create("http://localhost:" + port + "/keys?prefix=" + own + "pair/");
         Pattern pair = Pattern.compile("^\\{\"items\":\\["
-                + "\\{\"key\":\"pair/x\",\"type\":\"integer\",\"value\":(\\d+),\"revision\":(\\d+),\"createRevision\":\\d+},"
-                + "\\{\"key\":\"pair/y\",\"type\":\"integer\",\"value\":(\\d+),\"revision\":(\\d+),\"createRevision\":\\d+}"
+                + "\\{\"key\":\"" + own + "pair/x\",\"type\":\"integer\",\"value\":(\\d+),\"revision\":(\\d+),"
+                + "\"createRevision\":\\d+},"
+                + "\\{\"key\":\"" + own + "pair/y\",\"type\":\"integer\",\"value\":(\\d+),\"revision\":(\\d+),"
+                + "\"createRevision\":\\d+}"
                 + "],\"cursor\":null,\"next\":null}$");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong pages = new AtomicLong();
@@ -330,7 +328,7 @@ class BatchApiTest {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
                 long lastRevision = 0;
                 for (long i = 1; System.nanoTime() < deadline; i++) {
-                    String body = "{\"operations\":[" + set("pair/x", i) + "," + set("pair/y", i) + "]}";
+                    String body = "{\"operations\":[" + set(own + "pair/x", i) + "," + set(own + "pair/y", i) + "]}";
                     HttpResponse<String> r = client.send(HttpRequest.newBuilder(batchUri)
                                     .header("Content-Type", "application/json")
                                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -374,7 +372,7 @@ class BatchApiTest {
         }
         assertThat(written.get()).as("batches written").isGreaterThan(10);
         assertThat(pages.get()).as("pages read").isGreaterThan(10);
-        Response last = http().get("/keys/pair/y");
+        Response last = http().get("/keys/" + own + "pair/y");
         assertThat(last.jsonPath().getLong("value")).isEqualTo(written.get());
         System.out.printf("atomic batches: %d batches written, %d pages read%n", written.get(), pages.get());
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.kvstore.ApiTest;
 import io.restassured.response.Response;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
@@ -15,7 +16,6 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -30,11 +30,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * RFC 9110 conditional requests on {@code /keys/{key}} over a real port: the ETag is the key's revision in quotes,
@@ -45,19 +41,11 @@ import org.springframework.test.context.DynamicPropertySource;
  * one after the other, which would otherwise wait for 8000 fsyncs in a row. Preconditions are decided on the writer
  * thread the same way in every sync mode; durability is what RestartApiTest and AtomicRestartApiTest are about.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "kv.wal.sync=none")
+@ApiTest(properties = "kv.wal.sync=none")
 class ConditionalApiTest {
 
     private static final String PRECONDITION_FAILED = "urn:kv-store:problem:precondition-failed";
     private static final String INVALID_PRECONDITION = "urn:kv-store:problem:invalid-precondition";
-
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
 
     @LocalServerPort
     int port;

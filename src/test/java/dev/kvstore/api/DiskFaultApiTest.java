@@ -4,41 +4,28 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.kvstore.ApiTest;
 import dev.kvstore.KvProperties;
 import dev.kvstore.ops.StoreMetrics;
 import dev.kvstore.store.FaultInjectingStorage;
 import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * A disk that fills up under a running service: the failing PUT gets 503 problem+json, nothing of it is visible,
  * later writes get 503 too while the disk stays full, reads go on, and health turns DOWN. The store runs on the real
  * file system with a fault switched on behind the engine's I/O seam.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "spring.main.allow-bean-definition-overriding=true")
+@ApiTest(properties = "spring.main.allow-bean-definition-overriding=true")
 @Import(DiskFaultApiTest.FaultyDisk.class)
 class DiskFaultApiTest {
 
     static final FaultInjectingStorage DISK = new FaultInjectingStorage();
-
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
 
     @TestConfiguration
     static class FaultyDisk {

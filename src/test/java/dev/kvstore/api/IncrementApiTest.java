@@ -6,13 +6,14 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,29 +26,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * {@code PATCH /keys/{key}} with {@code {"increment": n}} over a real port: the step's JSON token decides its type,
  * integers never wrap, every refusal writes nothing, and concurrent increments are each applied exactly once.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ApiTest
 class IncrementApiTest {
-
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
 
     @LocalServerPort
     int port;
+
+    @KeyPrefix
+    String own;
 
     private RequestSpecification http() {
         return given().port(port).urlEncodingEnabled(false);
@@ -76,7 +68,7 @@ class IncrementApiTest {
 
     /** Writes a fresh key and returns its revision: the counter's next value, to see that nothing moved it. */
     private long nextRevision() {
-        return create("probe-" + System.nanoTime(), "integer", "0");
+        return create(own + "probe-" + System.nanoTime(), "integer", "0");
     }
 
     private void assertCurrent(String key, String type, String value, long revision, long createRevision) {
@@ -94,36 +86,37 @@ class IncrementApiTest {
 
     @Test
     void anIntegerStepOnAMissingKeyCreatesAnIntegerWith201() {
-        Response r = patch("inc-new-int", "{\"increment\":5}");
+        Response r = patch(own + "inc-new-int", "{\"increment\":5}");
         long c = r.jsonPath().getLong("revision");
-        r.then().statusCode(201).header("Location", endsWith("/keys/inc-new-int")).header("ETag", "\"" + c + "\"");
-        assertThat(r.asString()).isEqualTo(entry("inc-new-int", "integer", "5", c, c));
-        assertCurrent("inc-new-int", "integer", "5", c, c);
+        r.then().statusCode(201).header("Location", endsWith("/keys/" + own + "inc-new-int"))
+                .header("ETag", "\"" + c + "\"");
+        assertThat(r.asString()).isEqualTo(entry(own + "inc-new-int", "integer", "5", c, c));
+        assertCurrent(own + "inc-new-int", "integer", "5", c, c);
     }
 
     @Test
     void aFractionalStepOnAMissingKeyCreatesAFloat() {
-        Response r = patch("inc-new-float", "{\"increment\":2.5}");
+        Response r = patch(own + "inc-new-float", "{\"increment\":2.5}");
         long c = r.jsonPath().getLong("revision");
-        r.then().statusCode(201).header("Location", endsWith("/keys/inc-new-float"));
-        assertThat(r.asString()).isEqualTo(entry("inc-new-float", "float", "2.5", c, c));
+        r.then().statusCode(201).header("Location", endsWith("/keys/" + own + "inc-new-float"));
+        assertThat(r.asString()).isEqualTo(entry(own + "inc-new-float", "float", "2.5", c, c));
     }
 
     @Test
     void aStepWithAnExponentOrAFractionIsAFloatEvenWhenWhole() {
-        Response r = patch("inc-new-exp", "{\"increment\":1e2}");
+        Response r = patch(own + "inc-new-exp", "{\"increment\":1e2}");
         r.then().statusCode(201).body("type", equalTo("float"));
         long c = r.jsonPath().getLong("revision");
-        assertThat(r.asString()).isEqualTo(entry("inc-new-exp", "float", "100.0", c, c));
-        patch("inc-new-whole", "{\"increment\":3.0}").then().statusCode(201).body("type", equalTo("float"));
+        assertThat(r.asString()).isEqualTo(entry(own + "inc-new-exp", "float", "100.0", c, c));
+        patch(own + "inc-new-whole", "{\"increment\":3.0}").then().statusCode(201).body("type", equalTo("float"));
     }
 
     @Test
     void theLargestAndSmallestIntegerStepsAreTaken() {
-        Response max = patch("inc-step-max", "{\"increment\":9223372036854775807}");
+        Response max = patch(own + "inc-step-max", "{\"increment\":9223372036854775807}");
         max.then().statusCode(201);
         assertThat(max.asString()).contains("\"type\":\"integer\",\"value\":9223372036854775807,");
-        Response min = patch("inc-step-min", "{\"increment\":-9223372036854775808}");
+        Response min = patch(own + "inc-step-min", "{\"increment\":-9223372036854775808}");
         min.then().statusCode(201);
         assertThat(min.asString()).contains("\"type\":\"integer\",\"value\":-9223372036854775808,");
     }
@@ -132,43 +125,43 @@ class IncrementApiTest {
 
     @Test
     void anIntegerStepOnAnIntegerAnswers200WithTheSum() {
-        long c = create("inc-int", "integer", "40");
-        Response r = patch("inc-int", "{\"increment\":2}");
+        long c = create(own + "inc-int", "integer", "40");
+        Response r = patch(own + "inc-int", "{\"increment\":2}");
         r.then().statusCode(200).header("Location", nullValue()).header("ETag", "\"" + (c + 1) + "\"");
-        assertThat(r.asString()).isEqualTo(entry("inc-int", "integer", "42", c + 1, c));
-        Response down = patch("inc-int", "{\"increment\":-50}");
+        assertThat(r.asString()).isEqualTo(entry(own + "inc-int", "integer", "42", c + 1, c));
+        Response down = patch(own + "inc-int", "{\"increment\":-50}");
         down.then().statusCode(200);
-        assertThat(down.asString()).isEqualTo(entry("inc-int", "integer", "-8", c + 2, c));
-        assertCurrent("inc-int", "integer", "-8", c + 2, c);
+        assertThat(down.asString()).isEqualTo(entry(own + "inc-int", "integer", "-8", c + 2, c));
+        assertCurrent(own + "inc-int", "integer", "-8", c + 2, c);
     }
 
     @Test
     void aFractionalStepOnAnIntegerIs409TypeMismatchAndWritesNothing() {
-        long c = create("inc-mismatch", "integer", "7");
-        assertConflict(patch("inc-mismatch", "{\"increment\":0.5}"), "type-mismatch", c);
-        assertConflict(patch("inc-mismatch", "{\"increment\":1.0}"), "type-mismatch", c);
-        assertCurrent("inc-mismatch", "integer", "7", c, c);
+        long c = create(own + "inc-mismatch", "integer", "7");
+        assertConflict(patch(own + "inc-mismatch", "{\"increment\":0.5}"), "type-mismatch", c);
+        assertConflict(patch(own + "inc-mismatch", "{\"increment\":1.0}"), "type-mismatch", c);
+        assertCurrent(own + "inc-mismatch", "integer", "7", c, c);
         assertThat(nextRevision()).isEqualTo(c + 1);
     }
 
     @Test
     void goingPastLongMaxValueIs409OverflowAndWritesNothing() {
-        long c = create("inc-overflow", "integer", "9223372036854775807");
-        Response r = patch("inc-overflow", "{\"increment\":1}");
+        long c = create(own + "inc-overflow", "integer", "9223372036854775807");
+        Response r = patch(own + "inc-overflow", "{\"increment\":1}");
         assertConflict(r, "overflow", c);
         r.then().body("title", equalTo("Overflow"));
-        assertCurrent("inc-overflow", "integer", "9223372036854775807", c, c);
+        assertCurrent(own + "inc-overflow", "integer", "9223372036854775807", c, c);
         assertThat(nextRevision()).isEqualTo(c + 1);
     }
 
     @Test
     void goingPastLongMinValueIs409OverflowAndWritesNothing() {
-        long c = create("inc-underflow", "integer", "-9223372036854775807");
-        patch("inc-underflow", "{\"increment\":-1}").then().statusCode(200)
+        long c = create(own + "inc-underflow", "integer", "-9223372036854775807");
+        patch(own + "inc-underflow", "{\"increment\":-1}").then().statusCode(200)
                 .body("value", equalTo(Long.MIN_VALUE));
-        assertConflict(patch("inc-underflow", "{\"increment\":-1}"), "overflow", c + 1);
-        assertConflict(patch("inc-underflow", "{\"increment\":-9223372036854775808}"), "overflow", c + 1);
-        assertCurrent("inc-underflow", "integer", "-9223372036854775808", c + 1, c);
+        assertConflict(patch(own + "inc-underflow", "{\"increment\":-1}"), "overflow", c + 1);
+        assertConflict(patch(own + "inc-underflow", "{\"increment\":-9223372036854775808}"), "overflow", c + 1);
+        assertCurrent(own + "inc-underflow", "integer", "-9223372036854775808", c + 1, c);
         assertThat(nextRevision()).isEqualTo(c + 2);
     }
 
@@ -176,32 +169,32 @@ class IncrementApiTest {
 
     @Test
     void aStringIs409NotANumberAndIsLeftAlone() {
-        Response created = put("inc-string", "string", "\"7\"");
+        Response created = put(own + "inc-string", "string", "\"7\"");
         created.then().statusCode(201);
         long c = created.jsonPath().getLong("revision");
-        assertConflict(patch("inc-string", "{\"increment\":1}"), "not-a-number", c);
-        assertConflict(patch("inc-string", "{\"increment\":1.5}"), "not-a-number", c);
-        assertCurrent("inc-string", "string", "\"7\"", c, c);
+        assertConflict(patch(own + "inc-string", "{\"increment\":1}"), "not-a-number", c);
+        assertConflict(patch(own + "inc-string", "{\"increment\":1.5}"), "not-a-number", c);
+        assertCurrent(own + "inc-string", "string", "\"7\"", c, c);
         assertThat(nextRevision()).isEqualTo(c + 1);
     }
 
     @Test
     void anIntegerOrFloatStepOnAFloatGivesAFloatSum() {
-        long c = create("inc-float", "float", "1.5");
-        Response r = patch("inc-float", "{\"increment\":2}");
+        long c = create(own + "inc-float", "float", "1.5");
+        Response r = patch(own + "inc-float", "{\"increment\":2}");
         r.then().statusCode(200);
-        assertThat(r.asString()).isEqualTo(entry("inc-float", "float", "3.5", c + 1, c));
-        Response f = patch("inc-float", "{\"increment\":0.25}");
+        assertThat(r.asString()).isEqualTo(entry(own + "inc-float", "float", "3.5", c + 1, c));
+        Response f = patch(own + "inc-float", "{\"increment\":0.25}");
         f.then().statusCode(200);
-        assertThat(f.asString()).isEqualTo(entry("inc-float", "float", "3.75", c + 2, c));
-        assertCurrent("inc-float", "float", "3.75", c + 2, c);
+        assertThat(f.asString()).isEqualTo(entry(own + "inc-float", "float", "3.75", c + 2, c));
+        assertCurrent(own + "inc-float", "float", "3.75", c + 2, c);
     }
 
     @Test
     void aFloatSumPastTheLargestFiniteFloatIs409OverflowAndWritesNothing() {
-        long c = create("inc-float-overflow", "float", "1.7976931348623157e308");
-        assertConflict(patch("inc-float-overflow", "{\"increment\":1e308}"), "overflow", c);
-        assertCurrent("inc-float-overflow", "float", "1.7976931348623157E308", c, c);
+        long c = create(own + "inc-float-overflow", "float", "1.7976931348623157e308");
+        assertConflict(patch(own + "inc-float-overflow", "{\"increment\":1e308}"), "overflow", c);
+        assertCurrent(own + "inc-float-overflow", "float", "1.7976931348623157E308", c, c);
         assertThat(nextRevision()).isEqualTo(c + 1);
     }
 
@@ -209,7 +202,7 @@ class IncrementApiTest {
 
     @Test
     void badBodiesAre400AndWriteNothing() {
-        long c = create("inc-bad", "integer", "1");
+        long c = create(own + "inc-bad", "integer", "1");
         String[][] bad = {
                 {"", "invalid-value"},
                 {"{}", "invalid-value"},
@@ -230,20 +223,21 @@ class IncrementApiTest {
                 {"{\"increment\":1} 2", "malformed-json"},
         };
         for (String[] b : bad) {
-            patch("inc-bad", b[0]).then().statusCode(400).contentType("application/problem+json")
+            patch(own + "inc-bad", b[0]).then().statusCode(400).contentType("application/problem+json")
                     .body("type", equalTo("urn:kv-store:problem:" + b[1]));
         }
-        patch("inc-bad-new", "{\"increment\":\"5\"}").then().statusCode(400);
-        http().get("/keys/inc-bad-new").then().statusCode(404);
-        assertCurrent("inc-bad", "integer", "1", c, c);
+        patch(own + "inc-bad-new", "{\"increment\":\"5\"}").then().statusCode(400);
+        http().get("/keys/" + own + "inc-bad-new").then().statusCode(404);
+        assertCurrent(own + "inc-bad", "integer", "1", c, c);
         assertThat(nextRevision()).isEqualTo(c + 1);
     }
 
     @Test
     void aPatchThatIsNotJsonIs415() {
-        http().contentType("text/plain").body("{\"increment\":1}").patch("/keys/inc-415").then().statusCode(415)
+        http().contentType("text/plain").body("{\"increment\":1}").patch("/keys/" + own + "inc-415").then()
+                .statusCode(415)
                 .contentType("application/problem+json");
-        http().get("/keys/inc-415").then().statusCode(404);
+        http().get("/keys/" + own + "inc-415").then().statusCode(404);
     }
 
     // ---- concurrency ----
@@ -256,11 +250,12 @@ class IncrementApiTest {
     void sixteenThousandConcurrentIncrementsAreEachAppliedOnce() throws Exception {
         int threads = 16;
         int perThread = 1000;
-        long c = create("inc-concurrent", "integer", "0");
+        long c = create(own + "inc-concurrent", "integer", "0");
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build();
-        URI uri = URI.create("http://localhost:" + port + "/keys/inc-concurrent");
-        Pattern shape = Pattern.compile("^\\{\"key\":\"inc-concurrent\",\"type\":\"integer\",\"value\":(\\d+)"
+        URI uri = URI.create("http://localhost:" + port + "/keys/" + own + "inc-concurrent");
+        Pattern shape = Pattern.compile("^\\{\"key\":\"" + own + "inc-concurrent\",\"type\":\"integer\""
+                + ",\"value\":(\\d+)"
                 + ",\"revision\":(\\d+),\"createRevision\":" + c + "}$");
         Set<Long> seen = ConcurrentHashMap.newKeySet();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -294,7 +289,7 @@ class IncrementApiTest {
         assertThat(seen).hasSize(total);
         assertThat(seen.stream().mapToLong(Long::longValue).min().orElseThrow()).isEqualTo(1);
         assertThat(seen.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(total);
-        assertCurrent("inc-concurrent", "integer", Integer.toString(total), c + total, c);
+        assertCurrent(own + "inc-concurrent", "integer", Integer.toString(total), c + total, c);
         assertThat(nextRevision()).isEqualTo(c + total + 1);
     }
 }

@@ -60,7 +60,7 @@ class JsonStringContentTest {
             byte[] body = out.toByteArray();
             assertThatThrownBy(() -> ValueJson.parse(body, body.length, "k")).as(java.util.Arrays.toString(sequence))
                     .isInstanceOfSatisfying(ApiProblem.class,
-                            p -> assertThat(p.type()).isEqualTo(ApiProblem.Type.MALFORMED_JSON));
+                            p -> assertThat(p.type()).isEqualTo(dev.kvstore.problem.ProblemType.MALFORMED_JSON));
         }
     }
 

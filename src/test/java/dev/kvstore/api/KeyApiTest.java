@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.kvstore.ApiTest;
 import io.restassured.RestAssured;
 import io.restassured.config.JsonConfig;
 import io.restassured.path.json.config.JsonPathConfig;
@@ -17,24 +18,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** The HTTP contract of {@code /keys/{key}}, over a real port, rule by rule. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"kv.limits.max-value-size=64KB", "kv.limits.max-request-size=100KB"})
+@ApiTest(properties = {"kv.limits.max-value-size=64KB", "kv.limits.max-request-size=100KB"})
 class KeyApiTest {
 
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
+    /** The store of this configuration is this class's alone: its tests count the bytes each write adds. */
+    @Value("${kv.data-dir}")
+    Path dataDir;
 
     @LocalServerPort
     int port;

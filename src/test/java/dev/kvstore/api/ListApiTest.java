@@ -3,6 +3,8 @@ package dev.kvstore.api;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import java.io.IOException;
@@ -11,24 +13,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * {@code GET /keys?prefix=&limit=&cursor=&keysOnly=} over a real port: pages in Unicode code point order, opaque
  * cursors that survive keys changing between pages, and strict refusal of anything else. Requests are sent with
  * {@link HttpClient} so that the query reaches the server exactly as written. Each test lists its own prefix.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ApiTest
 class ListApiTest {
 
     /** Unicode code point order, which is UTF-8 byte order. */
@@ -45,16 +42,11 @@ class ListApiTest {
 
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
-
     @LocalServerPort
     int port;
+
+    @KeyPrefix
+    String own;
 
     // ---- helpers ----
 
@@ -186,6 +178,15 @@ class ListApiTest {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
+    /** A format byte and a key, as a cursor holds them. */
+    private static String base64url(byte format, String key) {
+        byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = new byte[1 + utf8.length];
+        bytes[0] = format;
+        System.arraycopy(utf8, 0, bytes, 1, utf8.length);
+        return base64url(bytes);
+    }
+
     private static String entry(String key, String typeAndValue, long revision, long createRevision) {
         return "{\"key\":\"" + key + "\"," + typeAndValue + ",\"revision\":" + revision + ",\"createRevision\":"
                 + createRevision + "}";
@@ -195,81 +196,86 @@ class ListApiTest {
 
     @Test
     void aPageHoldsTheEntriesWithValuesAndRevisionsAndNoCursorWhenItIsTheLast() {
-        long r = set("basic/c", 3);
-        Response b = put("basic/a", "{\"type\":\"string\",\"value\":\"x\"}");
+        long r = set(own + "basic/c", 3);
+        Response b = put(own + "basic/a", "{\"type\":\"string\",\"value\":\"x\"}");
         b.then().statusCode(201);
-        put("basic/b", "{\"type\":\"float\",\"value\":2.5}").then().statusCode(201);
-        set("basic/c", 4);
-        assertThat(get("/keys?prefix=basic/").body()).isEqualTo("{\"items\":["
-                + entry("basic/a", "\"type\":\"string\",\"value\":\"x\"", r + 1, r + 1) + ","
-                + entry("basic/b", "\"type\":\"float\",\"value\":2.5", r + 2, r + 2) + ","
-                + entry("basic/c", "\"type\":\"integer\",\"value\":4", r + 3, r) + "],\"cursor\":null,\"next\":null}");
+        put(own + "basic/b", "{\"type\":\"float\",\"value\":2.5}").then().statusCode(201);
+        set(own + "basic/c", 4);
+        assertThat(get("/keys?prefix=" + own + "basic/").body()).isEqualTo("{\"items\":["
+                + entry(own + "basic/a", "\"type\":\"string\",\"value\":\"x\"", r + 1, r + 1) + ","
+                + entry(own + "basic/b", "\"type\":\"float\",\"value\":2.5", r + 2, r + 2) + ","
+                + entry(own + "basic/c", "\"type\":\"integer\",\"value\":4", r + 3, r)
+                + "],\"cursor\":null,\"next\":null}");
     }
 
     @Test
     void aPrefixWithNoKeysIsAnEmptyLastPage() {
-        set("empty", 1);
-        assertThat(get("/keys?prefix=empty/").body()).isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
-        assertThat(get("/keys?prefix=nothing-here-at-all").body())
+        set(own + "empty", 1);
+        assertThat(get("/keys?prefix=" + own + "empty/").body())
+                .isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
+        assertThat(get("/keys?prefix=" + own + "nothing-here-at-all").body())
                 .isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
     }
 
     @Test
     void keysAreInCodePointOrderNotJavaStringOrder() {
-        List<String> keys = List.of("cp/😀", "cp/\uFFFD", "cp/z", "cp/\uE000", "cp/é", "cp/a", "cp/\uD7FF",
-                "cp/\uD83D\uDE01", "cp/\uD800\uDC00");
+        List<String> keys = List.of(own + "cp/😀", own + "cp/\uFFFD", own + "cp/z", own + "cp/\uE000", own + "cp/é",
+                own + "cp/a", own + "cp/\uD7FF", own + "cp/\uD83D\uDE01", own + "cp/\uD800\uDC00");
         for (String k : keys) {
             set(k, 1);
         }
-        List<String> expected = List.of("cp/a", "cp/z", "cp/é", "cp/\uD7FF", "cp/\uE000", "cp/\uFFFD",
-                "cp/\uD800\uDC00", "cp/😀", "cp/\uD83D\uDE01");
+        List<String> expected = List.of(own + "cp/a", own + "cp/z", own + "cp/é", own + "cp/\uD7FF", own + "cp/\uE000",
+                own + "cp/\uFFFD", own + "cp/\uD800\uDC00", own + "cp/😀", own + "cp/\uD83D\uDE01");
         // The point of the test: Java's String order would put the supplementary characters before U+E000.
         assertThat(keys.stream().sorted().toList()).isNotEqualTo(expected);
         assertThat(keys.stream().sorted(CODE_POINTS).toList()).isEqualTo(expected);
 
-        assertThat(keys("/keys?prefix=cp/")).containsExactlyElementsOf(expected);
+        assertThat(keys("/keys?prefix=" + own + "cp/")).containsExactlyElementsOf(expected);
         // Page by page, the cursor compares in the same order: nothing is skipped or repeated.
-        assertThat(follow("/keys?prefix=cp/&limit=1", 1)).containsExactlyElementsOf(expected);
-        assertThat(follow("/keys?prefix=cp/&limit=4", 4)).containsExactlyElementsOf(expected);
+        assertThat(follow("/keys?prefix=" + own + "cp/&limit=1", 1)).containsExactlyElementsOf(expected);
+        assertThat(follow("/keys?prefix=" + own + "cp/&limit=4", 4)).containsExactlyElementsOf(expected);
     }
 
     @Test
     void theWholeStoreIsListedInCodePointOrderWithoutAPrefix() {
-        set("\uFFFF-whole", 1);
-        set("\uD83D\uDE00-whole", 1);
-        set("0-whole", 1);
+        set(own + "\uFFFF-whole", 1);
+        set(own + "\uD83D\uDE00-whole", 1);
+        set(own + "0-whole", 1);
         List<String> all = follow("/keys?limit=7", 7);
-        assertThat(all).contains("\uFFFF-whole", "\uD83D\uDE00-whole", "0-whole").doesNotHaveDuplicates()
+        assertThat(all).contains(own + "\uFFFF-whole", own + "\uD83D\uDE00-whole", own + "0-whole")
+                .doesNotHaveDuplicates()
                 .isSortedAccordingTo(CODE_POINTS);
-        assertThat(keys("/keys?limit=1000")).isEqualTo(all);
+        // One page of up to 1000 is the first 1000 of the pages of 7 (the store is shared: it may hold more).
+        assertThat(keys("/keys?limit=1000")).isEqualTo(all.subList(0, Math.min(all.size(), 1000)));
     }
 
     @Test
     void theDefaultLimitIs100AndTheNextUrlKeepsPrefixAndLimit() {
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < 101; i++) {
-            keys.add(String.format("many/%03d", i));
+            keys.add(own + String.format("many/%03d", i));
         }
         fill(keys);
-        JsonPath first = page("/keys?prefix=many/");
+        JsonPath first = page("/keys?prefix=" + own + "many/");
         assertThat(first.getList("items.key", String.class)).containsExactlyElementsOf(keys.subList(0, 100));
         String cursor = first.getString("cursor");
         assertThat(cursor).matches("[A-Za-z0-9_-]+");
-        assertThat(first.getString("next")).isEqualTo("/keys?prefix=many/&limit=100&cursor=" + cursor);
+        assertThat(first.getString("next")).isEqualTo("/keys?prefix=" + own + "many/&limit=100&cursor=" + cursor);
         // Without "next": the cursor passed by hand.
-        assertThat(keys("/keys?prefix=many/&cursor=" + cursor)).containsExactly("many/100");
+        assertThat(keys("/keys?prefix=" + own + "many/&cursor=" + cursor)).containsExactly(own + "many/100");
         JsonPath second = page(first.getString("next"));
-        assertThat(second.getList("items.key", String.class)).containsExactly("many/100");
+        assertThat(second.getList("items.key", String.class)).containsExactly(own + "many/100");
         assertThat(second.getString("cursor")).isNull();
         assertThat(second.getString("next")).isNull();
-        assertThat(keys("/keys?prefix=many/&limit=1000")).containsExactlyElementsOf(keys);
+        assertThat(keys("/keys?prefix=" + own + "many/&limit=1000")).containsExactlyElementsOf(keys);
     }
 
     @Test
     void aLastPageThatIsExactlyFullHasNoNext() {
-        fill(List.of("full/a", "full/b", "full/c", "full0"));
-        JsonPath p = page("/keys?prefix=full/&limit=3");
-        assertThat(p.getList("items.key", String.class)).containsExactly("full/a", "full/b", "full/c");
+        fill(List.of(own + "full/a", own + "full/b", own + "full/c", own + "full0"));
+        JsonPath p = page("/keys?prefix=" + own + "full/&limit=3");
+        assertThat(p.getList("items.key", String.class))
+                .containsExactly(own + "full/a", own + "full/b", own + "full/c");
         assertThat(p.getString("cursor")).isNull();
         assertThat(p.getString("next")).isNull();
     }
@@ -278,67 +284,69 @@ class ListApiTest {
     void followingNextVisitsEveryKeyExactlyOnce() {
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
-            keys.add("walk/" + Integer.toString(i * 7919 % 1000, 36));
+            keys.add(own + "walk/" + Integer.toString(i * 7919 % 1000, 36));
         }
         fill(keys);
-        fill(List.of("walk", "walk0", "walj/x"));
+        fill(List.of(own + "walk", own + "walk0", own + "walj/x"));
         List<String> sorted = keys.stream().sorted(CODE_POINTS).toList();
-        assertThat(follow("/keys?prefix=walk/&limit=7", 7)).containsExactlyElementsOf(sorted);
-        assertThat(follow("/keys?prefix=walk/&limit=5", 5)).containsExactlyElementsOf(sorted);
-        assertThat(follow("/keys?prefix=walk/&limit=1", 1)).containsExactlyElementsOf(sorted);
+        assertThat(follow("/keys?prefix=" + own + "walk/&limit=7", 7)).containsExactlyElementsOf(sorted);
+        assertThat(follow("/keys?prefix=" + own + "walk/&limit=5", 5)).containsExactlyElementsOf(sorted);
+        assertThat(follow("/keys?prefix=" + own + "walk/&limit=1", 1)).containsExactlyElementsOf(sorted);
     }
 
     @Test
     void keysDeletedOrAddedBetweenPagesDoNotBreakTheCursor() {
-        fill(List.of("chg/k1", "chg/k2", "chg/k3", "chg/k4", "chg/k5", "chg/k6"));
-        JsonPath first = page("/keys?prefix=chg/&limit=2");
-        assertThat(first.getList("items.key", String.class)).containsExactly("chg/k1", "chg/k2");
+        fill(List.of(own + "chg/k1", own + "chg/k2", own + "chg/k3", own + "chg/k4", own + "chg/k5", own + "chg/k6"));
+        JsonPath first = page("/keys?prefix=" + own + "chg/&limit=2");
+        assertThat(first.getList("items.key", String.class)).containsExactly(own + "chg/k1", own + "chg/k2");
         // The key the cursor points at is deleted; a key before it and two after it are added.
-        delete("chg/k2");
-        set("chg/k0", 0);
-        set("chg/k25", 25);
-        set("chg/k7", 7);
-        delete("chg/k5");
+        delete(own + "chg/k2");
+        set(own + "chg/k0", 0);
+        set(own + "chg/k25", 25);
+        set(own + "chg/k7", 7);
+        delete(own + "chg/k5");
         JsonPath second = page(first.getString("next"));
-        assertThat(second.getList("items.key", String.class)).containsExactly("chg/k25", "chg/k3");
+        assertThat(second.getList("items.key", String.class)).containsExactly(own + "chg/k25", own + "chg/k3");
         JsonPath third = page(second.getString("next"));
-        assertThat(third.getList("items.key", String.class)).containsExactly("chg/k4", "chg/k6");
+        assertThat(third.getList("items.key", String.class)).containsExactly(own + "chg/k4", own + "chg/k6");
         JsonPath fourth = page(third.getString("next"));
-        assertThat(fourth.getList("items.key", String.class)).containsExactly("chg/k7");
+        assertThat(fourth.getList("items.key", String.class)).containsExactly(own + "chg/k7");
         assertThat(fourth.getString("next")).isNull();
     }
 
     @Test
     void aCursorPastEveryRemainingKeyGivesAnEmptyLastPage() {
-        fill(List.of("tail/a", "tail/b", "tail/c"));
-        JsonPath first = page("/keys?prefix=tail/&limit=2");
-        delete("tail/c");
+        fill(List.of(own + "tail/a", own + "tail/b", own + "tail/c"));
+        JsonPath first = page("/keys?prefix=" + own + "tail/&limit=2");
+        delete(own + "tail/c");
         assertThat(get(first.getString("next")).body()).isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
     }
 
     @Test
     void keysOnlyLeavesOutTheValueButKeepsTypeAndRevisions() {
-        long r = set("ko/a", 1);
-        put("ko/b", "{\"type\":\"string\",\"value\":\"long text\"}").then().statusCode(201);
-        set("ko/a", 2);
-        assertThat(get("/keys?prefix=ko/&keysOnly=true").body()).isEqualTo("{\"items\":["
-                + entry("ko/a", "\"type\":\"integer\"", r + 2, r) + ","
-                + entry("ko/b", "\"type\":\"string\"", r + 1, r + 1) + "],\"cursor\":null,\"next\":null}");
-        assertThat(get("/keys?prefix=ko/&keysOnly").body()).isEqualTo(get("/keys?prefix=ko/&keysOnly=true").body());
-        assertThat(get("/keys?prefix=ko/&keysOnly=false").body()).isEqualTo("{\"items\":["
-                + entry("ko/a", "\"type\":\"integer\",\"value\":2", r + 2, r) + ","
-                + entry("ko/b", "\"type\":\"string\",\"value\":\"long text\"", r + 1, r + 1)
+        long r = set(own + "ko/a", 1);
+        put(own + "ko/b", "{\"type\":\"string\",\"value\":\"long text\"}").then().statusCode(201);
+        set(own + "ko/a", 2);
+        assertThat(get("/keys?prefix=" + own + "ko/&keysOnly=true").body()).isEqualTo("{\"items\":["
+                + entry(own + "ko/a", "\"type\":\"integer\"", r + 2, r) + ","
+                + entry(own + "ko/b", "\"type\":\"string\"", r + 1, r + 1) + "],\"cursor\":null,\"next\":null}");
+        assertThat(get("/keys?prefix=" + own + "ko/&keysOnly").body())
+                .isEqualTo(get("/keys?prefix=" + own + "ko/&keysOnly=true").body());
+        assertThat(get("/keys?prefix=" + own + "ko/&keysOnly=false").body()).isEqualTo("{\"items\":["
+                + entry(own + "ko/a", "\"type\":\"integer\",\"value\":2", r + 2, r) + ","
+                + entry(own + "ko/b", "\"type\":\"string\",\"value\":\"long text\"", r + 1, r + 1)
                 + "],\"cursor\":null,\"next\":null}");
     }
 
     @Test
     void theNextUrlOfAKeysOnlyListingStaysKeysOnly() {
-        fill(List.of("kon/1", "kon/2", "kon/3"));
-        JsonPath first = page("/keys?prefix=kon/&limit=2&keysOnly=true");
-        assertThat(first.getString("next")).isEqualTo("/keys?prefix=kon/&limit=2&cursor=" + first.getString("cursor")
+        fill(List.of(own + "kon/1", own + "kon/2", own + "kon/3"));
+        JsonPath first = page("/keys?prefix=" + own + "kon/&limit=2&keysOnly=true");
+        assertThat(first.getString("next")).isEqualTo("/keys?prefix=" + own + "kon/&limit=2&cursor="
+                + first.getString("cursor")
                 + "&keysOnly=true");
         String second = get(first.getString("next")).body();
-        assertThat(second).startsWith("{\"items\":[{\"key\":\"kon/3\",\"type\":\"integer\",\"revision\":")
+        assertThat(second).startsWith("{\"items\":[{\"key\":\"" + own + "kon/3\",\"type\":\"integer\",\"revision\":")
                 .doesNotContain("\"value\"");
     }
 
@@ -346,59 +354,62 @@ class ListApiTest {
 
     @Test
     void aPercentEncodedNonAsciiPrefixWorksAndItsNextUrlIsEncodedToo() {
-        fill(List.of("\u043a\u043b\u044e\u0447/1", "\u043a\u043b\u044e\u0447/2", "\u043a\u043b\u044e\u0432",
-                "\u043a\u043b\u044e\u0447 \u00fc/3"));
-        String prefix = "%D0%BA%D0%BB%D1%8E%D1%87%2F";
-        assertThat(keys("/keys?prefix=" + prefix)).containsExactly("\u043a\u043b\u044e\u0447/1",
-                "\u043a\u043b\u044e\u0447/2");
+        fill(List.of(own + "\u043a\u043b\u044e\u0447/1", own + "\u043a\u043b\u044e\u0447/2",
+                own + "\u043a\u043b\u044e\u0432", own + "\u043a\u043b\u044e\u0447 \u00fc/3"));
+        String prefix = own + "%D0%BA%D0%BB%D1%8E%D1%87%2F";
+        assertThat(keys("/keys?prefix=" + prefix)).containsExactly(own + "\u043a\u043b\u044e\u0447/1",
+                own + "\u043a\u043b\u044e\u0447/2");
         JsonPath first = page("/keys?prefix=" + prefix + "&limit=1");
-        assertThat(first.getString("next")).startsWith("/keys?prefix=%D0%BA%D0%BB%D1%8E%D1%87/&limit=1&cursor=");
-        assertThat(keys(first.getString("next"))).containsExactly("\u043a\u043b\u044e\u0447/2");
-        assertThat(keys("/keys?prefix=%D0%BA%D0%BB%D1%8E%D1%87%20%C3%BC")).containsExactly(
-                "\u043a\u043b\u044e\u0447 \u00fc/3");
+        assertThat(first.getString("next"))
+                .startsWith("/keys?prefix=" + own + "%D0%BA%D0%BB%D1%8E%D1%87/&limit=1&cursor=");
+        assertThat(keys(first.getString("next"))).containsExactly(own + "\u043a\u043b\u044e\u0447/2");
+        assertThat(keys("/keys?prefix=" + own + "%D0%BA%D0%BB%D1%8E%D1%87%20%C3%BC")).containsExactly(
+                own + "\u043a\u043b\u044e\u0447 \u00fc/3");
     }
 
     @Test
     void aPlusInTheQueryIsASpaceSoALiteralPlusIsPercent2B() {
-        fill(List.of("plus/a b", "plus/a+b", "plus/ab"));
-        assertThat(keys("/keys?prefix=plus/a+")).containsExactly("plus/a b");
-        assertThat(keys("/keys?prefix=plus/a%20")).containsExactly("plus/a b");
-        assertThat(keys("/keys?prefix=plus/a%2B")).containsExactly("plus/a+b");
-        assertThat(keys("/keys?prefix=plus%2Fa%2b")).containsExactly("plus/a+b");
+        fill(List.of(own + "plus/a b", own + "plus/a+b", own + "plus/ab"));
+        assertThat(keys("/keys?prefix=" + own + "plus/a+")).containsExactly(own + "plus/a b");
+        assertThat(keys("/keys?prefix=" + own + "plus/a%20")).containsExactly(own + "plus/a b");
+        assertThat(keys("/keys?prefix=" + own + "plus/a%2B")).containsExactly(own + "plus/a+b");
+        assertThat(keys("/keys?prefix=" + own + "plus%2Fa%2b")).containsExactly(own + "plus/a+b");
         // The next URL encodes both, so following it lists the same prefix.
-        JsonPath p = page("/keys?prefix=plus/a&limit=1");
-        assertThat(p.getString("next")).startsWith("/keys?prefix=plus/a&limit=1&cursor=");
-        JsonPath space = page("/keys?prefix=plus/a%20&limit=1");
+        JsonPath p = page("/keys?prefix=" + own + "plus/a&limit=1");
+        assertThat(p.getString("next")).startsWith("/keys?prefix=" + own + "plus/a&limit=1&cursor=");
+        JsonPath space = page("/keys?prefix=" + own + "plus/a%20&limit=1");
         assertThat(space.getString("next")).isNull();
-        fill(List.of("plus2/a+b1", "plus2/a+b2", "plus2/a b3"));
-        JsonPath plus = page("/keys?prefix=plus2/a%2Bb&limit=1");
-        assertThat(plus.getString("next")).startsWith("/keys?prefix=plus2/a%2Bb&limit=1&cursor=");
-        assertThat(follow("/keys?prefix=plus2/a%2Bb&limit=1", 1)).containsExactly("plus2/a+b1", "plus2/a+b2");
-        assertThat(follow("/keys?prefix=plus2/a+b&limit=1", 1)).containsExactly("plus2/a b3");
+        fill(List.of(own + "plus2/a+b1", own + "plus2/a+b2", own + "plus2/a b3"));
+        JsonPath plus = page("/keys?prefix=" + own + "plus2/a%2Bb&limit=1");
+        assertThat(plus.getString("next")).startsWith("/keys?prefix=" + own + "plus2/a%2Bb&limit=1&cursor=");
+        assertThat(follow("/keys?prefix=" + own + "plus2/a%2Bb&limit=1", 1))
+                .containsExactly(own + "plus2/a+b1", own + "plus2/a+b2");
+        assertThat(follow("/keys?prefix=" + own + "plus2/a+b&limit=1", 1)).containsExactly(own + "plus2/a b3");
     }
 
     @Test
     void aPrefixWithReservedCharactersIsEncodedInTheNextUrl() {
-        fill(List.of("res/a&b=c%d?e#f/1", "res/a&b=c%d?e#f/2", "res/a&b=c%d?e#f/3", "res/a&b"));
-        String prefix = "res/a%26b%3Dc%25d%3Fe%23f/";
+        fill(List.of(own + "res/a&b=c%d?e#f/1", own + "res/a&b=c%d?e#f/2", own + "res/a&b=c%d?e#f/3", own + "res/a&b"));
+        String prefix = own + "res/a%26b%3Dc%25d%3Fe%23f/";
         JsonPath first = page("/keys?prefix=" + prefix + "&limit=2");
-        assertThat(first.getList("items.key", String.class)).containsExactly("res/a&b=c%d?e#f/1", "res/a&b=c%d?e#f/2");
+        assertThat(first.getList("items.key", String.class))
+                .containsExactly(own + "res/a&b=c%d?e#f/1", own + "res/a&b=c%d?e#f/2");
         assertThat(first.getString("next")).isEqualTo("/keys?prefix=" + prefix + "&limit=2&cursor="
                 + first.getString("cursor"));
-        assertThat(follow("/keys?prefix=" + prefix + "&limit=2", 2)).containsExactly("res/a&b=c%d?e#f/1",
-                "res/a&b=c%d?e#f/2", "res/a&b=c%d?e#f/3");
+        assertThat(follow("/keys?prefix=" + prefix + "&limit=2", 2)).containsExactly(own + "res/a&b=c%d?e#f/1",
+                own + "res/a&b=c%d?e#f/2", own + "res/a&b=c%d?e#f/3");
     }
 
     // ---- refusals ----
 
     @Test
     void aLimitOutsideOneToAThousandIs400InvalidQuery() {
-        set("lim/a", 1);
+        set(own + "lim/a", 1);
         for (String limit : new String[] {"0", "1001", "-1", "x", "", "1.5", "2147483648", "%31%30%30%31"}) {
-            assertProblem("/keys?prefix=lim/&limit=" + limit, "invalid-query");
+            assertProblem("/keys?prefix=" + own + "lim/&limit=" + limit, "invalid-query");
         }
-        assertThat(keys("/keys?prefix=lim/&limit=1000")).containsExactly("lim/a");
-        assertThat(keys("/keys?prefix=lim/&limit=1")).containsExactly("lim/a");
+        assertThat(keys("/keys?prefix=" + own + "lim/&limit=1000")).containsExactly(own + "lim/a");
+        assertThat(keys("/keys?prefix=" + own + "lim/&limit=1")).containsExactly(own + "lim/a");
     }
 
     @Test
@@ -414,9 +425,9 @@ class ListApiTest {
 
     @Test
     void aRepeatedPrefixIsRefusedEvenWhenTheFirstOneIsEmpty() {
-        set("rep/a", 1);
+        set(own + "rep/a", 1);
         // Like prefix=a&prefix=b, limit=&limit=5 and cursor=&cursor=x, which are all refused.
-        assertProblem("/keys?prefix=&prefix=rep/", "invalid-query");
+        assertProblem("/keys?prefix=&prefix=" + own + "rep/", "invalid-query");
     }
 
     @Test
@@ -429,7 +440,7 @@ class ListApiTest {
 
     @Test
     void aMalformedCursorIs400InvalidCursor() {
-        set("cur/a", 1);
+        set(own + "cur/a", 1);
         String[] bad = {
                 "!!!",
                 "AAA=AAA",
@@ -437,25 +448,25 @@ class ListApiTest {
                 base64url((byte) 1),
                 base64url((byte) 1, (byte) 0xFF, (byte) 0xFE),
                 base64url((byte) 1, (byte) 0xED, (byte) 0xA0, (byte) 0x80),
-                base64url((byte) 2, (byte) 'c', (byte) 'u', (byte) 'r', (byte) '/', (byte) 'a'),
+                base64url((byte) 2, own + "cur/a"),
                 // Standard base64 with its + and / is not base64url.
                 "AWN1ci8-Pz8/",
         };
         for (String cursor : bad) {
-            assertProblem("/keys?prefix=cur/&cursor=" + cursor, "invalid-cursor");
+            assertProblem("/keys?prefix=" + own + "cur/&cursor=" + cursor, "invalid-cursor");
         }
         // The same bytes in the cursor's own format work.
-        assertThat(keys("/keys?prefix=cur/&cursor=" + base64url((byte) 1, (byte) 'c', (byte) 'u', (byte) 'r',
-                (byte) '/'))).containsExactly("cur/a");
+        assertThat(keys("/keys?prefix=" + own + "cur/&cursor=" + base64url((byte) 1, own + "cur/")))
+                .containsExactly(own + "cur/a");
     }
 
     @Test
     void aCursorOfOnePrefixIsRefusedForAnother() {
-        fill(List.of("a/1", "a/2", "b/1", "b/2"));
-        JsonPath a = page("/keys?prefix=a/&limit=1");
+        fill(List.of(own + "a/1", own + "a/2", own + "b/1", own + "b/2"));
+        JsonPath a = page("/keys?prefix=" + own + "a/&limit=1");
         String cursor = a.getString("cursor");
-        assertProblem("/keys?prefix=b/&limit=1&cursor=" + cursor, "invalid-cursor");
-        assertProblem("/keys?prefix=a/1x&limit=1&cursor=" + cursor, "invalid-cursor");
-        assertThat(keys("/keys?prefix=a/&limit=1&cursor=" + cursor)).containsExactly("a/2");
+        assertProblem("/keys?prefix=" + own + "b/&limit=1&cursor=" + cursor, "invalid-cursor");
+        assertProblem("/keys?prefix=" + own + "a/1x&limit=1&cursor=" + cursor, "invalid-cursor");
+        assertThat(keys("/keys?prefix=" + own + "a/&limit=1&cursor=" + cursor)).containsExactly(own + "a/2");
     }
 }

@@ -59,6 +59,10 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>();
         for (String arg : spec.entrypoint()) {
+            // The image's AOT cache (-XX:SharedArchiveFile=/app/...) exists only in the image, and made by its Java 25.
+            if (arg.startsWith("-XX:SharedArchiveFile=/app/")) {
+                continue;
+            }
             command.add(arg.equals(IMAGE_JAR) ? jar.toString() : arg);
         }
         if (!command.contains(jar.toString())) {

@@ -5,32 +5,29 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ApiTest
 class ActuatorTest {
 
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void dataDir(DynamicPropertyRegistry registry) {
-        registry.add("kv.data-dir", dataDir::toString);
-    }
+    @Value("${kv.data-dir}")
+    Path dataDir;
 
     @LocalServerPort
     int port;
 
+    @KeyPrefix
+    String own;
+
     @Test
     void walHealthShowsTheLogAndTheLastRecovery() throws Exception {
         given().port(port).contentType("application/json").body("{\"type\":\"integer\",\"value\":1}")
-                .put("/keys/health-probe").then().statusCode(201);
+                .put("/keys/" + own + "health-probe").then().statusCode(201);
 
         long logSize = java.nio.file.Files.size(dataDir.resolve("kvstore.log"));
         given().port(port).get("/actuator/health").then().statusCode(200)
@@ -56,9 +53,9 @@ class ActuatorTest {
     @Test
     void prometheusCarriesTheStoreMetrics() {
         given().port(port).contentType("application/json").body("{\"type\":\"integer\",\"value\":1}")
-                .put("/keys/metrics-probe").then().statusCode(201);
-        given().port(port).get("/keys/metrics-probe").then().statusCode(200);
-        given().port(port).get("/keys/metrics-absent").then().statusCode(404);
+                .put("/keys/" + own + "metrics-probe").then().statusCode(201);
+        given().port(port).get("/keys/" + own + "metrics-probe").then().statusCode(200);
+        given().port(port).get("/keys/" + own + "metrics-absent").then().statusCode(404);
 
         given().port(port).get("/actuator/prometheus").then().statusCode(200)
                 .body(containsString("kv_operations_total{op=\"set\",outcome=\"created\"}"))

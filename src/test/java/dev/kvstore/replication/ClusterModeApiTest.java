@@ -165,7 +165,7 @@ class ClusterModeApiTest {
         given().port(port).delete("/admin/cluster/members/n9").then().statusCode(404)
                 .contentType("application/problem+json").body("type", equalTo("urn:kv-store:problem:member-not-found"));
         given().port(port).contentType("application/json").body("{").post("/admin/cluster/members").then()
-                .statusCode(400);
+                .statusCode(400).body("type", equalTo("urn:kv-store:problem:malformed-json"));
     }
 
     @Test

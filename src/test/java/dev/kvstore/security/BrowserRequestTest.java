@@ -2,20 +2,17 @@ package dev.kvstore.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import dev.kvstore.api.RawHttp;
 import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Protected mode against the browser on the user's own machine, over a real port with the headers a browser sends.
@@ -25,22 +22,17 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 class BrowserRequestTest {
 
-    @TempDir
-    static Path dataDir;
-
     static final String VALUE = "{\"type\":\"integer\",\"value\":1}";
 
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    @ApiTest
     class ProtectedModeWithoutToken {
-
-        @DynamicPropertySource
-        static void config(DynamicPropertyRegistry r) {
-            r.add("kv.data-dir", () -> dataDir.resolve("protected").toString());
-        }
 
         @LocalServerPort
         int port;
+
+        @KeyPrefix
+        String own;
 
         @Autowired
         WalKeyValueStore store;
@@ -51,8 +43,8 @@ class BrowserRequestTest {
             long compactions = store.status().compaction().completed();
             for (String host : List.of("attacker.example:" + port, "attacker.example", "localhost.attacker.example",
                     "localhost.", "10.0.0.1:" + port)) {
-                for (String[] request : List.of(new String[] {"PUT", "/keys/rebound"},
-                        new String[] {"GET", "/keys/rebound"}, new String[] {"POST", "/admin/compaction"},
+                for (String[] request : List.of(new String[] {"PUT", "/keys/" + own + "rebound"},
+                        new String[] {"GET", "/keys/" + own + "rebound"}, new String[] {"POST", "/admin/compaction"},
                         new String[] {"GET", "/actuator/prometheus"})) {
                     RawHttp.Reply reply = RawHttp.exchange(port, request[0], request[1], List.of("Host: " + host),
                             request[0].equals("PUT") ? VALUE : null);
@@ -68,7 +60,8 @@ class BrowserRequestTest {
         void everyLoopbackNameIsAnsweredWithAnyPort() throws IOException {
             for (String host : List.of("localhost:" + port, "localhost", "LocalHost:" + port, "127.0.0.1:" + port,
                     "127.0.0.1", "[::1]:" + port, "[::1]")) {
-                assertThat(RawHttp.exchange(port, "GET", "/keys/none", List.of("Host: " + host), null).status())
+                assertThat(RawHttp.exchange(port, "GET", "/keys/" + own + "none", List.of("Host: " + host), null)
+                        .status())
                         .as(host).isEqualTo(404);
             }
         }
@@ -91,14 +84,16 @@ class BrowserRequestTest {
             for (List<String> headers : crossSite) {
                 List<String> withHost = new ArrayList<>(headers);
                 withHost.add("Host: localhost:" + port);
-                assertProblem(RawHttp.exchange(port, "PUT", "/keys/csrf", withHost, VALUE), 403, "cross-site",
+                assertProblem(RawHttp.exchange(port, "PUT", "/keys/" + own + "csrf", withHost, VALUE), 403,
+                        "cross-site",
                         "PUT " + headers);
                 assertProblem(RawHttp.exchange(port, "POST", "/admin/compaction", withHost, null), 403,
                         "cross-site", "POST " + headers);
-                assertProblem(RawHttp.exchange(port, "DELETE", "/keys/csrf", withHost, null), 403, "cross-site",
+                assertProblem(RawHttp.exchange(port, "DELETE", "/keys/" + own + "csrf", withHost, null), 403,
+                        "cross-site",
                         "DELETE " + headers);
                 // Not even whether a key exists (a script or image tag's load or error event would tell).
-                assertProblem(RawHttp.exchange(port, "GET", "/keys/csrf", withHost, null), 403, "cross-site",
+                assertProblem(RawHttp.exchange(port, "GET", "/keys/" + own + "csrf", withHost, null), 403, "cross-site",
                         "GET " + headers);
             }
             assertThat(store.revision()).as("nothing was written").isEqualTo(revision);
@@ -135,11 +130,13 @@ class BrowserRequestTest {
                 // "Try it out": fetch() adds Origin to every request but GET and HEAD.
                 List<String> write = new ArrayList<>(script);
                 write.add("Origin: " + origin);
-                assertThat(RawHttp.exchange(port, "PUT", "/keys/try%2Fit", write, VALUE).status()).as(origin)
+                assertThat(RawHttp.exchange(port, "PUT", "/keys/" + own + "try%2Fit", write, VALUE).status()).as(origin)
                         .isIn(200, 201);
-                assertThat(RawHttp.exchange(port, "GET", "/keys/try%2Fit", script, null).status()).isEqualTo(200);
+                assertThat(RawHttp.exchange(port, "GET", "/keys/" + own + "try%2Fit", script, null).status())
+                        .isEqualTo(200);
                 assertThat(RawHttp.exchange(port, "POST", "/admin/compaction", write, null).status()).isEqualTo(200);
-                assertThat(RawHttp.exchange(port, "DELETE", "/keys/try%2Fit", write, null).status()).isEqualTo(204);
+                assertThat(RawHttp.exchange(port, "DELETE", "/keys/" + own + "try%2Fit", write, null).status())
+                        .isEqualTo(204);
             }
         }
 
@@ -152,27 +149,24 @@ class BrowserRequestTest {
 
     /** A bearer token is not sent by the browser on its own, so with tokens these checks have nothing to protect. */
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    @TokenApiTest
     class WithToken {
 
-        static final String TOKEN = "browser-test-admin-token-42";
-
-        @DynamicPropertySource
-        static void config(DynamicPropertyRegistry r) {
-            r.add("kv.data-dir", () -> dataDir.resolve("token").toString());
-            r.add("kv.security.tokens[0].token", () -> TOKEN);
-            r.add("kv.security.tokens[0].role", () -> "admin");
-        }
+        static final String TOKEN = TokenApiTest.ADMIN;
 
         @LocalServerPort
         int port;
+
+        @KeyPrefix
+        String own;
 
         @Test
         void anyHostAndOriginMayUseAToken() throws IOException {
             List<String> headers = List.of("Host: kv.example.internal:" + port, "Origin: https://app.example",
                     "Sec-Fetch-Site: cross-site", "Authorization: Bearer " + TOKEN);
-            assertThat(RawHttp.exchange(port, "PUT", "/keys/remote", headers, VALUE).status()).isEqualTo(201);
-            assertThat(RawHttp.exchange(port, "PUT", "/keys/remote",
+            assertThat(RawHttp.exchange(port, "PUT", "/keys/" + own + "remote", headers, VALUE).status())
+                    .isEqualTo(201);
+            assertThat(RawHttp.exchange(port, "PUT", "/keys/" + own + "remote",
                     List.of("Host: kv.example.internal:" + port), VALUE).status()).as("no token").isEqualTo(401);
         }
     }

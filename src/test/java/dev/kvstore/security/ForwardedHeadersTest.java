@@ -3,6 +3,7 @@ package dev.kvstore.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kvstore.ApiTest;
 import dev.kvstore.TestApps;
 import dev.kvstore.api.RawHttp;
 import java.io.IOException;
@@ -11,10 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Forwarded headers count only as the operator configures them, over a real port. (A client on another address
@@ -29,14 +27,9 @@ class ForwardedHeadersTest {
 
     /** native, with the local proxy listed: what it reports about the client counts, and only loopback is local. */
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    @ApiTest(properties = {
             "server.forward-headers-strategy=native", "server.tomcat.remoteip.internal-proxies=127.0.0.1/32, ::1/128"})
     class ThroughAListedProxy {
-
-        @DynamicPropertySource
-        static void config(DynamicPropertyRegistry r) {
-            r.add("kv.data-dir", () -> dataDir.resolve("listed").toString());
-        }
 
         @LocalServerPort
         int port;
@@ -58,14 +51,8 @@ class ForwardedHeadersTest {
      * proxy on this machine that relays clients (a sidecar, a local nginx) does not make them local.
      */
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-            properties = {"server.forward-headers-strategy=native", "spring.main.cloud-platform=kubernetes"})
+    @ApiTest(properties = {"server.forward-headers-strategy=native", "spring.main.cloud-platform=kubernetes"})
     class WithoutAListedProxy {
-
-        @DynamicPropertySource
-        static void config(DynamicPropertyRegistry r) {
-            r.add("kv.data-dir", () -> dataDir.resolve("unlisted").toString());
-        }
 
         @LocalServerPort
         int port;

@@ -6,15 +6,11 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
-import java.nio.file.Path;
+import dev.kvstore.ApiTest;
+import dev.kvstore.KeyPrefix;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.RequestPostProcessor;
 
@@ -33,32 +29,26 @@ class ProtectedModeTest {
         return r;
     };
 
-    @TempDir
-    static Path dataDir;
-
     @Nested
-    @SpringBootTest
-    @AutoConfigureMockMvc
+    @ApiTest
     class On {
-
-        @DynamicPropertySource
-        static void config(DynamicPropertyRegistry r) {
-            r.add("kv.data-dir", () -> dataDir.resolve("on").toString());
-        }
 
         @Autowired
         MockMvc mvc;
 
+        @KeyPrefix
+        String own;
+
         @Test
         void aRemoteClientGets403WithHowToConfigureAToken() throws Exception {
-            mvc.perform(get("/keys/x").with(REMOTE)).andExpect(status().isForbidden())
+            mvc.perform(get("/keys/" + own + "x").with(REMOTE)).andExpect(status().isForbidden())
                     .andExpect(content().contentType("application/problem+json"))
                     .andExpect(jsonPath("$.type").value("urn:kv-store:problem:protected-mode"))
                     .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString(
                             "kv.security.tokens[0].token")))
                     .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString(
                             "kv.security.protected-mode=false")));
-            mvc.perform(put("/keys/x").with(REMOTE).contentType("application/json")
+            mvc.perform(put("/keys/" + own + "x").with(REMOTE).contentType("application/json")
                     .content("{\"type\":\"integer\",\"value\":1}")).andExpect(status().isForbidden());
             mvc.perform(get("/actuator/prometheus").with(REMOTE)).andExpect(status().isForbidden());
             mvc.perform(get("/v3/api-docs").with(REMOTE)).andExpect(status().isForbidden());
@@ -72,53 +62,49 @@ class ProtectedModeTest {
 
         @Test
         void loopbackClientsHaveFullAccessWithNoSetup() throws Exception {
-            mvc.perform(put("/keys/local").contentType("application/json").content("{\"type\":\"integer\",\"value\":1}"))
+            mvc.perform(put("/keys/" + own + "local").contentType("application/json")
+                            .content("{\"type\":\"integer\",\"value\":1}"))
                     .andExpect(status().isCreated());
-            mvc.perform(get("/keys/local").with(LOOPBACK_V6)).andExpect(status().isOk());
+            mvc.perform(get("/keys/" + own + "local").with(LOOPBACK_V6)).andExpect(status().isOk());
             mvc.perform(get("/actuator/prometheus")).andExpect(status().isOk());
             mvc.perform(get("/actuator/health")).andExpect(jsonPath("$.components.wal.status").value("UP"));
         }
     }
 
     @Nested
-    @SpringBootTest(properties = "kv.security.protected-mode=false")
-    @AutoConfigureMockMvc
+    @ApiTest(properties = "kv.security.protected-mode=false")
     class Off {
-
-        @DynamicPropertySource
-        static void config(DynamicPropertyRegistry r) {
-            r.add("kv.data-dir", () -> dataDir.resolve("off").toString());
-        }
 
         @Autowired
         MockMvc mvc;
 
+        @KeyPrefix
+        String own;
+
         @Test
         void aRemoteClientIsAnsweredWhenProtectedModeIsDeliberatelyOff() throws Exception {
-            mvc.perform(put("/keys/open").with(REMOTE).contentType("application/json")
+            mvc.perform(put("/keys/" + own + "open").with(REMOTE).contentType("application/json")
                     .content("{\"type\":\"integer\",\"value\":1}")).andExpect(status().isCreated());
-            mvc.perform(get("/keys/open").with(REMOTE)).andExpect(status().isOk());
+            mvc.perform(get("/keys/" + own + "open").with(REMOTE)).andExpect(status().isOk());
         }
     }
 
     @Nested
-    @SpringBootTest(properties = {"kv.security.tokens[0].token=remote-admin-token-1234", "kv.security.tokens[0].role=admin"})
-    @AutoConfigureMockMvc
+    @TokenApiTest
     class WithTokens {
-
-        @DynamicPropertySource
-        static void config(DynamicPropertyRegistry r) {
-            r.add("kv.data-dir", () -> dataDir.resolve("tokens").toString());
-        }
 
         @Autowired
         MockMvc mvc;
 
+        @KeyPrefix
+        String own;
+
         @Test
         void aRemoteClientWithATokenIsAnsweredAndLoopbackNeedsOneToo() throws Exception {
-            mvc.perform(get("/keys/none").with(REMOTE).header("Authorization", "Bearer remote-admin-token-1234"))
+            mvc.perform(get("/keys/" + own + "none").with(REMOTE)
+                            .header("Authorization", "Bearer " + TokenApiTest.ADMIN))
                     .andExpect(status().isNotFound());
-            mvc.perform(get("/keys/none")).andExpect(status().isUnauthorized());
+            mvc.perform(get("/keys/" + own + "none")).andExpect(status().isUnauthorized());
         }
     }
 }

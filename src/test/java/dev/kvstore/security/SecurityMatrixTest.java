@@ -5,45 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** Every endpoint against every kind of caller, over a real port: what is allowed, and what is refused how. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TokenApiTest
 class SecurityMatrixTest {
 
-    static final String READER = "reader-token-0123456789";
-    static final String WRITER = "writer-token-0123456789";
-    static final String ADMIN = "admin-token-0123456789ab";
-    static final String SCOPED = "scoped-token-0123456789";
+    static final String READER = TokenApiTest.READER;
+    /** Configured by its hash only. */
+    static final String WRITER = TokenApiTest.WRITER;
+    static final String ADMIN = TokenApiTest.ADMIN;
+    /** A writer limited to the prefix {@code team-a/}. */
+    static final String SCOPED = TokenApiTest.SCOPED;
     static final String UNKNOWN = "unknown-token-0123456789";
-
-    @TempDir
-    static Path dataDir;
-
-    @DynamicPropertySource
-    static void config(DynamicPropertyRegistry r) {
-        r.add("kv.data-dir", dataDir::toString);
-        r.add("kv.security.tokens[0].name", () -> "ci-reader");
-        r.add("kv.security.tokens[0].token", () -> READER);
-        r.add("kv.security.tokens[0].role", () -> "read");
-        // The writer is configured by its hash only, as a config file would keep it.
-        r.add("kv.security.tokens[1].sha256", () -> HexFormat.of().formatHex(TokenRegistry.sha256(WRITER)));
-        r.add("kv.security.tokens[1].role", () -> "write");
-        r.add("kv.security.tokens[2].token", () -> ADMIN);
-        r.add("kv.security.tokens[2].role", () -> "admin");
-        r.add("kv.security.tokens[3].token", () -> SCOPED);
-        r.add("kv.security.tokens[3].role", () -> "write");
-        r.add("kv.security.tokens[3].prefix", () -> "team-a/");
-    }
 
     @LocalServerPort
     int port;

@@ -2,6 +2,7 @@ package dev.kvstore.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kvstore.ApiTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,7 +17,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -25,7 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * TLS through a Spring Boot SSL bundle, with a key pair made by {@code keytool} when the test starts: HTTPS
  * works, and plain HTTP on the same port is refused and changes nothing.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ApiTest
 class TlsTest {
 
     private static final String PASSWORD = "test-only-keystore-password";
@@ -37,7 +37,6 @@ class TlsTest {
     static void tls(DynamicPropertyRegistry r) throws Exception {
         Path keystore = dir.resolve("server.p12");
         generateKeyPair(keystore);
-        r.add("kv.data-dir", () -> dir.resolve("data").toString());
         r.add("server.ssl.bundle", () -> "server");
         r.add("spring.ssl.bundle.jks.server.keystore.location", () -> "file:" + keystore);
         r.add("spring.ssl.bundle.jks.server.keystore.password", () -> PASSWORD);

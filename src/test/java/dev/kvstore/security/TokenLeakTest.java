@@ -3,15 +3,14 @@ package dev.kvstore.security;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kvstore.ApiTest;
 import io.restassured.response.Response;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -32,11 +31,11 @@ class TokenLeakTest {
     static final String HASHED = "leak-check-hashed-0a1b2c3d";
     static final String HASH = java.util.HexFormat.of().formatHex(TokenRegistry.sha256(HASHED));
 
-    @TempDir
-    static Path dataDir;
-
-    static void tokens(DynamicPropertyRegistry r, String dir) {
-        r.add("kv.data-dir", () -> dataDir.resolve(dir).toString());
+    /**
+     * Each configuration here starts its own context, whose start-up log the test reads: the tokens and the log
+     * level are this class's own.
+     */
+    static void tokens(DynamicPropertyRegistry r) {
         r.add("kv.security.tokens[0].token", () -> ADMIN);
         r.add("kv.security.tokens[0].role", () -> "admin");
         r.add("kv.security.tokens[1].token", () -> READER);
@@ -47,12 +46,12 @@ class TokenLeakTest {
     }
 
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    @ApiTest
     class AsShipped {
 
         @DynamicPropertySource
         static void config(DynamicPropertyRegistry r) {
-            tokens(r, "shipped");
+            tokens(r);
         }
 
         @LocalServerPort
@@ -95,18 +94,21 @@ class TokenLeakTest {
     }
 
     @Nested
-    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    @ApiTest(properties = {
             "management.endpoints.web.exposure.include=health,info,metrics,prometheus,env,configprops",
             "management.endpoint.env.show-values=always", "management.endpoint.configprops.show-values=always"})
     class WithEnvAndConfigpropsExposed {
 
         @DynamicPropertySource
         static void config(DynamicPropertyRegistry r) {
-            tokens(r, "exposed");
+            tokens(r);
         }
 
         @LocalServerPort
         int port;
+
+        @Value("${kv.data-dir}")
+        String dataDir;
 
         @Test
         void theirValuesAreShownButNotTheTokens(CapturedOutput output) {
@@ -115,9 +117,9 @@ class TokenLeakTest {
             String configprops = given().port(port).header("Authorization", "Bearer " + ADMIN)
                     .get("/actuator/configprops").then().statusCode(200).extract().asString();
             // Values are shown (the data directory is), and the token properties are there, masked.
-            assertThat(env).contains(dataDir.resolve("exposed").toString()).contains("kv.security.tokens[0].token")
+            assertThat(env).contains(dataDir).contains("kv.security.tokens[0].token")
                     .contains("kv.security.tokens[2].sha256").contains("******");
-            assertThat(configprops).contains(dataDir.resolve("exposed").toString()).contains("\"tokens\"")
+            assertThat(configprops).contains(dataDir).contains("\"tokens\"")
                     .contains("******");
             assertNoToken(env);
             assertNoToken(configprops);

@@ -44,7 +44,7 @@ class EngineArchitectureTest {
             "KeyValueStore", "ReplicaStore");
 
     /** The facade's methods: one name per thing. */
-    private static final Set<String> FACADE = Set.of("open", "get", "entryIfPresent", "list", "put", "delete",
+    private static final Set<String> FACADE = Set.of("open", "get", "list", "put", "delete",
             "increment", "batch", "validateKey", "compact", "snapshot", "status", "revision", "size", "close");
 
     @Test

@@ -1,4 +1,4 @@
-package dev.kvstore;
+package dev.kvstore.replication;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
