@@ -90,6 +90,9 @@ final class ServiceProcess implements AutoCloseable {
             throws IOException {
         List<String> command = new ArrayList<>(launcher);
         for (String arg : spec.entrypoint()) {
+            if (arg.startsWith("-XX:SharedArchiveFile=/app/")) {
+                continue; // the image's AOT cache, as above
+            }
             command.add(arg.equals(IMAGE_JAR) ? jar.toString() : arg);
         }
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
