@@ -11,7 +11,7 @@ COPY src/ src/
 RUN ./mvnw -B -q package -DskipTests \
     && java -Djarmode=tools -jar target/kv-store.jar extract --destination /app
 
-# ---- runtime: Java 25 (chosen by measurement, see the README's Runtime section), a non-root user, the log on a
+# ---- runtime: Java 25 (chosen by measurement, see docs/operations.md, Runtime), a non-root user, the log on a
 # volume ----
 FROM eclipse-temurin:25-jre
 RUN apt-get update \
@@ -23,7 +23,7 @@ RUN apt-get update \
     && chown kv:kv /data
 COPY --from=build /app /app
 
-# The same names as in the README. The JVM sizes its heap from the container's memory limit
+# The same names as in docs/operations.md (Configuration). The JVM sizes its heap from the container's memory limit
 # (MaxRAMPercentage) instead of the host's, and exits on OutOfMemoryError so the orchestrator restarts it.
 #
 # Security, made explicit: with no token configured, protected mode answers only clients inside the container

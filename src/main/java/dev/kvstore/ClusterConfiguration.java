@@ -34,7 +34,8 @@ class ClusterConfiguration {
                 config.nodeId(), config.members(), config.join() ? ", joining a running group" : "",
                 config.raftDir(), config.electionTimeoutMin().toMillis(), config.electionTimeoutMax().toMillis()));
         LOG.warn(String.format("The Raft port %s has no authentication: anyone who reaches it can write to the"
-                + " store and change its members. Keep it on a private network (see the README).",
+                + " store and change its members. Keep it on a private network (docs/operations.md, \"Running a"
+                + " cluster\").",
                 config.self().address()));
         return ReplicatedKeyValueStore.start(config, properties.toStoreOptions(metrics));
     }

@@ -238,9 +238,9 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     /**
-     * Cluster mode: this node is one member of a Raft group (Apache Ratis) that replicates every write; see the
-     * README's "Running a cluster". Off by default: a single node with its own log. The tuning values left unset take
-     * {@link ClusterConfig.Builder}'s defaults, declared there only.
+     * Cluster mode: this node is one member of a Raft group (Apache Ratis) that replicates every write; see "Running a
+     * cluster" in docs/operations.md. Off by default: a single node with its own log. The tuning values left unset
+     * take {@link ClusterConfig.Builder}'s defaults, declared there only.
      *
      * @param enabled            join a Raft group instead of keeping a log of this node's own
      * @param nodeId             this member's id, one of {@code peers}

@@ -240,7 +240,7 @@ class OpenApiConfiguration {
     private static Schema<Object> problemSchema() {
         Map<String, Schema> p = new LinkedHashMap<>();
         Schema<Object> type = of("string", "uri").description("The kind of problem: one of the catalogue's"
-                + " (README, Errors), or about:blank for a plain HTTP refusal");
+                + " (docs/api.md, Errors), or about:blank for a plain HTTP refusal");
         List<Object> uris = new ArrayList<>();
         for (ProblemType t : ProblemType.values()) {
             uris.add(t.uri().toString());

@@ -8,10 +8,10 @@ import java.util.Map;
 
 /**
  * Every problem type the service answers, {@code urn:kv-store:problem:<slug>}, with its status and title: the one
- * catalogue. The README's table of problem types and the OpenAPI document's examples are derived from it
- * ({@code ProblemCatalogueTest} checks the README). Refusals that have no type of their own (an unknown route 404, a
- * wrong method 405, a wrong content type 415, a request line Tomcat refuses) are {@code about:blank} with the HTTP
- * reason phrase as the title ({@link ProblemWriter#writePlain}).
+ * catalogue. The table of problem types in docs/api.md and the OpenAPI document's examples are derived from
+ * it ({@code ProblemCatalogueTest} checks docs/api.md). Refusals that have no type of their own (an unknown route
+ * 404, a wrong method 405, a wrong content type 415, a request line Tomcat refuses) are {@code about:blank} with
+ * the HTTP reason phrase as the title ({@link ProblemWriter#writePlain}).
  */
 public enum ProblemType {
     INVALID_KEY(400, "Invalid key", "empty or too long key, bad percent-encoding, not UTF-8, or NUL",
@@ -43,7 +43,8 @@ public enum ProblemType {
             + " `WWW-Authenticate: Bearer error=\"insufficient_scope\"`",
             "This token is limited to a key prefix that the key \"billing/x\" is not under."),
     PROTECTED_MODE(403, "Protected mode", "no token is configured and the client is not on loopback (see"
-            + " [Security](#security))", "No token is configured, so this server answers loopback clients only."
+            + " Security in docs/operations.md)",
+            "No token is configured, so this server answers loopback clients only."
             + " Configure a token and send it as 'Authorization: Bearer <token>', or turn this off deliberately with"
             + " kv.security.protected-mode=false."),
     CROSS_SITE(403, "Cross-site request", "no token is configured and a web page of another origin sent the request"
@@ -134,7 +135,7 @@ public enum ProblemType {
         return title;
     }
 
-    /** When it is answered, as the README says it. */
+    /** When it is answered, as docs/api.md says it. */
     public String when() {
         return when;
     }

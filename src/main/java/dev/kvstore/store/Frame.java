@@ -6,10 +6,11 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32;
 
 /**
- * The one place that knows the on-disk frames. All integers are little-endian. Two layouts share the first 16 bytes
- * and are told apart by the version byte; the store reads both and writes version 2.
+ * The one place that knows the on-disk frames, as docs/format.md specifies them (with the forced mark, the data
+ * directory's files and the recovery rules). All integers are little-endian. Two layouts share the first 16 bytes and
+ * are told apart by the version byte; the store reads both and writes version 2.
  *
- * <p><b>Version 1</b>, the seed format (the README's "The frame format"), carries no revision:
+ * <p><b>Version 1</b>, the seed format, carries no revision:
  * <pre>
  * offset        size       field
  * 0             4          total_len  u32: bytes after this field = 16 + key_len + value_len

@@ -33,7 +33,8 @@ import tools.jackson.core.json.JsonFactory;
  * Exit status: 0 sound (or repaired), 1 a crash trace the server cuts on start, 2 damage the server refuses,
  * 3 a log of another magic or version, 64 bad usage, 74 an I/O error, 75 {@code repair} refused because a server
  * has the data directory open. {@code verify} and {@code dump} only read (a read-only mount will do) and take no
- * lock, so they also inspect the log of a running server.
+ * lock, so they also inspect the log of a running server. The frames and the recovery rules it applies are those of
+ * docs/format.md.
  */
 public final class LogTool {
 
@@ -265,7 +266,10 @@ public final class LogTool {
                 usage: java -jar kv-store.jar verify <log> [options]
                        java -jar kv-store.jar dump <log> [options]
                        java -jar kv-store.jar repair <log> [--dry-run] [options]
-                options: --magic 0x%02X  --max-key-bytes %d  --max-value-size %dMB  --max-batch-size %dMB""",
+                options: --magic 0x%02X  --max-key-bytes %d  --max-value-size %dMB  --max-batch-size %dMB
+                exit status: 0 sound or repaired, 1 torn tail or lost write (cut on start), 2 damage, 3 incompatible,
+                  64 bad usage, 74 I/O error, 75 repair refused (the service holds the lock)
+                the frame format and the recovery rules: docs/format.md; the tool: docs/operations.md""",
                 StoreOptions.DEFAULT_MAGIC & 0xFF, StoreOptions.DEFAULT_MAX_KEY_BYTES,
                 StoreOptions.DEFAULT_MAX_VALUE_BYTES >> 20, StoreOptions.DEFAULT_MAX_BATCH_BYTES >> 20);
     }

@@ -29,8 +29,8 @@ import javax.management.ObjectName;
  * exactly 16 bytes, measured as the difference of two class histograms of live objects ({@code GC.class_histogram},
  * the diagnostic command {@code jcmd <pid> GC.class_histogram} runs, which does a full GC first), one taken with the
  * empty store open and one after the inserts, with the store still open. First with 8-byte integer values, then with
- * 16-byte string values (the shape of Redis's 104.5 bytes/key, quoted in the README's Performance section). Not a test: run it
- * with {@code bench/footprint.sh}.
+ * 16-byte string values (the shape of Redis's 104.5 bytes/key, quoted in bench/README.md under footprint.sh). Not a
+ * test: run it with {@code bench/footprint.sh}.
  */
 public final class IndexFootprint {
 
@@ -66,7 +66,7 @@ public final class IndexFootprint {
             System.out.printf(Locale.ROOT, "  %-36s %6.1f B/key total, %6.1f B/key beyond the %d raw bytes%n", r.name,
                     r.perKey, r.perKey - r.raw, r.raw);
         }
-        System.out.println("  Redis 7 (README, 16-byte keys and values): 104.5 B/key (used_memory), 111 B/key of RSS");
+        System.out.println("  Redis 7 (bench/README.md, 16-byte keys and values): 104.5 B/key (used_memory), 111 B/key of RSS");
     }
 
     record Result(String name, int raw, double perKey) {

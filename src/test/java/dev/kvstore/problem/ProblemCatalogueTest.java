@@ -8,11 +8,11 @@ import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The README's table of problem types is the catalogue's, not a copy kept by hand. */
+/** The table of problem types in docs/api.md is the catalogue's, not a copy kept by hand. */
 class ProblemCatalogueTest {
 
-    /** The table as the README must show it, derived from {@link ProblemType}. */
-    static String readmeTable() {
+    /** The table as docs/api.md must show it, derived from {@link ProblemType}. */
+    static String docsTable() {
         StringBuilder sb = new StringBuilder("| `type` | status | title | when |\n|---|---|---|---|\n");
         for (ProblemType t : ProblemType.values()) {
             sb.append("| `").append(t.uri()).append("` | ").append(t.status()).append(" | ").append(t.title())
@@ -22,10 +22,10 @@ class ProblemCatalogueTest {
     }
 
     @Test
-    void theReadmeShowsTheCatalogue() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        assertThat(readme).as("README.md, Errors: replace the table of problem types with%n%s", readmeTable())
-                .contains(readmeTable());
+    void theApiDocsShowTheCatalogue() throws Exception {
+        String api = Files.readString(Path.of("docs/api.md"));
+        assertThat(api).as("docs/api.md, Errors: replace the table of problem types with%n%s", docsTable())
+                .contains(docsTable());
     }
 
     @Test
