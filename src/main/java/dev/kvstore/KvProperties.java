@@ -3,6 +3,7 @@ package dev.kvstore;
 import dev.kvstore.cluster.ClusterConfig;
 import dev.kvstore.cluster.ClusterMember;
 import dev.kvstore.store.CompactionPolicy;
+import dev.kvstore.store.IdempotencyOptions;
 import dev.kvstore.store.StoreObserver;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
@@ -38,6 +39,7 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                            @DefaultValue Security security,
                            @Valid @DefaultValue Batch batch,
                            @Valid @DefaultValue Listing list,
+                           @Valid @DefaultValue Idempotency idempotency,
                            @Valid @DefaultValue Cluster cluster) {
 
     /**
@@ -309,6 +311,37 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
         return Math.toIntExact(Math.max(single, batchBytes) + (64 << 10));
     }
 
+    /**
+     * The {@code Idempotency-Key} records the store remembers (see docs/api.md, "Idempotency keys"): each one at least
+     * {@code retention} after the latest one, unless the bounds drop it sooner, oldest first.
+     *
+     * @param retention how long a record is kept behind the latest one
+     * @param maxKeys   most records kept
+     * @param maxSize   most bytes they take in the log (their heap is about three times that)
+     */
+    public record Idempotency(Duration retention, @Min(1) Integer maxKeys, DataSize maxSize) {
+
+        public Idempotency {
+            retention = retention != null ? retention : IdempotencyOptions.DEFAULT_RETENTION;
+            maxKeys = maxKeys != null ? maxKeys : IdempotencyOptions.DEFAULT_MAX_KEYS;
+            maxSize = maxSize != null ? maxSize : DataSize.ofBytes(IdempotencyOptions.DEFAULT_MAX_BYTES);
+        }
+
+        @AssertTrue(message = "kv.idempotency.retention must be at least 1s")
+        public boolean isRetentionPositive() {
+            return retention == null || retention.toMillis() >= 1000;
+        }
+
+        @AssertTrue(message = "kv.idempotency.max-size must be positive")
+        public boolean isMaxSizePositive() {
+            return maxSize == null || maxSize.toBytes() > 0;
+        }
+
+        IdempotencyOptions toOptions() {
+            return new IdempotencyOptions(retention, maxKeys, maxSize.toBytes());
+        }
+    }
+
     /** What a token may do; each role includes the ones before it. */
     public enum Role {
         /** GET and HEAD of keys, and listing. */
@@ -328,6 +361,7 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                 Math.toIntExact(limits.maxValueSize().toBytes()), batch.maxOperations(),
                 Math.toIntExact(batch.maxSize().toBytes()), recovery.repair(), observer,
                 new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),
-                restore.from(), wal.writeTimeout(), recovery.keepCopies(), recovery.keepCopiesSize().toBytes());
+                restore.from(), wal.writeTimeout(), recovery.keepCopies(), recovery.keepCopiesSize().toBytes(),
+                idempotency.toOptions());
     }
 }

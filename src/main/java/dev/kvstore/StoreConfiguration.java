@@ -10,6 +10,7 @@ import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationListener;
 import org.apache.commons.logging.Log;
@@ -52,6 +53,24 @@ class StoreConfiguration {
             // After a failed force the log is closed without another one: say so rather than claim it was forced.
             LOG.info(String.format("Closed %s: %d bytes, %s", s.log(), s.logBytes(),
                     s.writable() || s.retrying() ? "forced" : "not forced again after the failure: " + s.failure()));
+        };
+    }
+
+    /**
+     * Starts the leases' deadlines once the service takes requests: after a restart, every lease gets its whole time
+     * to live from the moment its clients can reach the service again, so that none expires while they could not
+     * keep it alive.
+     */
+    @Bean
+    @SingleNodeMode
+    ApplicationListener<ApplicationReadyEvent> startLeaseExpiry(WalKeyValueStore store) {
+        return event -> {
+            store.startLeaseExpiry();
+            var leases = store.leaseStatus();
+            if (leases.leases() > 0) {
+                LOG.info(String.format("Lease expiry started: %d leases with %d keys attached, each with its whole"
+                        + " time to live from now", leases.leases(), leases.attachedKeys()));
+            }
         };
     }
 

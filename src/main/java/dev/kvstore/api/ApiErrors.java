@@ -85,6 +85,8 @@ final class ApiErrors {
             case VALUE_TOO_LARGE, BATCH_TOO_LARGE -> ProblemType.TOO_LARGE;
             case NOT_UNICODE, NOT_FINITE, NOT_A_NUMBER -> ProblemType.INVALID_VALUE;
             case INVALID_BATCH -> ProblemType.INVALID_BATCH;
+            case INVALID_LEASE -> ProblemType.INVALID_LEASE;
+            case INVALID_IDEMPOTENCY_KEY -> ProblemType.INVALID_IDEMPOTENCY_KEY;
         };
     }
 

@@ -58,6 +58,13 @@ class OpenApiConfiguration {
             + "\"revision\":19,\"createRevision\":5},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"aborted\"},"
             + "{\"op\":\"delete\",\"key\":\"c\",\"outcome\":\"aborted\",\"revision\":12,\"createRevision\":12}]}";
 
+    /** A batch's unknown-lease names the failed operation and every operation's result. */
+    private static final String BATCH_UNKNOWN_LEASE = "{\"type\":\"urn:kv-store:problem:unknown-lease\",\"title\":"
+            + "\"Unknown lease\",\"status\":409,\"detail\":\"The lease \\\"40\\\" of operation 1 (set \\\"b\\\") does not"
+            + " exist: it expired, was revoked, or never was. Nothing was written.\",\"instance\":\"/batch\","
+            + "\"failedOperation\":1,\"lease\":\"40\",\"results\":[{\"op\":\"set\",\"key\":\"a\",\"outcome\":"
+            + "\"aborted\"},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"lease-not-found\"}]}";
+
     /** What every operation may answer before it runs: the security filter's refusals. */
     private static final List<ProblemType> SECURITY = List.of(UNAUTHORIZED, FORBIDDEN, PROTECTED_MODE, CROSS_SITE,
             HOST_NOT_LOOPBACK);
@@ -66,24 +73,35 @@ class OpenApiConfiguration {
      * The refusals of each operation: problem types of the catalogue, and the statuses it answers as
      * {@code about:blank} (406 for an Accept without JSON, 415 for a body that is not JSON).
      */
-    static final Map<String, Refusals> PROBLEMS = Map.of(
-            "GET /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION, KEY_NOT_FOUND,
-                    PRECONDITION_FAILED), 406),
-            "PUT /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON, INVALID_VALUE,
-                    INVALID_PRECONDITION, PRECONDITION_FAILED, TOO_LARGE, STORE_UNAVAILABLE, OVERLOADED), 406, 415),
-            "PATCH /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON, INVALID_VALUE,
-                    INVALID_PRECONDITION, NOT_A_NUMBER, TYPE_MISMATCH, OVERFLOW, PRECONDITION_FAILED, TOO_LARGE,
-                    STORE_UNAVAILABLE, OVERLOADED), 406, 415),
-            "DELETE /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION,
-                    KEY_NOT_FOUND, PRECONDITION_FAILED, STORE_UNAVAILABLE)),
-            "GET /keys", new Refusals(List.of(INVALID_QUERY, INVALID_CURSOR), 406),
-            "POST /batch", new Refusals(List.of(MALFORMED_JSON, INVALID_BATCH, INVALID_KEY, INVALID_VALUE,
-                    PRECONDITION_FAILED, TOO_LARGE, STORE_UNAVAILABLE, OVERLOADED), 406, 415)
-                    .example(PRECONDITION_FAILED, BATCH_PRECONDITION_FAILED),
-            "POST /admin/compaction", new Refusals(List.of(COMPACTION_RUNNING, STORE_UNAVAILABLE,
-                    ADMIN_OPERATION_FAILED, INSUFFICIENT_STORAGE)),
-            "GET /admin/snapshot", new Refusals(List.of(STORE_UNAVAILABLE, ADMIN_OPERATION_FAILED,
-                    INSUFFICIENT_STORAGE)));
+    static final Map<String, Refusals> PROBLEMS = Map.ofEntries(
+            Map.entry("GET /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION,
+                    KEY_NOT_FOUND, PRECONDITION_FAILED), 406)),
+            Map.entry("PUT /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON,
+                    INVALID_VALUE, INVALID_PRECONDITION, INVALID_QUERY, INVALID_LEASE, INVALID_IDEMPOTENCY_KEY,
+                    UNKNOWN_LEASE, IDEMPOTENCY_KEY_IN_FLIGHT, PRECONDITION_FAILED, TOO_LARGE,
+                    IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)),
+            Map.entry("PATCH /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON,
+                    INVALID_VALUE, INVALID_PRECONDITION, INVALID_QUERY, INVALID_LEASE, INVALID_IDEMPOTENCY_KEY,
+                    NOT_A_NUMBER, TYPE_MISMATCH, OVERFLOW, UNKNOWN_LEASE, IDEMPOTENCY_KEY_IN_FLIGHT,
+                    PRECONDITION_FAILED, TOO_LARGE, IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)),
+            Map.entry("DELETE /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION,
+                    INVALID_QUERY, INVALID_IDEMPOTENCY_KEY, KEY_NOT_FOUND, IDEMPOTENCY_KEY_IN_FLIGHT,
+                    PRECONDITION_FAILED, IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE))),
+            Map.entry("GET /keys", new Refusals(List.of(INVALID_QUERY, INVALID_CURSOR), 406)),
+            Map.entry("POST /batch", new Refusals(List.of(MALFORMED_JSON, INVALID_BATCH, INVALID_KEY, INVALID_VALUE,
+                    INVALID_IDEMPOTENCY_KEY, UNKNOWN_LEASE, IDEMPOTENCY_KEY_IN_FLIGHT, PRECONDITION_FAILED, TOO_LARGE,
+                    IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)
+                    .example(PRECONDITION_FAILED, BATCH_PRECONDITION_FAILED)
+                    .example(UNKNOWN_LEASE, BATCH_UNKNOWN_LEASE)),
+            Map.entry("POST /leases", new Refusals(List.of(MALFORMED_JSON, INVALID_LEASE, TOO_LARGE,
+                    STORE_UNAVAILABLE, OVERLOADED), 406, 415)),
+            Map.entry("GET /leases/{id}", new Refusals(List.of(LEASE_NOT_FOUND), 406)),
+            Map.entry("POST /leases/{id}/keepalive", new Refusals(List.of(LEASE_NOT_FOUND), 406)),
+            Map.entry("DELETE /leases/{id}", new Refusals(List.of(LEASE_NOT_FOUND, STORE_UNAVAILABLE))),
+            Map.entry("POST /admin/compaction", new Refusals(List.of(COMPACTION_RUNNING, STORE_UNAVAILABLE,
+                    ADMIN_OPERATION_FAILED, INSUFFICIENT_STORAGE))),
+            Map.entry("GET /admin/snapshot", new Refusals(List.of(STORE_UNAVAILABLE, ADMIN_OPERATION_FAILED,
+                    INSUFFICIENT_STORAGE))));
 
     /**
      * Cluster mode's refusals besides (or, for the admin operations, instead of) {@link #PROBLEMS}: a read may wait
@@ -160,6 +178,7 @@ class OpenApiConfiguration {
             components.addSchemas("Problem", problemSchema());
             nullables(components);
             openApi.getPaths().addPathItem(KeyEndpoint.ROUTE, KeyApiDoc.pathItem());
+            leaseIds(openApi);
             // Documents in a stable order: paths as declared, keys first.
             openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
                 Refusals refusals = refusalsOf(method.name() + " " + path, cluster);
@@ -186,8 +205,18 @@ class OpenApiConfiguration {
         return single == null || operation.contains("/admin/") ? more : single.and(more);
     }
 
+    /** A lease id in a path is a string of digits (the annotations would show its example as a number). */
+    private static void leaseIds(OpenAPI openApi) {
+        openApi.getPaths().forEach((path, item) -> item.readOperations().forEach(op -> {
+            if (op.getParameters() != null) {
+                op.getParameters().stream().filter(p -> "path".equals(p.getIn()) && "id".equals(p.getName()))
+                        .forEach(p -> p.schema(of("string").pattern(KeyApiDoc.LEASE_PATTERN)).example("40"));
+            }
+        }));
+    }
+
     private static void refusals(String path, Operation op, Refusals refusals) {
-        String instance = path.replace("{key}", "greeting");
+        String instance = path.replace("{key}", "greeting").replace("{id}", "40");
         Map<Integer, List<ProblemType>> byStatus = new TreeMap<>();
         for (ProblemType t : refusals.types()) {
             byStatus.computeIfAbsent(t.status(), s -> new ArrayList<>()).add(t);
@@ -225,6 +254,15 @@ class OpenApiConfiguration {
             if (types.contains(OVERLOADED) || types.contains(CLUSTER_UNAVAILABLE)) {
                 response.addHeaderObject("Retry-After", new Header().description(RETRY_AFTER).schema(of("integer")));
             }
+            if (types.contains(IDEMPOTENCY_KEY_IN_FLIGHT)) {
+                response.addHeaderObject("Retry-After", new Header().description("Seconds to wait before repeating,"
+                        + " on idempotency-key-in-flight").schema(of("integer")));
+            }
+            // A refusal the store decided is remembered with an Idempotency-Key, and replayed like an answer.
+            if ((status == 404 || status == 409 || status == 412) && op.getParameters() != null
+                    && op.getParameters().stream().anyMatch(p -> p.getName().equals("Idempotency-Key"))) {
+                response.addHeaderObject("Idempotent-Replayed", KeyApiDoc.replayed());
+            }
         });
     }
 
@@ -254,10 +292,13 @@ class OpenApiConfiguration {
         p.put("instance", of("string", "uri-reference").description("The request path"));
         p.put("currentRevision", nullable(of("integer", "int64").description("precondition-failed, not-a-number,"
                 + " type-mismatch, overflow: the key's revision, null when it has no value")));
-        p.put("failedOperation", of("integer", "int32").description("precondition-failed of a batch: the index of"
-                + " the first operation whose precondition failed"));
-        p.put("results", of("array").items(ref("BatchOperationResult")).description("precondition-failed of a"
-                + " batch: every operation, precondition-failed or aborted, with the key's current revision"));
+        p.put("failedOperation", of("integer", "int32").description("precondition-failed or unknown-lease of a"
+                + " batch: the index of the first operation that failed"));
+        p.put("results", of("array").items(ref("BatchOperationResult")).description("precondition-failed or"
+                + " unknown-lease of a batch: every operation, precondition-failed, lease-not-found or aborted, with"
+                + " the key's current revision"));
+        p.put("lease", of("string").pattern(KeyApiDoc.LEASE_PATTERN).description("unknown-lease: the lease that"
+                + " does not exist"));
         p.put("neededBytes", of("integer", "int64").description("insufficient-storage: the bytes the operation"
                 + " needs free"));
         p.put("usableBytes", of("integer", "int64").description("insufficient-storage: the bytes that are free"));

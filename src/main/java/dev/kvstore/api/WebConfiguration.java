@@ -66,9 +66,10 @@ class WebConfiguration {
 
     /** In cluster mode, reads first pass the read barrier ({@link ClusterWebConfiguration}). */
     @Bean
-    FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyValueStore store, ObjectProvider<ReadConsistency> consistency,
+    FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyValueStore store, IdempotentWrites writes,
+                                                    ObjectProvider<ReadConsistency> consistency,
                                                     KvProperties properties) {
-        FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(new KeyEndpoint(store,
+        FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(new KeyEndpoint(store, writes,
                 consistency.getIfAvailable(() -> ReadConsistency.SINGLE_NODE), properties.limits().maxRequestBytes()));
         registration.addUrlPatterns("/keys/*");
         registration.setOrder(0);

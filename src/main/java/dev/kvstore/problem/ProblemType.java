@@ -35,6 +35,12 @@ public enum ProblemType {
             + " not \"eventual\"."),
     INVALID_MEMBER(400, "Invalid member", "cluster mode: `POST /admin/cluster/members` with an id or address that is"
             + " not valid", "Cluster address must be host:port: kv4."),
+    INVALID_LEASE(400, "Invalid lease", "a lease's `ttlSeconds` or a `ttl` out of range (1 s to 365 days), a"
+            + " `lease` that is not a lease id, `lease` and `ttl` together, or a grant body that is not"
+            + " `{\"ttlSeconds\": n}`", "\"ttlSeconds\" must be a whole number of seconds from 1 to 31536000 (365 days)."),
+    INVALID_IDEMPOTENCY_KEY(400, "Invalid idempotency key", "an `Idempotency-Key` that is not 1 to 255 visible ASCII"
+            + " characters, or sent twice", "Idempotency-Key must be 1 to 255 visible ASCII characters, bare or as a"
+            + " quoted string (\"8e03978e-40d5-43e8-bc93-6894a57f9324\")."),
     INVALID_PATH(400, "Invalid path", "a path with `.` or `..` segments (plain or percent-encoded), on which routing"
             + " and security could disagree", "The path has a . or .. segment; encode a key's slashes as %2F."),
     UNAUTHORIZED(401, "Unauthorized", "no token, or an unknown one; with `WWW-Authenticate: Bearer`",
@@ -54,6 +60,9 @@ public enum ProblemType {
             "No value is stored under the key \"greeting\"."),
     MEMBER_NOT_FOUND(404, "Member not found", "cluster mode: `DELETE /admin/cluster/members/{id}` of an id that is"
             + " not a member", "'n9' is not a member of the cluster [n1=kv1:9090, n2=kv2:9090, n3=kv3:9090]."),
+    LEASE_NOT_FOUND(404, "Lease not found", "`GET`, keepalive or `DELETE` of a lease that expired, was revoked or"
+            + " never was", "There is no lease \"40\": it expired, was revoked, or never was. Grant a new one with"
+            + " POST /leases."),
     COMPACTION_RUNNING(409, "Compaction running", "`POST /admin/compaction` while one runs",
             "A compaction is already running; its result will show in the wal health details and the metrics."),
     NOT_A_NUMBER(409, "Not a number", "`PATCH` increment of a string",
@@ -68,6 +77,14 @@ public enum ProblemType {
     MEMBERSHIP_CONFLICT(409, "Membership conflict", "cluster mode: another membership change ran meanwhile, or the"
             + " configuration is not the one this node knew", "Could not remove n3: the configuration changed"
             + " meanwhile."),
+    UNKNOWN_LEASE(409, "Unknown lease", "a write attaches its key to a lease that does not exist (expired, revoked,"
+            + " never granted); carries `lease` (a batch: `failedOperation` and `results` too)", "The lease \"40\""
+            + " does not exist: it expired, was revoked, or never was; nothing was written. Grant a new one with POST"
+            + " /leases.", "lease", "40"),
+    IDEMPOTENCY_KEY_IN_FLIGHT(409, "Idempotency key in flight", "a request repeats the `Idempotency-Key` of one"
+            + " still being processed; nothing was done; carries `Retry-After`", "The first request with the"
+            + " Idempotency-Key \"b-7\" is still being processed; nothing was done. Repeat this request once it is"
+            + " answered, and you get its answer."),
     PRECONDITION_FAILED(412, "Precondition failed", "`If-Match`/`If-None-Match` or a batch's `ifRevision`/`ifAbsent`"
             + " does not hold; carries `currentRevision` (a batch: `failedOperation` and `results`)",
             "The key \"greeting\" is at revision 43 (ETag \"43\"), so the precondition does not hold; nothing was"
@@ -78,6 +95,10 @@ public enum ProblemType {
     HOST_NOT_LOOPBACK(421, "Host not loopback", "no token is configured and the `Host` does not name loopback (DNS"
             + " rebinding)", "No token is configured, so this server answers only requests addressed to localhost,"
             + " 127.0.0.1 or [::1], and this one was addressed to 'kv.attacker.example'."),
+    IDEMPOTENCY_KEY_REUSED(422, "Idempotency key reused", "the `Idempotency-Key` was used before by the same token"
+            + " for a different request (method, path, query, conditional headers, body); nothing was done",
+            "The Idempotency-Key \"b-7\" was used before for a different request (method, path, query, conditional"
+                    + " headers or body); nothing was done. Use a new key for a new request."),
     STORE_UNAVAILABLE(503, "Store unavailable", "the log failed (disk full, I/O error) or did not answer within"
             + " `kv.wal.write-timeout`; writes get this until the store recovers or restarts",
             "The write-ahead log failed (IOException: No space left on device); the store is read-only until it is"

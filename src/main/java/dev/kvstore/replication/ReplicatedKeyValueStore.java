@@ -10,7 +10,9 @@ import dev.kvstore.store.Command;
 import dev.kvstore.store.CommandCodec;
 import dev.kvstore.store.CommandResult;
 import dev.kvstore.store.Entry;
+import dev.kvstore.store.IdempotentResult;
 import dev.kvstore.store.InvalidEntryException;
+import dev.kvstore.store.KeyLease;
 import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.Page;
 import dev.kvstore.store.Precondition;
@@ -107,6 +109,45 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
     @Override
     public BatchResult batch(List<BatchOperation> operations) {
         return (BatchResult) propose(StoreObserver.Operation.BATCH, new Command.Batch(operations));
+    }
+
+    /**
+     * A put, delete, increment or batch without leases. Leases are not replicated yet (their expiry must be run by
+     * the leader, issue 17), so a command that attaches or grants one is refused before it is proposed.
+     */
+    @Override
+    public CommandResult execute(Command command) {
+        if (command instanceof Command.Put p) {
+            noLease(p.lease());
+            return propose(StoreObserver.Operation.SET, p);
+        }
+        if (command instanceof Command.Increment i) {
+            noLease(i.lease());
+            return propose(StoreObserver.Operation.INCREMENT, i);
+        }
+        if (command instanceof Command.Delete d) {
+            return propose(StoreObserver.Operation.DELETE, d);
+        }
+        if (command instanceof Command.Batch b) {
+            b.operations().forEach(op -> noLease(op.lease()));
+            return propose(StoreObserver.Operation.BATCH, b);
+        }
+        throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_LEASE,
+                "leases are not available in cluster mode yet");
+    }
+
+    /** Idempotency keys are not replicated yet: a request with one is refused, and nothing is done. */
+    @Override
+    public IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command) {
+        throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_IDEMPOTENCY_KEY,
+                "Idempotency-Key is not available in cluster mode yet; send the request without it");
+    }
+
+    private static void noLease(KeyLease lease) {
+        if (lease instanceof KeyLease.Attach || lease instanceof KeyLease.Grant) {
+            throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_LEASE,
+                    "leases (lease, ttl) are not available in cluster mode yet; write without them");
+        }
     }
 
     /**

@@ -2,9 +2,18 @@ package dev.kvstore.store;
 
 /**
  * One key's change by a decided command: what it held before ({@code null}: no value) and what it holds after
- * ({@code null}: deleted). The index, its counters and (later) watchers consume these, in log order.
+ * ({@code null}: deleted), and how: {@link Op#PUT} (set, created or replaced, by a write), {@link Op#DELETE}
+ * (deleted by a write, or by the revoke of its lease) or {@link Op#EXPIRE} (deleted because its lease expired). The
+ * index, its counters, the lease table and watchers consume these, in log order.
  */
-record Change(String key, Entry previous, Entry current) {
+record Change(String key, Entry previous, Entry current, Op op) {
+
+    enum Op { PUT, DELETE, EXPIRE }
+
+    /** A change by a write: a put, or a delete when {@code current} is {@code null}. */
+    Change(String key, Entry previous, Entry current) {
+        this(key, previous, current, current == null ? Op.DELETE : Op.PUT);
+    }
 
     boolean isDelete() {
         return current == null;

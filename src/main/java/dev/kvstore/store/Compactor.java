@@ -24,12 +24,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Copying the live state while writes go on.</b> Let P be the log's applied position: every frame before it
  * is reflected in the index. A REVISION frame records the revision counter as of P or later; a pass over the index
- * then writes a SET frame for every live entry, with its revisions. It is not a
+ * then writes a SET frame for every live entry, with its revisions (a BATCH of one SET_LEASED for a key with a
+ * lease). It is not a
  * picture of one moment, but every value in it is the one at P or a later one. Then the log's frames from P on are
  * copied after it. Replaying the copy therefore ends in exactly the state the log ends in: every key written after P
  * is set (or deleted) again by its frames, in log order, after whatever value the pass saw; every other key has its
  * value at P. Deletes are not resurrected: a key deleted before P is not in the index, one deleted after P has its
  * DELETE frame in the copied part. Memory stays constant: frames go through one buffer.
+ *
+ * <p>Leases and idempotency records follow the entries, by the same argument. Each live lease is a LEASE_GRANT frame
+ * of its own revision; a lease granted or ended after P is granted or ended again by the copied part (replay takes
+ * a grant it has, and an end of a lease it never saw, which still deletes the keys attached to it). The records are
+ * copied as one consistent set, taken at one moment after P, with the floor and the horizon that go with it
+ * ({@link IdempotencyRecords}): the copied part then adds only what was added after that moment, and drops what the
+ * log dropped.
  *
  * <p><b>Compaction, step by step,</b> in the order that makes a crash at any step recover exactly the acknowledged
  * state:
@@ -84,6 +92,7 @@ final class Compactor implements AutoCloseable {
     private final ActiveLog log;
     private final LogSwitch logSwitch;
     private final KeyIndex index;
+    private final AppliedState state;
     private final CompactionPolicy policy;
     private final StoreObserver observer;
     private final Clock clock;
@@ -96,13 +105,14 @@ final class Compactor implements AutoCloseable {
     private volatile boolean closed;
 
     Compactor(DataDirectory dir, LogFormat format, GroupCommitWriter writer, ActiveLog log, LogSwitch logSwitch,
-              KeyIndex index, CompactionPolicy policy, StoreObserver observer, Clock clock) {
+              AppliedState state, CompactionPolicy policy, StoreObserver observer, Clock clock) {
         this.dir = dir;
         this.format = format;
         this.writer = writer;
         this.log = log;
         this.logSwitch = logSwitch;
-        this.index = index;
+        this.index = state.index;
+        this.state = state;
         this.policy = policy;
         this.observer = observer;
         this.clock = clock;
@@ -122,7 +132,7 @@ final class Compactor implements AutoCloseable {
      * when the store opens.
      */
     void maybeStartAuto() {
-        if (closed || !policy.isDue(log.written(), index.compactedBytes())
+        if (closed || !policy.isDue(log.written(), state.compactedBytes())
                 || System.nanoTime() - autoNotBefore < 0 || !running.compareAndSet(false, true)) {
             return;
         }
@@ -208,14 +218,14 @@ final class Compactor implements AutoCloseable {
             checkHeadroom("compaction");
             Rewrite r = rewrite();
             return record(new CompactionResult(trigger, CompactionResult.Outcome.COMPLETED, startedAt, before,
-                    r.length, index.compactedBytes(), r.entries, Duration.ofNanos(System.nanoTime() - t0),
+                    r.length, state.compactedBytes(), r.entries, Duration.ofNanos(System.nanoTime() - t0),
                     Duration.ofNanos(r.pauseNanos), null));
         } catch (IOException | RuntimeException e) {
             if (trigger == CompactionResult.Trigger.AUTO) {
                 autoNotBefore = System.nanoTime() + AUTO_RETRY_DELAY.toNanos();
             }
             record(new CompactionResult(trigger, CompactionResult.Outcome.FAILED, startedAt, before,
-                    log.written(), index.compactedBytes(), 0, Duration.ofNanos(System.nanoTime() - t0),
+                    log.written(), state.compactedBytes(), 0, Duration.ofNanos(System.nanoTime() - t0),
                     Duration.ZERO, describe(e)));
             throw e;
         }
@@ -233,7 +243,7 @@ final class Compactor implements AutoCloseable {
     }
 
     private void checkHeadroom(String what) throws IOException {
-        long live = index.compactedBytes();
+        long live = state.compactedBytes();
         long needed = live + live / 10 + HEADROOM_RESERVE;
         long usable = dir.storage().usableSpace(dir.log().getParent());
         if (usable < needed) {
@@ -342,10 +352,20 @@ final class Compactor implements AutoCloseable {
                 if (entries % ENTRIES_BETWEEN_CHECKS == 0 && closed) {
                     throw new StoreUnavailableException("the store is closing", null);
                 }
-                Entry entry = e.getValue();
-                put(Frame.encodeSetV2(format.magic(), Utf8.encode(e.getKey()), entry.value(), entry.revision(),
-                        entry.createRevision()));
+                put(Frame.encodeEntry(format.magic(), Utf8.encode(e.getKey()), e.getValue()));
                 entries++;
+            }
+            for (Map.Entry<Long, Long> lease : state.leases.leases().entrySet()) {
+                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeGrantOp(lease.getKey(),
+                        lease.getValue())), lease.getKey()));
+            }
+            IdempotencyRecords.Copy records = state.records.copy();
+            if (records.floor() > 0 || !records.records().isEmpty()) {
+                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordFloorOp(records.floor(),
+                        records.horizon())), Math.max(Math.max(floor, records.floor()), 1)));
+            }
+            for (IdempotencyRecord r : records.records()) {
+                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordOp(r)), r.revision()));
             }
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
                 long applied = log.applied();

@@ -53,6 +53,33 @@ import java.util.zip.CRC32;
  * Their revision is the batch's. The batch is one frame with one CRC, so a crash keeps all of it or none. Its
  * operations are deliberately not frames of their own: a whole frame with a good CRC inside a torn batch would pass
  * for data written after the tear, and recovery would take the tear for damage.
+ *
+ * <p>A BATCH frame is also the container of everything written together with leases and idempotency records, as
+ * more operations with the same 18-byte header ({@code encoding} 0x00 and {@code key_len} 0 unless said otherwise):
+ * <pre>
+ * op    name           create_revision   key                value
+ * 0x06  RECORD         0                 Idempotency-Key    scope_len u16, scope (UTF-8), fingerprint (16 bytes),
+ *                                        (1-255 bytes)      time i64 (ms since the epoch, read before the command
+ *                                                           was queued), result (the CommandCodec form of the
+ *                                                           command's result, string values empty)
+ * 0x07  LEASE_GRANT    the lease's id    -                  ttl_ms u64 &gt; 0
+ *                      (the revision
+ *                      that granted it)
+ * 0x08  LEASE_REVOKE   0                 -                  lease u64, cause u8 (1 revoked, 2 expired): ends the
+ *                                                           lease and deletes every key attached to it
+ * 0x09  SET_LEASED     as SET            as SET             lease u64, then the value as SET: a SET that attaches
+ *                                                           the key to the lease (value_len counts both)
+ * 0x0A  RECORD_FLOOR   0                 -                  floor u64, horizon i64: records up to revision floor
+ *                                                           were dropped, and the latest record time seen
+ * </pre>
+ * The store writes: a write with a lease or with an idempotency record as a BATCH frame of its operations (a SET
+ * becomes SET_LEASED, and a RECORD follows), so the record and the write it answers are one frame and one revision;
+ * a refused write sent with an idempotency key as a BATCH of its RECORD alone; a grant as LEASE_GRANT (with the
+ * SET_LEASED of a PUT that granted its own lease); a revoke or an expiry as LEASE_REVOKE, which names no key: replay
+ * deletes the keys attached to the lease at that point of the log, as the write did. Compaction and snapshots write
+ * each lease as a LEASE_GRANT frame of its own revision, each leased key as a SET_LEASED, and the idempotency
+ * records as one RECORD_FLOOR and a RECORD frame each, under the record's revision. Frame ops 0x06 to 0x0F are
+ * reserved for these; no frame has them as its own op.
  * A REVISION frame says that the revision counter had reached {@code revision}: compaction starts its file with one,
  * so that the counter never goes back when the key that held the highest revision was deleted.
  *
@@ -103,6 +130,24 @@ final class Frame {
     static final byte OP_DELETE = 0x02;
     static final byte OP_BATCH = 0x03;
     static final byte OP_REVISION = 0x04;
+    /** Operations of a BATCH frame only (see the class comment). */
+    static final byte OP_RECORD = 0x06;
+    static final byte OP_LEASE_GRANT = 0x07;
+    static final byte OP_LEASE_REVOKE = 0x08;
+    static final byte OP_SET_LEASED = 0x09;
+    static final byte OP_RECORD_FLOOR = 0x0A;
+    static final byte CAUSE_REVOKED = 1;
+    static final byte CAUSE_EXPIRED = 2;
+    /** Longest idempotency key, in bytes (visible ASCII). */
+    static final int MAX_RECORD_KEY_BYTES = 255;
+    /** A RECORD's value before its result: scope length, fingerprint and time, with an empty scope. */
+    static final int RECORD_FIXED_BYTES = 2 + 16 + 8;
+    /**
+     * Room a frame may take beyond the key and value limits (or the batch limit): the operation headers and lease
+     * ids of a write with a lease, a grant, and an idempotency record (whose result must fit; {@link EntryLimits}
+     * refuses a command whose record might not).
+     */
+    static final int EXTRA_BYTES = 64 * 1024;
     static final byte ENCODING_UTF8 = 0x00;
     static final byte ENCODING_I64 = 0x01;
     static final byte ENCODING_F64 = 0x02;
@@ -110,6 +155,7 @@ final class Frame {
 
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Frame() {
     }
@@ -198,6 +244,70 @@ final class Frame {
         return frame;
     }
 
+    /** A BATCH operation that sets {@code key}, attached to {@code lease} when it is not 0. */
+    static byte[] encodeSetOp(byte[] key, Value value, long createRevision, long lease) {
+        byte[] v = valueBytes(value);
+        if (lease == 0) {
+            return encodeBatchOp(OP_SET, value.type().encoding(), key, v, createRevision);
+        }
+        byte[] leased = new byte[NUMBER_BYTES + v.length];
+        LONG_LE.set(leased, 0, lease);
+        System.arraycopy(v, 0, leased, NUMBER_BYTES, v.length);
+        return encodeBatchOp(OP_SET_LEASED, value.type().encoding(), key, leased, createRevision);
+    }
+
+    /** The operation of a BATCH frame that does what the version-2 SET or DELETE frame {@code frame} does. */
+    static byte[] asBatchOp(byte[] frame) {
+        int keyLen = (int) INT_LE.get(frame, KEY_LEN_OFFSET);
+        int valueLen = (int) INT_LE.get(frame, VALUE_LEN_OFFSET);
+        return encodeBatchOp(frame[OP_OFFSET], frame[ENCODING_OFFSET],
+                java.util.Arrays.copyOfRange(frame, KEY_OFFSET_V2, KEY_OFFSET_V2 + keyLen),
+                java.util.Arrays.copyOfRange(frame, KEY_OFFSET_V2 + keyLen, KEY_OFFSET_V2 + keyLen + valueLen),
+                createRevision(frame, 0));
+    }
+
+    /** A LEASE_GRANT operation. */
+    static byte[] encodeGrantOp(long lease, long ttlMillis) {
+        return encodeBatchOp(OP_LEASE_GRANT, ENCODING_UTF8, new byte[0], longBytes(ttlMillis), lease);
+    }
+
+    /** A LEASE_REVOKE operation. */
+    static byte[] encodeRevokeOp(long lease, boolean expired) {
+        byte[] v = new byte[NUMBER_BYTES + 1];
+        LONG_LE.set(v, 0, lease);
+        v[NUMBER_BYTES] = expired ? CAUSE_EXPIRED : CAUSE_REVOKED;
+        return encodeBatchOp(OP_LEASE_REVOKE, ENCODING_UTF8, new byte[0], v, 0);
+    }
+
+    /** A RECORD operation. */
+    static byte[] encodeRecordOp(IdempotencyRecord r) {
+        byte[] scope = Utf8.encode(r.scope());
+        byte[] result = CommandCodec.encodeResult(r.result());
+        byte[] v = new byte[RECORD_FIXED_BYTES + scope.length + result.length];
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) scope.length).put(scope).putLong(r.fingerprint().high()).putLong(r.fingerprint().low())
+                .putLong(r.timeMillis()).put(result);
+        return encodeBatchOp(OP_RECORD, ENCODING_UTF8, Utf8.encode(r.key()), v, 0);
+    }
+
+    /** A RECORD_FLOOR operation. */
+    static byte[] encodeRecordFloorOp(long floor, long horizon) {
+        byte[] v = new byte[2 * NUMBER_BYTES];
+        LONG_LE.set(v, 0, floor);
+        LONG_LE.set(v, NUMBER_BYTES, horizon);
+        return encodeBatchOp(OP_RECORD_FLOOR, ENCODING_UTF8, new byte[0], v, 0);
+    }
+
+    /** The frame compaction writes for a live entry: a SET, or a BATCH of one SET_LEASED for a key with a lease. */
+    static byte[] encodeEntry(byte magic, byte[] key, Entry entry) {
+        if (entry.lease() == 0) {
+            return encodeSetV2(magic, key, entry.value(), entry.revision(), entry.createRevision());
+        }
+        return encodeBatch(magic, java.util.List.of(encodeSetOp(key, entry.value(), entry.createRevision(),
+                entry.lease())), entry.revision());
+    }
+
+    /** Bytes of an operation of a batch whose header starts at {@code at}. */
     private static int batchOpLength(byte[] buf, int at) {
         return BATCH_OP_HEADER + (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET)
                 + (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET);
@@ -396,7 +506,7 @@ final class Frame {
         if (op == OP_REVISION) {
             return valueLen == 0 ? null : FrameDefect.BAD_VALUE;
         }
-        if (valueLen > format.maxBatchBytes()) {
+        if (valueLen > format.maxItemsBytes()) {
             return FrameDefect.OVER_LIMIT;
         }
         int end = (int) (batchOpsStart(start) + valueLen);
@@ -406,17 +516,61 @@ final class Frame {
             }
             long keyLen2 = Integer.toUnsignedLong((int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET));
             long valueLen2 = Integer.toUnsignedLong((int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET));
-            byte op2 = buf[at + BATCH_OP_OP_OFFSET];
-            long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
-            if (BATCH_OP_HEADER + keyLen2 + valueLen2 > end - at || keyLen2 > format.maxKeyBytes()
-                    || valueLen2 > format.maxValueBytes() || (op2 != OP_SET && op2 != OP_DELETE)
-                    || checkOpAndEncoding(op2, buf[at + BATCH_OP_ENCODING_OFFSET], valueLen2) != null
-                    || (op2 == OP_SET ? created <= 0 || created > revision : created != 0)) {
+            if (BATCH_OP_HEADER + keyLen2 + valueLen2 > end - at || !batchOpFits(buf, at, keyLen2, valueLen2,
+                    revision, format)) {
                 return FrameDefect.BAD_BATCH;
             }
             at += (int) (BATCH_OP_HEADER + keyLen2 + valueLen2);
         }
         return null;
+    }
+
+    /** Whether the operation at {@code at}, whose lengths fit the frame, is one the store can have written. */
+    private static boolean batchOpFits(byte[] buf, int at, long keyLen, long valueLen, long revision,
+                                       LogFormat format) {
+        byte op = buf[at + BATCH_OP_OP_OFFSET];
+        byte encoding = buf[at + BATCH_OP_ENCODING_OFFSET];
+        long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
+        int value = (int) (at + BATCH_OP_HEADER + keyLen);
+        return switch (op) {
+            case OP_SET, OP_DELETE -> keyLen <= format.maxKeyBytes() && valueLen <= format.maxValueBytes()
+                    && checkOpAndEncoding(op, encoding, valueLen) == null
+                    && (op == OP_SET ? created > 0 && created <= revision : created == 0);
+            case OP_SET_LEASED -> keyLen <= format.maxKeyBytes() && valueLen >= NUMBER_BYTES
+                    && valueLen - NUMBER_BYTES <= format.maxValueBytes()
+                    && checkOpAndEncoding(OP_SET, encoding, valueLen - NUMBER_BYTES) == null
+                    && created > 0 && created <= revision && (long) LONG_LE.get(buf, value) > 0;
+            case OP_LEASE_GRANT -> keyLen == 0 && encoding == ENCODING_UTF8 && valueLen == NUMBER_BYTES
+                    && created > 0 && created <= revision && (long) LONG_LE.get(buf, value) > 0;
+            case OP_LEASE_REVOKE -> keyLen == 0 && encoding == ENCODING_UTF8 && valueLen == NUMBER_BYTES + 1
+                    && created == 0 && (long) LONG_LE.get(buf, value) > 0
+                    && (buf[value + NUMBER_BYTES] == CAUSE_REVOKED || buf[value + NUMBER_BYTES] == CAUSE_EXPIRED);
+            case OP_RECORD_FLOOR -> keyLen == 0 && encoding == ENCODING_UTF8 && valueLen == 2 * NUMBER_BYTES
+                    && created == 0 && (long) LONG_LE.get(buf, value) >= 0
+                    && (long) LONG_LE.get(buf, value) <= revision;
+            case OP_RECORD -> keyLen >= 1 && keyLen <= MAX_RECORD_KEY_BYTES && encoding == ENCODING_UTF8
+                    && created == 0 && recordValueFits(buf, value, valueLen);
+            default -> false;
+        };
+    }
+
+    /** A RECORD's value: a scope of 1 byte or more, and a result that {@link CommandCodec} reads. */
+    private static boolean recordValueFits(byte[] buf, int at, long valueLen) {
+        if (valueLen < RECORD_FIXED_BYTES) {
+            return false;
+        }
+        int scopeLen = Short.toUnsignedInt((short) SHORT_LE.get(buf, at));
+        long resultLen = valueLen - RECORD_FIXED_BYTES - scopeLen;
+        if (scopeLen == 0 || resultLen < 0) {
+            return false;
+        }
+        try {
+            CommandCodec.decodeResult(java.util.Arrays.copyOfRange(buf, (int) (at + valueLen - resultLen),
+                    (int) (at + valueLen)));
+            return true;
+        } catch (MalformedCommandException e) {
+            return false;
+        }
     }
 
     private static FrameDefect checkOpAndEncoding(byte op, byte encoding, long valueLen) {
@@ -476,23 +630,64 @@ final class Frame {
         int end = (int) (batchOpsStart(start) + Integer.toUnsignedLong((int) INT_LE.get(buf, start + VALUE_LEN_OFFSET)));
         java.util.List<LogRecord> ops = new java.util.ArrayList<>();
         for (int at = batchOpsStart(start); at < end; at += batchOpLength(buf, at)) {
-            int keyLen = (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET);
-            String key = Utf8.decode(buf, at + BATCH_OP_HEADER, keyLen);
-            if (key == null) {
+            LogRecord op = decodeBatchOp(buf, at, revision);
+            if (op == null) {
                 return null;
             }
-            if (buf[at + BATCH_OP_OP_OFFSET] == OP_DELETE) {
-                ops.add(new LogRecord.Delete(key, revision));
-                continue;
-            }
-            Value value = decodeValue(buf, buf[at + BATCH_OP_ENCODING_OFFSET], at + BATCH_OP_HEADER + keyLen,
-                    (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET));
-            if (value == null) {
-                return null;
-            }
-            ops.add(new LogRecord.Set(key, value, revision, (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET)));
+            ops.add(op);
         }
         return new LogRecord.Batch(revision, ops);
+    }
+
+    /** The operation at {@code at} of a batch of {@code revision}, or {@code null} for a string that is not UTF-8. */
+    private static LogRecord decodeBatchOp(byte[] buf, int at, long revision) {
+        byte op = buf[at + BATCH_OP_OP_OFFSET];
+        int keyLen = (int) INT_LE.get(buf, at + BATCH_OP_KEY_LEN_OFFSET);
+        int valueLen = (int) INT_LE.get(buf, at + BATCH_OP_VALUE_LEN_OFFSET);
+        long created = (long) LONG_LE.get(buf, at + BATCH_OP_CREATE_REVISION_OFFSET);
+        int value = at + BATCH_OP_HEADER + keyLen;
+        switch (op) {
+            case OP_LEASE_GRANT:
+                return new LogRecord.LeaseGrant(created, (long) LONG_LE.get(buf, value), revision);
+            case OP_LEASE_REVOKE:
+                return new LogRecord.LeaseRevoke((long) LONG_LE.get(buf, value),
+                        buf[value + NUMBER_BYTES] == CAUSE_EXPIRED, revision);
+            case OP_RECORD_FLOOR:
+                return new LogRecord.RecordFloor((long) LONG_LE.get(buf, value),
+                        (long) LONG_LE.get(buf, value + NUMBER_BYTES), revision);
+            default:
+                break;
+        }
+        String key = Utf8.decode(buf, at + BATCH_OP_HEADER, keyLen);
+        if (key == null) {
+            return null;
+        }
+        if (op == OP_DELETE) {
+            return new LogRecord.Delete(key, revision);
+        }
+        if (op == OP_RECORD) {
+            return decodeRecord(buf, key, value, valueLen, revision);
+        }
+        long lease = op == OP_SET_LEASED ? (long) LONG_LE.get(buf, value) : 0;
+        int skip = op == OP_SET_LEASED ? NUMBER_BYTES : 0;
+        Value v = decodeValue(buf, buf[at + BATCH_OP_ENCODING_OFFSET], value + skip, valueLen - skip);
+        return v == null ? null : new LogRecord.Set(key, v, revision, created, lease);
+    }
+
+    private static LogRecord decodeRecord(byte[] buf, String key, int at, int valueLen, long revision) {
+        int scopeLen = Short.toUnsignedInt((short) SHORT_LE.get(buf, at));
+        String scope = Utf8.decode(buf, at + 2, scopeLen);
+        if (scope == null) {
+            return null;
+        }
+        int p = at + 2 + scopeLen;
+        Command.Fingerprint fingerprint = new Command.Fingerprint((long) LONG_LE.get(buf, p),
+                (long) LONG_LE.get(buf, p + NUMBER_BYTES));
+        long time = (long) LONG_LE.get(buf, p + 2 * NUMBER_BYTES);
+        int resultAt = p + 3 * NUMBER_BYTES;
+        CommandResult result = CommandCodec.decodeResult(java.util.Arrays.copyOfRange(buf, resultAt, at + valueLen));
+        return new LogRecord.Record(new IdempotencyRecord(scope, key, fingerprint, time, revision, result,
+                BATCH_OP_HEADER + Utf8.encodedLength(key) + valueLen));
     }
 
     /** The value at {@code offset}, or {@code null} for a string that is not valid UTF-8. */

@@ -184,9 +184,9 @@ final class KeyIndex implements StateMachine.State {
                 long rev = next(r.revision());
                 long framed = r.createRevision();
                 // A version-2 frame names its creation revision; a seed frame creates the key unless it existed.
-                Entry old = entries.put(r.key(), new Entry(r.value(), rev, framed != 0 ? framed : rev));
+                Entry old = entries.put(r.key(), Entry.of(r.value(), rev, framed != 0 ? framed : rev, r.lease()));
                 if (framed == 0 && old != null) {
-                    entries.put(r.key(), new Entry(r.value(), rev, old.createRevision()));
+                    entries.put(r.key(), Entry.of(r.value(), rev, old.createRevision(), r.lease()));
                 }
                 liveBytes += liveDelta(r.key(), r.value(), old);
             } else if (record instanceof LogRecord.Delete r) {

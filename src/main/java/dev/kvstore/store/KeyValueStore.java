@@ -25,6 +25,12 @@ public interface KeyValueStore {
 
     BatchResult batch(List<BatchOperation> operations);
 
+    /** Decides a write command (a put, delete, increment or batch, with its lease) and returns its result. */
+    CommandResult execute(Command command);
+
+    /** Decides {@code command} once for {@code scope}'s idempotency {@code key}; see {@link WalKeyValueStore}. */
+    IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command);
+
     /**
      * Checks that {@code key} is one the store takes.
      *

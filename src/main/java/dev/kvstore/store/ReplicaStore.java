@@ -47,6 +47,37 @@ public final class ReplicaStore {
     private final EntryLimits limits;
     private final StateMachine machine;
     private final KeyIndex index = new KeyIndex(new KeyIndex.Builder());
+    /**
+     * The state as the decide step sees it: the keys, and no lease and no idempotency record. Cluster mode has neither
+     * yet (issue 17's leases need the leader to run expiry): a write naming a lease is refused as unknown on every
+     * replica alike, and {@code ReplicatedKeyValueStore} refuses leases and idempotency keys before proposing.
+     */
+    private final StateMachine.Context context = new StateMachine.Context() {
+        @Override
+        public Entry get(String key) {
+            return index.get(key);
+        }
+
+        @Override
+        public long revision() {
+            return index.revision();
+        }
+
+        @Override
+        public long leaseTtl(long lease) {
+            return -1;
+        }
+
+        @Override
+        public java.util.Collection<String> leaseKeys(long lease) {
+            return List.of();
+        }
+
+        @Override
+        public IdempotencyRecord record(String scope, String key) {
+            return null;
+        }
+    };
     private final StoreObserver observer;
     /** The log position of the last command applied; written by the applying thread only. */
     private volatile long appliedTerm;
@@ -138,7 +169,7 @@ public final class ReplicaStore {
             moveTo(term, index);
             return MALFORMED;
         }
-        Decision d = machine.decide(this.index, decoded);
+        Decision d = machine.decide(context, decoded);
         if (d.writes()) {
             this.index.apply(List.of(d));
         }

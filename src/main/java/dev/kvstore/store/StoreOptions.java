@@ -25,11 +25,13 @@ import java.util.Objects;
  * @param keepCopies         how many of the files recovery set aside ({@code torn-*}, {@code corrupt-*}) are kept
  * @param keepCopiesBytes    how many bytes those kept files may take together; the copy made at this start is
  *                           always kept
+ * @param idempotency        how many idempotency records are remembered, and for how long
  */
 public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, byte magic, int maxKeyBytes,
                            int maxValueBytes, int maxBatchOperations, int maxBatchBytes, boolean repair,
                            StoreObserver observer, CompactionPolicy compaction, Path restoreFrom,
-                           Duration writeTimeout, int keepCopies, long keepCopiesBytes) {
+                           Duration writeTimeout, int keepCopies, long keepCopiesBytes,
+                           IdempotencyOptions idempotency) {
 
     public static final String LOG_FILE_NAME = "kvstore.log";
 
@@ -50,6 +52,7 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
         Objects.requireNonNull(sync, "sync");
         Objects.requireNonNull(observer, "observer");
         Objects.requireNonNull(compaction, "compaction");
+        Objects.requireNonNull(idempotency, "idempotency");
         if (sync == SyncMode.INTERVAL && (syncInterval == null || syncInterval.isNegative() || syncInterval.isZero())) {
             throw new IllegalArgumentException("syncInterval must be positive under INTERVAL");
         }
@@ -71,63 +74,80 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
     /**
      * The defaults: sync always, magic 0xAA, keys up to 1 KiB, values up to 4 MiB, batches of up to 128 operations
      * and 16 MiB, no repair, automatic compaction from 64 MiB at twice the live data, no restore, writes answered
-     * within 30 s, the newest 5 set-aside copies kept within 256 MiB.
+     * within 30 s, the newest 5 set-aside copies kept within 256 MiB, idempotency records for 24 h, at most 100,000
+     * of them within 16 MiB.
      */
     public static StoreOptions defaults(Path dataDir) {
         return new StoreOptions(dataDir, DEFAULT_SYNC, DEFAULT_SYNC_INTERVAL, DEFAULT_MAGIC, DEFAULT_MAX_KEY_BYTES,
                 DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_BATCH_OPERATIONS, DEFAULT_MAX_BATCH_BYTES, false, StoreObserver.NONE,
                 CompactionPolicy.DEFAULT, null, DEFAULT_WRITE_TIMEOUT, DEFAULT_KEEP_COPIES,
-                DEFAULT_KEEP_COPIES_BYTES);
+                DEFAULT_KEEP_COPIES_BYTES, IdempotencyOptions.DEFAULT);
     }
 
     public StoreOptions withSync(SyncMode mode, Duration interval) {
         return new StoreOptions(dataDir, mode, interval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withMagic(byte magic) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withLimits(int maxKeyBytes, int maxValueBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withBatchLimits(int maxBatchOperations, int maxBatchBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withRepair(boolean repair) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withObserver(StoreObserver observer) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withCompaction(CompactionPolicy compaction) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withRestoreFrom(Path snapshot) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, snapshot, writeTimeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, snapshot, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withWriteTimeout(Duration timeout) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, timeout, keepCopies, keepCopiesBytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, timeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public StoreOptions withKeptCopies(int copies, long bytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, copies, bytes);
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, copies, bytes,
+                idempotency);
+    }
+
+    public StoreOptions withIdempotency(IdempotencyOptions idempotency) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                idempotency);
     }
 
     public Path logFile() {

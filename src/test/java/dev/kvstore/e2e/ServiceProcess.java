@@ -150,6 +150,20 @@ final class ServiceProcess implements AutoCloseable {
         return send(request(path).DELETE().build());
     }
 
+    /** Sends {@code method} with a JSON body ({@code null}: none) and more headers, as name, value, .... */
+    HttpResponse<String> send(String method, String path, String json, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(path).method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
         return token == null ? b : b.header("Authorization", "Bearer " + token);

@@ -96,6 +96,19 @@ class ClusterModeApiTest {
                 + "\"}").put("/keys/big").then().statusCode(413);
     }
 
+    /** Leases and idempotency keys are not replicated yet: refused with a 400, and nothing is written. */
+    @Test
+    void leasesAndIdempotencyKeysAreRefusedUntilTheyAreReplicated() {
+        given().port(port).contentType("application/json").body("{\"type\":\"string\",\"value\":\"x\"}")
+                .put("/keys/leased?ttl=30s").then().statusCode(400)
+                .body("type", equalTo("urn:kv-store:problem:invalid-lease"));
+        given().port(port).contentType("application/json").header("Idempotency-Key", "k-1")
+                .body("{\"type\":\"string\",\"value\":\"x\"}").put("/keys/idempotent").then().statusCode(400)
+                .body("type", equalTo("urn:kv-store:problem:invalid-idempotency-key"));
+        given().port(port).get("/keys/leased").then().statusCode(404);
+        given().port(port).get("/keys/idempotent").then().statusCode(404);
+    }
+
     @Test
     void readsTakeAConsistencyHeader() {
         given().port(port).contentType("application/json").body("{\"type\":\"integer\",\"value\":7}")
