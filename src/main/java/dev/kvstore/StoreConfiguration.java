@@ -1,6 +1,7 @@
 package dev.kvstore;
 
 import dev.kvstore.ops.StoreMetrics;
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
 import dev.kvstore.store.SetAsideCopies;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Wires the engine: the one {@link WalKeyValueStore}, opened (and so recovered) while the context starts, before
- * the web server starts or readiness goes UP.
+ * the web server starts or readiness goes UP. In cluster mode there is none: see {@link ClusterConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(KvProperties.class)
@@ -29,6 +30,7 @@ class StoreConfiguration {
     private static final Log LOG = LogFactory.getLog(WalKeyValueStore.class);
 
     @Bean(destroyMethod = "")
+    @SingleNodeMode
     WalKeyValueStore walKeyValueStore(KvProperties properties, StoreMetrics metrics) throws IOException {
         WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
         logRestore(store, properties);
@@ -43,6 +45,7 @@ class StoreConfiguration {
      * finished the ones in flight: queued writes are written, the log is forced and closed.
      */
     @Bean
+    @SingleNodeMode
     DisposableBean walKeyValueStoreCloser(WalKeyValueStore store) {
         return () -> {
             store.close();
@@ -59,6 +62,7 @@ class StoreConfiguration {
      * keep it alive.
      */
     @Bean
+    @SingleNodeMode
     ApplicationListener<ApplicationReadyEvent> startLeaseExpiry(WalKeyValueStore store) {
         return event -> {
             store.startLeaseExpiry();

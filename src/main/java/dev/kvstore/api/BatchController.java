@@ -7,7 +7,7 @@ import dev.kvstore.store.BatchOperation;
 import dev.kvstore.store.BatchResult;
 import dev.kvstore.store.Command;
 import dev.kvstore.store.KeyLease;
-import dev.kvstore.store.WalKeyValueStore;
+import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.WriteOutcome;
 import dev.kvstore.store.WriteResult;
 import jakarta.servlet.http.HttpServletRequest;
@@ -24,11 +24,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class BatchController implements BatchApi {
 
-    private final WalKeyValueStore store;
+    private final KeyValueStore store;
     private final IdempotentWrites writes;
     private final long maxRequestBytes;
 
-    BatchController(WalKeyValueStore store, IdempotentWrites writes, KvProperties properties) {
+    BatchController(KeyValueStore store, IdempotentWrites writes, KvProperties properties) {
         this.store = store;
         this.writes = writes;
         this.maxRequestBytes = properties.limits().maxRequestBytes();

@@ -6,7 +6,7 @@ import dev.kvstore.security.Caller;
 import dev.kvstore.store.Command;
 import dev.kvstore.store.CommandResult;
 import dev.kvstore.store.IdempotentResult;
-import dev.kvstore.store.WalKeyValueStore;
+import dev.kvstore.store.KeyValueStore;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.nio.ByteBuffer;
@@ -36,9 +36,9 @@ class IdempotentWrites {
     static final String HEADER = "Idempotency-Key";
     static final String REPLAYED = "Idempotent-Replayed";
 
-    private final WalKeyValueStore store;
+    private final KeyValueStore store;
 
-    IdempotentWrites(WalKeyValueStore store) {
+    IdempotentWrites(KeyValueStore store) {
         this.store = store;
     }
 

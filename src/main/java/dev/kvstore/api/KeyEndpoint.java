@@ -5,9 +5,9 @@ import dev.kvstore.problem.ProblemWriter;
 import dev.kvstore.security.Access;
 import dev.kvstore.store.Command;
 import dev.kvstore.store.Entry;
+import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.KeyLease;
 import dev.kvstore.store.Value;
-import dev.kvstore.store.WalKeyValueStore;
 import dev.kvstore.store.WriteOutcome;
 import dev.kvstore.store.WriteResult;
 import jakarta.servlet.FilterChain;
@@ -25,7 +25,8 @@ import java.util.Set;
  * path, a filter after the security filter (which decided the caller's role) and before Spring MVC, whose dispatch
  * (handler lookup, argument resolution, content negotiation, message converters) took about half of a request's CPU
  * and adds nothing a key needs. The key is the whole rest of the path (it may hold {@code /}), read from the raw URI
- * by {@link KeyPath}; other paths go on down the chain. Its OpenAPI description is {@link KeyApiDoc}.
+ * by {@link KeyPath}; other paths go on down the chain. Its OpenAPI description is {@link KeyApiDoc}. The store is the
+ * single node's, or in cluster mode the replicated one, whose reads first pass {@link ReadConsistency}.
  */
 final class KeyEndpoint extends HttpFilter {
 
@@ -37,13 +38,15 @@ final class KeyEndpoint extends HttpFilter {
     private static final Set<String> PUT_QUERY = Set.of("lease", "ttl");
     private static final Set<String> PATCH_QUERY = Set.of("lease");
 
-    private final WalKeyValueStore store;
+    private final KeyValueStore store;
     private final IdempotentWrites writes;
+    private final ReadConsistency consistency;
     private final long maxRequestBytes;
 
-    KeyEndpoint(WalKeyValueStore store, IdempotentWrites writes, long maxRequestBytes) {
+    KeyEndpoint(KeyValueStore store, IdempotentWrites writes, ReadConsistency consistency, long maxRequestBytes) {
         this.store = store;
         this.writes = writes;
+        this.consistency = consistency;
         this.maxRequestBytes = maxRequestBytes;
     }
 
@@ -82,6 +85,7 @@ final class KeyEndpoint extends HttpFilter {
             return;
         }
         Preconditions conditions = Preconditions.of(request);
+        consistency.beforeRead(request);
         Entry entry = store.get(key);
         if (!conditions.ifMatchHolds(entry)) {
             throw preconditionFailed(key, entry);

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.KvProperties;
 import dev.kvstore.security.Access;
@@ -30,6 +31,7 @@ import tools.jackson.core.JsonToken;
  * within a second after.
  */
 @RestController
+@SingleNodeMode
 class LeaseController implements LeaseApi {
 
     private final WalKeyValueStore store;

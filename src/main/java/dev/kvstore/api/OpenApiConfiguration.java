@@ -6,6 +6,7 @@ import static dev.kvstore.api.OpenApiSchemas.object;
 import static dev.kvstore.api.OpenApiSchemas.ref;
 import static dev.kvstore.problem.ProblemType.*;
 
+import dev.kvstore.KvProperties;
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.problem.ProblemWriter;
 import io.swagger.v3.oas.models.Components;
@@ -18,6 +19,7 @@ import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.parameters.HeaderParameter;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
@@ -46,7 +48,7 @@ class OpenApiConfiguration {
     static final String OVERLOADED_DESCRIPTION = "the request bodies in flight already fill"
             + " kv.limits.max-inflight-bytes, and no room came free within kv.limits.inflight-wait; nothing was done"
             + " (overloaded, with Retry-After)";
-    static final String RETRY_AFTER = "Seconds to wait before retrying, on overloaded";
+    static final String RETRY_AFTER = "Seconds to wait before retrying, on overloaded (and cluster-unavailable)";
 
     /** A batch's 412 names the failed operation and every operation's result instead of one key's revision. */
     private static final String BATCH_PRECONDITION_FAILED = "{\"type\":\"urn:kv-store:problem:precondition-failed\","
@@ -101,10 +103,45 @@ class OpenApiConfiguration {
             Map.entry("GET /admin/snapshot", new Refusals(List.of(STORE_UNAVAILABLE, ADMIN_OPERATION_FAILED,
                     INSUFFICIENT_STORAGE))));
 
+    /**
+     * Cluster mode's refusals besides (or, for the admin operations, instead of) {@link #PROBLEMS}: a read may wait
+     * for a majority and names its consistency, a write may not commit in time, and members are added and removed.
+     */
+    static final Map<String, Refusals> CLUSTER_PROBLEMS = Map.of(
+            "GET /keys/{key}", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
+            "GET /keys", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
+            "PUT /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "PATCH /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "DELETE /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "POST /batch", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "POST /admin/compaction", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "GET /admin/snapshot", new Refusals(List.of(ADMIN_OPERATION_FAILED, CLUSTER_UNAVAILABLE)),
+            "POST /admin/cluster/members", new Refusals(List.of(MALFORMED_JSON, INVALID_MEMBER, MEMBERSHIP_CONFLICT,
+                    CLUSTER_UNAVAILABLE), 415),
+            "DELETE /admin/cluster/members/{id}", new Refusals(List.of(MEMBER_NOT_FOUND, MEMBERSHIP_CONFLICT,
+                    CLUSTER_UNAVAILABLE)));
+
+    static final String READ_CONSISTENCY = "Cluster mode: `linearizable` (the default) answers only after this node"
+            + " made sure, with a majority of the cluster, that its state holds every write acknowledged before the"
+            + " request; `stale` answers from this node's state as it is, which may miss recent writes, also on a node"
+            + " cut off from the majority.";
+
     /** An operation's refusals; {@code examples} replaces the catalogue's example of a type where it differs. */
     record Refusals(List<ProblemType> types, Map<ProblemType, String> examples, int... plain) {
         Refusals(List<ProblemType> types, int... plain) {
             this(types, Map.of(), plain);
+        }
+
+        /** These refusals and {@code more}'s; {@code more}'s examples win. */
+        Refusals and(Refusals more) {
+            List<ProblemType> all = new ArrayList<>(types);
+            more.types().stream().filter(t -> !all.contains(t)).forEach(all::add);
+            Map<ProblemType, String> ex = new java.util.EnumMap<>(ProblemType.class);
+            ex.putAll(examples);
+            ex.putAll(more.examples());
+            int[] statuses = java.util.stream.IntStream.concat(java.util.Arrays.stream(plain),
+                    java.util.Arrays.stream(more.plain())).distinct().toArray();
+            return new Refusals(all, ex, statuses);
         }
 
         Refusals example(ProblemType type, String json) {
@@ -133,7 +170,8 @@ class OpenApiConfiguration {
     }
 
     @Bean
-    OpenApiCustomizer contract() {
+    OpenApiCustomizer contract(KvProperties properties) {
+        boolean cluster = properties.cluster().enabled();
         return openApi -> {
             Components components = openApi.getComponents();
             KeyApiDoc.addSchemas(components);
@@ -143,12 +181,28 @@ class OpenApiConfiguration {
             leaseIds(openApi);
             // Documents in a stable order: paths as declared, keys first.
             openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
-                Refusals refusals = PROBLEMS.get(method.name() + " " + path);
+                Refusals refusals = refusalsOf(method.name() + " " + path, cluster);
                 if (refusals != null) {
                     refusals(path, op, refusals);
                 }
+                if (cluster && refusals != null && refusals.types().contains(INVALID_READ_CONSISTENCY)) {
+                    op.addParametersItem(new HeaderParameter().name(ReadConsistency.HEADER).required(false)
+                            .description(READ_CONSISTENCY).schema(of("string")._enum(List.<Object>of(
+                                    ReadConsistency.LINEARIZABLE, ReadConsistency.STALE))
+                                    ._default(ReadConsistency.LINEARIZABLE)));
+                }
             }));
         };
+    }
+
+    private static Refusals refusalsOf(String operation, boolean cluster) {
+        Refusals single = PROBLEMS.get(operation);
+        Refusals more = cluster ? CLUSTER_PROBLEMS.get(operation) : null;
+        if (more == null) {
+            return single;
+        }
+        // The admin operations of cluster mode are others than the single node's: only their own refusals.
+        return single == null || operation.contains("/admin/") ? more : single.and(more);
     }
 
     /** A lease id in a path is a string of digits (the annotations would show its example as a number). */
@@ -197,7 +251,7 @@ class OpenApiConfiguration {
             response.description(described == null || described.isBlank() ? String.join(". ", when)
                     : described + ". " + String.join(". ", when));
             response.content(new Content().addMediaType(PROBLEM, media));
-            if (types.contains(OVERLOADED)) {
+            if (types.contains(OVERLOADED) || types.contains(CLUSTER_UNAVAILABLE)) {
                 response.addHeaderObject("Retry-After", new Header().description(RETRY_AFTER).schema(of("integer")));
             }
             if (types.contains(IDEMPOTENCY_KEY_IN_FLIGHT)) {

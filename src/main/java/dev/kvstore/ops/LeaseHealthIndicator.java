@@ -1,5 +1,6 @@
 package dev.kvstore.ops;
 
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.IdempotencyStatus;
 import dev.kvstore.store.LeaseStatus;
 import dev.kvstore.store.WalKeyValueStore;
@@ -15,6 +16,7 @@ import org.springframework.stereotype.Component;
  * the idempotency records remembered, their bytes and bounds, and the repeats answered from them.
  */
 @Component("leases")
+@SingleNodeMode
 class LeaseHealthIndicator implements HealthIndicator {
 
     private final WalKeyValueStore store;

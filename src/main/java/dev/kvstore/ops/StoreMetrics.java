@@ -80,7 +80,10 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
 
     @Override
     public void afterSingletonsInstantiated() {
-        WalKeyValueStore s = store.getObject();
+        WalKeyValueStore s = store.getIfAvailable();
+        if (s == null) {
+            return; // cluster mode: ClusterMetrics
+        }
         Gauge.builder("kv.wal.log.bytes", s, st -> st.status().logBytes()).baseUnit("bytes")
                 .description("Bytes in the write-ahead log").register(registry);
         Gauge.builder("kv.keys", s, WalKeyValueStore::size).description("Live keys").register(registry);

@@ -1,5 +1,6 @@
 package dev.kvstore.ops;
 
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.CompactionStats;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
@@ -24,6 +25,7 @@ import org.springframework.stereotype.Component;
  * one).
  */
 @Component("wal")
+@SingleNodeMode
 class WalHealthIndicator implements HealthIndicator {
 
     private final WalKeyValueStore store;

@@ -30,6 +30,11 @@ public enum ProblemType {
                     + " the previous page as it is, or leave it out to start over."),
     INVALID_BATCH(400, "Invalid batch", "a batch that is empty, repeats a key, or has an operation that is not"
             + " valid", "Operation 2 repeats the key \"a\"; each key may appear once in a batch."),
+    INVALID_READ_CONSISTENCY(400, "Invalid read consistency", "cluster mode: `Read-Consistency` is neither"
+            + " `linearizable` nor `stale`", "Read-Consistency must be \"linearizable\" (the default) or \"stale\","
+            + " not \"eventual\"."),
+    INVALID_MEMBER(400, "Invalid member", "cluster mode: `POST /admin/cluster/members` with an id or address that is"
+            + " not valid", "Cluster address must be host:port: kv4."),
     INVALID_LEASE(400, "Invalid lease", "a lease's `ttlSeconds` or a `ttl` out of range (1 s to 365 days), a"
             + " `lease` that is not a lease id, `lease` and `ttl` together, or a grant body that is not"
             + " `{\"ttlSeconds\": n}`", "\"ttlSeconds\" must be a whole number of seconds from 1 to 31536000 (365 days)."),
@@ -53,6 +58,8 @@ public enum ProblemType {
             + " through the browser (Origin: https://example.com, Sec-Fetch-Site: cross-site) is refused."),
     KEY_NOT_FOUND(404, "Key not found", "GET or DELETE of a key with no value",
             "No value is stored under the key \"greeting\"."),
+    MEMBER_NOT_FOUND(404, "Member not found", "cluster mode: `DELETE /admin/cluster/members/{id}` of an id that is"
+            + " not a member", "'n9' is not a member of the cluster [n1=kv1:9090, n2=kv2:9090, n3=kv3:9090]."),
     LEASE_NOT_FOUND(404, "Lease not found", "`GET`, keepalive or `DELETE` of a lease that expired, was revoked or"
             + " never was", "There is no lease \"40\": it expired, was revoked, or never was. Grant a new one with"
             + " POST /leases."),
@@ -67,6 +74,9 @@ public enum ProblemType {
     OVERFLOW(409, "Overflow", "`PATCH` increment past the 64-bit integer range, or to a float that is not finite",
             "Adding 1 to 9223372036854775807 under the key \"counter\" leaves the range of a signed 64-bit integer;"
                     + " nothing was written.", "currentRevision", 42),
+    MEMBERSHIP_CONFLICT(409, "Membership conflict", "cluster mode: another membership change ran meanwhile, or the"
+            + " configuration is not the one this node knew", "Could not remove n3: the configuration changed"
+            + " meanwhile."),
     UNKNOWN_LEASE(409, "Unknown lease", "a write attaches its key to a lease that does not exist (expired, revoked,"
             + " never granted); carries `lease` (a batch: `failedOperation` and `results` too)", "The lease \"40\""
             + " does not exist: it expired, was revoked, or never was; nothing was written. Grant a new one with POST"
@@ -99,6 +109,11 @@ public enum ProblemType {
     ADMIN_OPERATION_FAILED(503, "Admin operation failed", "the disk failed under a compaction or a snapshot; the log"
             + " in use is unchanged", "It failed on the disk (No space left on device). The log in use was not"
             + " changed, and nothing acknowledged was lost."),
+    CLUSTER_UNAVAILABLE(503, "Cluster unavailable", "cluster mode: no leader with a majority committed the write"
+            + " (its outcome is unknown) or confirmed this node's state for a linearizable read in time; carries"
+            + " `Retry-After`", "This node could not confirm with a majority of the cluster that its state is current"
+            + " (read barrier failed, no leader with a majority answered in time), so it answers nothing rather than"
+            + " something stale. Retry, or send Read-Consistency: stale to read this node's state as it is."),
     INSUFFICIENT_STORAGE(507, "Insufficient storage", "the disk lacks room for a compaction or a snapshot; carries"
             + " `neededBytes` and `usableBytes`", "Compaction needs 17228390 bytes free on the data directory's file"
             + " system (the live data, 10% for writes meanwhile, and a 16 MiB reserve) but only 1048576 are; free some"

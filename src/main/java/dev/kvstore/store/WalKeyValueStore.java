@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Safe for any number of threads.
  */
-public final class WalKeyValueStore implements AutoCloseable {
+public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
 
     private final StoreOptions options;
     private final DataDirectory dir;

@@ -40,6 +40,8 @@ class EngineArchitectureTest {
             "IncompatibleLogException", "InvalidSnapshotException",
             // a write as a value, and its bytes: what a replicated log carries (issue 15)
             "Command", "CommandResult", "CommandCodec", "MalformedCommandException",
+            // what the HTTP layer reads and writes in either mode, and one replica of the cluster's state (issue 15)
+            "KeyValueStore", "ReplicaStore",
             // leases and idempotency keys (issue 17)
             "KeyLease", "Lease", "LeaseResult", "LeaseOutcome", "LeaseStatus", "IdempotentResult", "IdempotencyOptions",
             "IdempotencyStatus");
