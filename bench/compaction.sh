@@ -5,7 +5,7 @@
 # Prints the compaction's size and pause once, then JMH's table; the JSON lands in target/bench/compaction.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -B -q -DskipTests test-compile dependency:build-classpath \
+./mvnw -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
     -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 mkdir -p target/bench
 exec java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" org.openjdk.jmh.Main \

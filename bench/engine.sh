@@ -8,7 +8,7 @@
 # JMH's table; the JSON lands in target/bench/engine.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -B -q -DskipTests test-compile dependency:build-classpath \
+./mvnw -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
     -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 # The replay log is rebuilt once per run from the current Frame code, then shared by the forks.
 rm -rf target/bench/engine

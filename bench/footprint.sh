@@ -4,7 +4,7 @@
 # Prints the per-class difference and bytes per key (about 1 minute).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -B -q -DskipTests test-compile dependency:build-classpath \
+./mvnw -B -q -Pbench -DskipTests test-compile dependency:build-classpath \
     -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
     dev.kvstore.bench.IndexFootprint

@@ -1,6 +1,9 @@
 package dev.kvstore;
 
+import dev.kvstore.cluster.ClusterConfig;
+import dev.kvstore.cluster.ClusterMember;
 import dev.kvstore.store.CompactionPolicy;
+import dev.kvstore.store.IdempotencyOptions;
 import dev.kvstore.store.StoreObserver;
 import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.SyncMode;
@@ -37,7 +40,10 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                            @Valid @DefaultValue Batch batch,
                            @Valid @DefaultValue Listing list,
                            @Valid @DefaultValue History history,
-                           @Valid @DefaultValue Watch watch) {
+                           @Valid @DefaultValue Watch watch,
+                           @Valid @DefaultValue Compression compression,
+                           @Valid @DefaultValue Idempotency idempotency,
+                           @Valid @DefaultValue Cluster cluster) {
 
     /**
      * @param sync         {@code always} (acknowledge after force), {@code interval} or {@code none}
@@ -257,6 +263,29 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     /**
+     * Large string values in the log.
+     *
+     * @param enabled whether strings are ever stored compressed (LZ4); frames written before are read either way
+     * @param minSize strings of at least this many UTF-8 bytes are stored compressed, when that makes them smaller
+     */
+    public record Compression(Boolean enabled, DataSize minSize) {
+
+        public Compression {
+            enabled = enabled != null ? enabled : Boolean.TRUE;
+            minSize = minSize != null ? minSize : DataSize.ofBytes(StoreOptions.DEFAULT_COMPRESSION_MIN_BYTES);
+        }
+
+        @AssertTrue(message = "kv.compression.min-size must be between 0 and 1GB")
+        public boolean isMinSizeInRange() {
+            return minSize == null || (minSize.toBytes() >= 0 && minSize.toBytes() <= 1L << 30);
+        }
+
+        int minBytes() {
+            return enabled ? Math.toIntExact(minSize.toBytes()) : Integer.MAX_VALUE;
+        }
+    }
+
+    /**
      * {@code GET /watch}.
      *
      * @param progressInterval how often a stream with nothing else to send sends a progress event with the current
@@ -288,6 +317,109 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
         }
     }
 
+    /**
+     * Cluster mode: this node is one member of a Raft group (Apache Ratis) that replicates every write; see "Running a
+     * cluster" in docs/operations.md. Off by default: a single node with its own log. The tuning values left unset
+     * take {@link ClusterConfig.Builder}'s defaults, declared there only.
+     *
+     * @param enabled            join a Raft group instead of keeping a log of this node's own
+     * @param nodeId             this member's id, one of {@code peers}
+     * @param peers              every member with its Raft address, this node included:
+     *                           {@code n1=host:port,n2=host:port,n3=host:port} (environment {@code KV_CLUSTER_PEERS}).
+     *                           The Raft port binds to this node's own host from the list; it has no authentication,
+     *                           so it must sit on a private network
+     * @param join               this node is being added to a running group ({@code POST /admin/cluster/members}): it
+     *                           starts with no configuration and waits for the leader to send it the state
+     * @param electionTimeoutMin shortest time without a leader before a follower stands for election
+     * @param electionTimeoutMax longest such time (each follower draws one in between)
+     * @param requestTimeout     one attempt of a request between members
+     * @param operationTimeout   a whole write or linearizable read, retries included; past it the client gets 503
+     * @param snapshotEntries    take a snapshot (and purge the Raft log up to it) after this many entries
+     * @param snapshotSize       or after this many bytes of commands
+     */
+    public record Cluster(boolean enabled, String nodeId, String peers, boolean join, Duration electionTimeoutMin,
+                          Duration electionTimeoutMax, Duration requestTimeout, Duration operationTimeout,
+                          @Min(1) Long snapshotEntries, DataSize snapshotSize) {
+
+        @AssertTrue(message = "kv.cluster.node-id and kv.cluster.peers (KV_CLUSTER_PEERS) are required when"
+                + " kv.cluster.enabled=true")
+        public boolean isComplete() {
+            return !enabled || (nodeId != null && !nodeId.isBlank() && peers != null && !peers.isBlank());
+        }
+
+        /**
+         * The configuration of this node's {@code ClusterNode}.
+         *
+         * @param maxCommandBytes the largest command this node's limits let through, which Raft's entry buffers
+         *                        are sized for
+         * @throws IllegalArgumentException when the peers, the node id or a timeout do not make a configuration
+         */
+        public ClusterConfig toClusterConfig(Path dataDir, int maxCommandBytes) {
+            ClusterConfig.Builder b = ClusterConfig.builder(nodeId.strip(), ClusterMember.parseList(peers), dataDir)
+                    .join(join).maxCommandBytes(maxCommandBytes);
+            if (electionTimeoutMin != null || electionTimeoutMax != null) {
+                ClusterConfig defaults = ClusterConfig.builder(nodeId.strip(), ClusterMember.parseList(peers),
+                        dataDir).build();
+                b.electionTimeout(electionTimeoutMin != null ? electionTimeoutMin : defaults.electionTimeoutMin(),
+                        electionTimeoutMax != null ? electionTimeoutMax : defaults.electionTimeoutMax());
+            }
+            if (requestTimeout != null) {
+                b.requestTimeout(requestTimeout);
+            }
+            if (operationTimeout != null) {
+                b.operationTimeout(operationTimeout);
+            }
+            if (snapshotEntries != null) {
+                b.snapshotEntries(snapshotEntries);
+            }
+            if (snapshotSize != null) {
+                b.snapshotBytes(snapshotSize.toBytes());
+            }
+            return b.build();
+        }
+    }
+
+    /**
+     * The largest command the limits let through, encoded: a value with its key, or a whole batch, plus room for the
+     * encoding's own fields. In cluster mode, Raft's entry buffers are sized from it.
+     */
+    public int maxCommandBytes() {
+        long single = (long) limits.maxKeyBytes() + limits.maxValueSize().toBytes();
+        long batchBytes = batch.maxSize().toBytes() + 64L * batch.maxOperations();
+        return Math.toIntExact(Math.max(single, batchBytes) + (64 << 10));
+    }
+
+    /**
+     * The {@code Idempotency-Key} records the store remembers (see docs/api.md, "Idempotency keys"): each one at least
+     * {@code retention} after the latest one, unless the bounds drop it sooner, oldest first.
+     *
+     * @param retention how long a record is kept behind the latest one
+     * @param maxKeys   most records kept
+     * @param maxSize   most bytes they take in the log (their heap is about three times that)
+     */
+    public record Idempotency(Duration retention, @Min(1) Integer maxKeys, DataSize maxSize) {
+
+        public Idempotency {
+            retention = retention != null ? retention : IdempotencyOptions.DEFAULT_RETENTION;
+            maxKeys = maxKeys != null ? maxKeys : IdempotencyOptions.DEFAULT_MAX_KEYS;
+            maxSize = maxSize != null ? maxSize : DataSize.ofBytes(IdempotencyOptions.DEFAULT_MAX_BYTES);
+        }
+
+        @AssertTrue(message = "kv.idempotency.retention must be at least 1s")
+        public boolean isRetentionPositive() {
+            return retention == null || retention.toMillis() >= 1000;
+        }
+
+        @AssertTrue(message = "kv.idempotency.max-size must be positive")
+        public boolean isMaxSizePositive() {
+            return maxSize == null || maxSize.toBytes() > 0;
+        }
+
+        IdempotencyOptions toOptions() {
+            return new IdempotencyOptions(retention, maxKeys, maxSize.toBytes());
+        }
+    }
+
     /** What a token may do; each role includes the ones before it. */
     public enum Role {
         /** GET and HEAD of keys, and listing. */
@@ -308,6 +440,7 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                 Math.toIntExact(batch.maxSize().toBytes()), recovery.repair(), observer,
                 new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),
                 restore.from(), wal.writeTimeout(), recovery.keepCopies(), recovery.keepCopiesSize().toBytes(),
-                history.retention().toBytes());
+                compression.minBytes(),
+                idempotency.toOptions(), history.retention().toBytes());
     }
 }

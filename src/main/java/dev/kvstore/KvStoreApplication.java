@@ -1,5 +1,6 @@
 package dev.kvstore;
 
+import dev.kvstore.replication.ReplicatedKeyValueStore;
 import dev.kvstore.store.WalKeyValueStore;
 import dev.kvstore.tool.LogTool;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -56,9 +57,10 @@ public class KvStoreApplication {
             return TERMINATED_WHILE_STARTING;
         }
         try {
-            WalKeyValueStore store = context.getBean(WalKeyValueStore.class);
+            WalKeyValueStore store = context.getBeanProvider(WalKeyValueStore.class).getIfAvailable();
+            ReplicatedKeyValueStore replica = context.getBeanProvider(ReplicatedKeyValueStore.class).getIfAvailable();
             context.close();
-            String failure = store.status().failure();
+            String failure = store != null ? store.status().failure() : halted(replica);
             if (failure != null) {
                 LogFactory.getLog(KvStoreApplication.class).error("Stopped with exit status 1: the store had failed ("
                         + failure + ")");
@@ -69,5 +71,11 @@ public class KvStoreApplication {
             LogFactory.getLog(KvStoreApplication.class).error("Stopped with exit status 1: the shutdown failed", e);
             return 1;
         }
+    }
+
+    /** In cluster mode: why this replica stopped applying the log, or null. */
+    private static String halted(ReplicatedKeyValueStore replica) {
+        Throwable cause = replica == null ? null : replica.node().haltCause();
+        return cause == null ? null : "this replica halted: " + cause;
     }
 }

@@ -1,6 +1,7 @@
 package dev.kvstore;
 
 import dev.kvstore.ops.StoreMetrics;
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
 import dev.kvstore.store.SetAsideCopies;
@@ -9,6 +10,7 @@ import dev.kvstore.store.WalKeyValueStore;
 import java.io.IOException;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationListener;
 import org.apache.commons.logging.Log;
@@ -19,7 +21,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Wires the engine: the one {@link WalKeyValueStore}, opened (and so recovered) while the context starts, before
- * the web server starts or readiness goes UP.
+ * the web server starts or readiness goes UP. In cluster mode there is none: see {@link ClusterConfiguration}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(KvProperties.class)
@@ -28,6 +30,7 @@ class StoreConfiguration {
     private static final Log LOG = LogFactory.getLog(WalKeyValueStore.class);
 
     @Bean(destroyMethod = "")
+    @SingleNodeMode
     WalKeyValueStore walKeyValueStore(KvProperties properties, StoreMetrics metrics) throws IOException {
         WalKeyValueStore store = WalKeyValueStore.open(properties.toStoreOptions(metrics));
         logRestore(store, properties);
@@ -42,6 +45,7 @@ class StoreConfiguration {
      * finished the ones in flight: queued writes are written, the log is forced and closed.
      */
     @Bean
+    @SingleNodeMode
     DisposableBean walKeyValueStoreCloser(WalKeyValueStore store) {
         return () -> {
             store.close();
@@ -49,6 +53,24 @@ class StoreConfiguration {
             // After a failed force the log is closed without another one: say so rather than claim it was forced.
             LOG.info(String.format("Closed %s: %d bytes, %s", s.log(), s.logBytes(),
                     s.writable() || s.retrying() ? "forced" : "not forced again after the failure: " + s.failure()));
+        };
+    }
+
+    /**
+     * Starts the leases' deadlines once the service takes requests: after a restart, every lease gets its whole time
+     * to live from the moment its clients can reach the service again, so that none expires while they could not
+     * keep it alive.
+     */
+    @Bean
+    @SingleNodeMode
+    ApplicationListener<ApplicationReadyEvent> startLeaseExpiry(WalKeyValueStore store) {
+        return event -> {
+            store.startLeaseExpiry();
+            var leases = store.leaseStatus();
+            if (leases.leases() > 0) {
+                LOG.info(String.format("Lease expiry started: %d leases with %d keys attached, each with its whole"
+                        + " time to live from now", leases.leases(), leases.attachedKeys()));
+            }
         };
     }
 

@@ -42,6 +42,7 @@ class KvPropertiesTest {
             assertThat(o.maxValueBytes()).isEqualTo(4 * 1024 * 1024);
             assertThat(o.repair()).isFalse();
             assertThat(p.limits().maxRequestBytes()).isEqualTo(8 * 1024 * 1024 + 64 * 1024);
+            assertThat(o.compressionMinBytes()).isEqualTo(1024);
         });
     }
 
@@ -50,7 +51,8 @@ class KvPropertiesTest {
         runner.withPropertyValues("kv.data-dir=/var/lib/kv", "kv.wal.sync=interval", "kv.wal.sync-interval=250ms",
                 "kv.wal.magic=0xBB", "kv.limits.max-key-bytes=64", "kv.batch.max-operations=16",
                 "kv.batch.max-size=1MB", "kv.list.default-limit=10", "kv.list.max-limit=50",
-                "kv.limits.max-value-size=1MB", "kv.limits.max-request-size=3MB", "kv.recovery.repair=true")
+                "kv.limits.max-value-size=1MB", "kv.limits.max-request-size=3MB", "kv.recovery.repair=true",
+                "kv.compression.min-size=4KB")
                 .run(ctx -> {
                     KvProperties p = ctx.getBean(KvProperties.class);
                     StoreOptions o = p.toStoreOptions(StoreObserver.NONE);
@@ -66,7 +68,15 @@ class KvPropertiesTest {
                     assertThat(o.maxValueBytes()).isEqualTo(1024 * 1024);
                     assertThat(p.limits().maxRequestBytes()).isEqualTo(3 * 1024 * 1024);
                     assertThat(o.repair()).isTrue();
+                    assertThat(o.compressionMinBytes()).isEqualTo(4096);
                 });
+    }
+
+    @Test
+    void compressionCanBeSwitchedOff() {
+        runner.withPropertyValues("kv.compression.enabled=false").run(ctx -> assertThat(
+                ctx.getBean(KvProperties.class).toStoreOptions(StoreObserver.NONE).compressionMinBytes())
+                .isEqualTo(Integer.MAX_VALUE));
     }
 
     @Test
@@ -74,7 +84,7 @@ class KvPropertiesTest {
         for (String bad : new String[] {"kv.wal.magic=256", "kv.limits.max-key-bytes=0", "kv.batch.max-operations=0",
                 "kv.batch.max-size=2GB", "kv.list.default-limit=2000", "kv.list.max-limit=0",
                 "kv.wal.sync=sometimes", "kv.wal.sync-interval=0s", "kv.limits.max-value-size=2GB",
-                "kv.limits.max-request-size=0"}) {
+                "kv.limits.max-request-size=0", "kv.compression.min-size=2GB"}) {
             runner.withPropertyValues(bad).run(ctx -> assertThat(ctx).as(bad).hasFailed());
         }
     }

@@ -1,5 +1,6 @@
 package dev.kvstore.api;
 
+import dev.kvstore.cluster.ClusterUnavailableException;
 import dev.kvstore.problem.ProblemWriter;
 import dev.kvstore.security.Access;
 import dev.kvstore.store.CompactionRunningException;
@@ -29,7 +30,8 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 class ApiExceptionHandler {
 
     @ExceptionHandler({ApiProblem.class, InvalidEntryException.class, StoreUnavailableException.class,
-            Access.OutOfScopeException.class, CompactionRunningException.class, InsufficientSpaceException.class})
+            Access.OutOfScopeException.class, CompactionRunningException.class, InsufficientSpaceException.class,
+            ClusterUnavailableException.class})
     void refused(RuntimeException e, HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (!ApiErrors.answer(request, response, e)) {
             throw e;

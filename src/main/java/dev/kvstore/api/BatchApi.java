@@ -13,6 +13,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 
@@ -49,7 +50,10 @@ interface BatchApi {
             @Schema(description = "Only if the key is at this revision", format = "int64", minimum = "1",
                     example = "17")
             Long ifRevision,
-            @Schema(description = "true: only if the key has no value; not with ifRevision") Boolean ifAbsent) {
+            @Schema(description = "true: only if the key has no value; not with ifRevision") Boolean ifAbsent,
+            @Schema(description = "For a set: attach the key to this lease (an id from POST /leases); without it, a"
+                    + " set leaves the key with no lease", pattern = KeyApiDoc.LEASE_PATTERN, example = "40")
+            String lease) {
     }
 
     @Operation(summary = "Apply several writes atomically",
@@ -57,13 +61,19 @@ interface BatchApi {
                     + " record under ONE revision, which every key written gets, so no reader (GET, a page of GET"
                     + " /keys) and no crash ever sees part of a batch. Each key may appear once. An operation may"
                     + " have a precondition (ifRevision, ifAbsent); if any fails, nothing is applied and the answer is"
-                    + " 412. Limits: kv.batch.max-operations (128) operations and kv.batch.max-size (16MB) of log"
-                    + " bytes.")
+                    + " 412. A set may attach its key to a lease (lease); if that lease does not exist, nothing is"
+                    + " applied and the answer is 409 unknown-lease. Limits: kv.batch.max-operations (128) operations"
+                    + " and kv.batch.max-size (16MB) of log bytes. With an Idempotency-Key, a batch is safe to"
+                    + " repeat: it is applied once, and a repeat gets the first answer.")
+    @Parameter(name = "Idempotency-Key", in = io.swagger.v3.oas.annotations.enums.ParameterIn.HEADER,
+            description = KeyApiDoc.IDEMPOTENCY_KEY, schema = @Schema(type = "string"))
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = BatchRequest.class),
             examples = @ExampleObject(name = "batch", value = REQUEST)))
     @ApiResponse(responseCode = "200", description = "Applied: the batch's revision and each operation's outcome"
             + " (created, replaced, deleted, or not-found for a delete of a key with no value)",
+            headers = @Header(name = "Idempotent-Replayed", description = KeyApiDoc.IDEMPOTENT_REPLAYED,
+                    schema = @Schema(type = "string", allowableValues = "true")),
             content = @Content(schema = @Schema(implementation = BatchView.class),
                     examples = @ExampleObject(value = APPLIED)))
     @ApiResponse(responseCode = "400", description = "Malformed JSON, no operation, a key twice, an invalid key or"
@@ -73,6 +83,13 @@ interface BatchApi {
             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "403", description = "The token may not write, or is limited to a key prefix that"
             + " a key of the batch is not under; nothing was applied",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
+    @ApiResponse(responseCode = "409", description = "A set names a lease that does not exist (failedOperation,"
+            + " lease, and results with lease-not-found or aborted), or the Idempotency-Key's first request is still"
+            + " being processed; nothing was applied",
+            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
+    @ApiResponse(responseCode = "422", description = "The Idempotency-Key was used before for another request;"
+            + " nothing was applied",
             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
     @ApiResponse(responseCode = "412", description = "A precondition failed; nothing was applied. failedOperation is"
             + " the index of the first failed operation; results has every operation, with outcome"
@@ -88,5 +105,6 @@ interface BatchApi {
             headers = @Header(name = "Retry-After", description = OpenApiConfiguration.RETRY_AFTER,
                     schema = @Schema(type = "integer")),
             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
-    BatchView batch(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
+    BatchView batch(@Parameter(hidden = true) HttpServletRequest request,
+                    @Parameter(hidden = true) HttpServletResponse response) throws IOException;
 }

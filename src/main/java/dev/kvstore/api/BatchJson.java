@@ -2,6 +2,7 @@ package dev.kvstore.api;
 
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.BatchOperation;
+import dev.kvstore.store.KeyLease;
 import dev.kvstore.store.Precondition;
 import dev.kvstore.store.Value;
 import java.util.ArrayList;
@@ -12,7 +13,8 @@ import tools.jackson.core.JsonToken;
 
 /**
  * Reads a {@code POST /batch} body strictly:
- * {@code {"operations": [{"op": "set", "key": ..., "type": ..., "value": ..., "ifRevision": n | "ifAbsent": true},
+ * {@code {"operations": [{"op": "set", "key": ..., "type": ..., "value": ..., "ifRevision": n | "ifAbsent": true,
+ * "lease": id},
  * {"op": "delete", "key": ..., "ifRevision": n}]}}. Anything else is refused with the operation and the reason.
  */
 final class BatchJson {
@@ -68,6 +70,7 @@ final class BatchJson {
         ValueJson.Token value = null;
         Long ifRevision = null;
         Boolean ifAbsent = null;
+        String lease = null;
         for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
@@ -79,18 +82,19 @@ final class BatchJson {
                     case "value" -> value = ValueJson.valueToken(p, v, value, body);
                     case "ifRevision" -> ifRevision = revision(p, v, ifRevision);
                     case "ifAbsent" -> ifAbsent = bool(v, ifAbsent);
+                    case "lease" -> lease = string(p, v, lease, "lease");
                     default -> throw invalid(String.format("Unknown member \"%s\": an operation takes op, key, type,"
-                            + " value, ifRevision and ifAbsent.", name));
+                            + " value, ifRevision, ifAbsent and lease.", name));
                 }
             } catch (ApiProblem e) {
                 throw e.type() == ProblemType.MALFORMED_JSON ? e : invalid(index, e.getMessage());
             }
         }
-        return build(index, op, key, type, value, ifRevision, ifAbsent);
+        return build(index, op, key, type, value, ifRevision, ifAbsent, lease);
     }
 
     private static BatchOperation build(int index, String op, String key, String type, ValueJson.Token value,
-                                        Long ifRevision, Boolean ifAbsent) {
+                                        Long ifRevision, Boolean ifAbsent, String lease) {
         if (op == null || key == null) {
             throw invalid(index, "needs \"op\" (\"set\" or \"delete\") and \"key\"");
         }
@@ -101,14 +105,20 @@ final class BatchJson {
                 : Boolean.TRUE.equals(ifAbsent) ? Precondition.ifAbsent() : Precondition.NONE;
         switch (op) {
             case "set":
+                long leaseId = lease == null ? 0 : LeaseIds.parse(lease);
+                if (leaseId < 0) {
+                    throw invalid(index, "has \"lease\": \"" + lease + "\", which is not a lease id as POST /leases"
+                            + " answers it");
+                }
                 try {
-                    return BatchOperation.set(key, ValueJson.toValue(type, value), condition);
+                    return BatchOperation.set(key, ValueJson.toValue(type, value), condition,
+                            leaseId == 0 ? KeyLease.NONE : KeyLease.of(leaseId));
                 } catch (ApiProblem e) {
                     throw e.type() == ProblemType.MALFORMED_JSON ? e : invalid(index, e.getMessage());
                 }
             case "delete":
-                if (type != null || value != null) {
-                    throw invalid(index, "is a delete, which takes no \"type\" or \"value\"");
+                if (type != null || value != null || lease != null) {
+                    throw invalid(index, "is a delete, which takes no \"type\", \"value\" or \"lease\"");
                 }
                 return BatchOperation.delete(key, condition);
             default:

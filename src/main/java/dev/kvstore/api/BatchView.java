@@ -20,7 +20,8 @@ record BatchView(
             @Schema(allowableValues = {"set", "delete"}) String op,
             String key,
             @Schema(description = "created, replaced, deleted, not-found (a delete of a key with no value); in a"
-                    + " refused batch: precondition-failed, or aborted for an operation that was not the cause",
+                    + " refused batch: precondition-failed or lease-not-found, or aborted for an operation that was"
+                    + " not the cause",
                     example = "replaced")
             String outcome,
             @Schema(description = "After a set: the key's new revision (the batch's). Otherwise the key's current"

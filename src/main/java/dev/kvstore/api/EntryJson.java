@@ -6,7 +6,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * An entry as the API answers it, {@code {"key":…,"type":…,"value":…,"revision":…,"createRevision":…}}, written
+ * An entry as the API answers it, {@code {"key":…,"type":…,"value":…,"revision":…,"createRevision":…}} and
+ * {@code "lease":"…"} when the key has one, written
  * straight to UTF-8 bytes: the one shape every key answer has, without a mapper's reflection and intermediate
  * objects. The output is byte for byte Jackson's for the same members ({@code EntryJsonTest} compares them): strings
  * with Jackson's escapes, floats as {@link Double#toString}. A value larger than one chunk is streamed chunk by
@@ -72,6 +73,11 @@ final class EntryJson {
         ascii(Long.toString(entry.revision()));
         ascii(",\"createRevision\":");
         ascii(Long.toString(entry.createRevision()));
+        if (entry.lease() != 0) {
+            ascii(",\"lease\":\"");
+            ascii(Long.toString(entry.lease()));
+            put('"');
+        }
         put('}');
     }
 

@@ -17,6 +17,7 @@ import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.parameters.HeaderParameter;
 import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.oas.models.parameters.PathParameter;
+import io.swagger.v3.oas.models.parameters.QueryParameter;
 import io.swagger.v3.oas.models.parameters.RequestBody;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
@@ -43,6 +44,24 @@ final class KeyApiDoc {
             + " `W/\"42\"` matches `\"42\"`), or for `*` when it has a value: 304 Not Modified, with the ETag and no"
             + " body.";
 
+    /** A lease id as POST /leases answers it: the decimal revision of its grant. */
+    static final String LEASE_PATTERN = "^[1-9][0-9]{0,18}$";
+    static final String IDEMPOTENCY_KEY = "Makes the write safe to repeat (draft-ietf-httpapi-idempotency-key-header):"
+            + " 1 to 255 visible ASCII characters, bare or as a quoted string. The first request with a key is applied"
+            + " and its answer remembered, in the same log frame as the write; a repeat by the same token with the"
+            + " same request (method, path and query, If-Match, If-None-Match, body) gets the same status and body"
+            + " with `Idempotent-Replayed: true`, and writes nothing. The same key with another request: 422"
+            + " idempotency-key-reused. A repeat while the first is still being processed: 409"
+            + " idempotency-key-in-flight. Keys belong to the token that sent them and are remembered at least"
+            + " kv.idempotency.retention (24 h by default), within kv.idempotency.max-keys and max-size.";
+    static final String IDEMPOTENT_REPLAYED = "`true` when this is the remembered answer to an earlier request with"
+            + " the same Idempotency-Key; nothing was written now";
+    private static final String LEASE_PARAMETER = "Attaches the key to this lease (an id from POST /leases): the key"
+            + " is deleted when the lease expires or is revoked. A lease that does not exist: 409 unknown-lease.";
+    private static final String TTL_PARAMETER = "Grants a new lease of this time to live for this key alone, in the"
+            + " same revision as the write (the entry's `lease` is its id): whole seconds, or with a unit, `30s`,"
+            + " `5m`, `2h` (1 s to 365 days). Not with `lease`.";
+
     private KeyApiDoc() {
     }
 
@@ -62,6 +81,9 @@ final class KeyApiDoc {
                     + " is this number in quotes"));
             entry.put("createRevision", of("integer", "int64").description("Revision of the write that created the"
                     + " key"));
+            entry.put("lease", of("string").pattern(LEASE_PATTERN).description("The id of the lease the key is"
+                    + " attached to: the key is deleted when the lease expires or is revoked. Absent when it has"
+                    + " none"));
             components.addSchemas(kind + "Entry", object("A key holding a " + type, entry, "key", "type", "revision",
                     "createRevision"));
             entries.put(type, kind + "Entry");
@@ -107,31 +129,44 @@ final class KeyApiDoc {
         item.setPut(operation("putKey", "Store a typed value under a key", "Creates the key (201, with Location) or"
                 + " replaces its value (200), and answers the entry with its new revision and ETag. If-Match makes it"
                 + " a compare-and-set, `If-None-Match: *` a create-only. Under the default durability mode the answer"
-                + " comes only after the write is forced to stable storage.", IF_NONE_MATCH_WRITE)
+                + " comes only after the write is forced to stable storage. `lease` attaches the key to a lease,"
+                + " `ttl` grants it a lease of its own; without either, the key has no lease (a PUT detaches it).",
+                IF_NONE_MATCH_WRITE)
+                .addParametersItem(query("lease", LEASE_PARAMETER, of("string").pattern(LEASE_PATTERN), "40"))
+                .addParametersItem(query("ttl", TTL_PARAMETER, of("string").pattern("^[1-9][0-9]{0,8}[smh]?$"),
+                        "30s"))
+                .addParametersItem(idempotencyKey())
                 .requestBody(body("TypedValue", Map.of("string", "{\"type\":\"string\",\"value\":\"hi\"}",
                         "integer", "{\"type\":\"integer\",\"value\":42}", "float",
                         "{\"type\":\"float\",\"value\":3.5}")))
                 .responses(new ApiResponses()
-                        .addApiResponse("200", entry("Replaced; the stored entry", examples()))
-                        .addApiResponse("201", entry("Created; the stored entry, and its URL in Location",
+                        .addApiResponse("200", written("Replaced; the stored entry", examples()))
+                        .addApiResponse("201", written("Created; the stored entry, and its URL in Location",
                                 examples()).addHeaderObject("Location", location()))));
         item.setPatch(operation("incrementKey", "Increment a number atomically", "Adds `increment` to the key's"
                 + " integer or float value in one step, as the writer applies writes one at a time: concurrent"
                 + " increments never lose one. An integer takes an integer step (409 type-mismatch for a fraction,"
                 + " 409 overflow outside the 64-bit range); a float takes any finite step; a string is 409"
-                + " not-a-number. A missing key is created with the step as its value (201).", IF_NONE_MATCH_WRITE)
+                + " not-a-number. A missing key is created with the step as its value (201). The key keeps its lease"
+                + " unless `lease` names another. With an Idempotency-Key, a retry never adds twice.",
+                IF_NONE_MATCH_WRITE)
+                .addParametersItem(query("lease", LEASE_PARAMETER + " Without it, the key keeps its lease.",
+                        of("string").pattern(LEASE_PATTERN), "40"))
+                .addParametersItem(idempotencyKey())
                 .requestBody(body("IncrementRequest", Map.of("integer", "{\"increment\":1}", "float",
                         "{\"increment\":-0.5}")))
                 .responses(new ApiResponses()
-                        .addApiResponse("200", entry("Incremented; the entry with its new value and revision",
+                        .addApiResponse("200", written("Incremented; the entry with its new value and revision",
                                 Map.of("integer", "{\"key\":\"visits\",\"type\":\"integer\",\"value\":8,"
                                         + "\"revision\":43,\"createRevision\":9}")))
-                        .addApiResponse("201", entry("Created with the step as its value; the entry, and its URL in"
+                        .addApiResponse("201", written("Created with the step as its value; the entry, and its URL in"
                                 + " Location", Map.of("integer", "{\"key\":\"visits\",\"type\":\"integer\",\"value\":1,"
                                 + "\"revision\":9,\"createRevision\":9}")).addHeaderObject("Location", location()))));
         item.setDelete(operation("deleteKey", "Delete a key", "Deletes the key's value and answers 204. A key with no"
-                + " value is 404 and nothing is written.", null)
-                .responses(new ApiResponses().addApiResponse("204", new ApiResponse().description("Deleted"))));
+                + " value is 404 and nothing is written. It takes no query parameter.", null)
+                .addParametersItem(idempotencyKey())
+                .responses(new ApiResponses().addApiResponse("204", new ApiResponse().description("Deleted")
+                        .addHeaderObject("Idempotent-Replayed", replayed()))));
         return item;
     }
 
@@ -146,6 +181,20 @@ final class KeyApiDoc {
         return op;
     }
 
+    private static Parameter query(String name, String description, Schema<Object> schema, String example) {
+        return new QueryParameter().name(name).description(description).schema(schema).example(example);
+    }
+
+    static Parameter idempotencyKey() {
+        return header("Idempotency-Key", IDEMPOTENCY_KEY).example("\"8e03978e-40d5-43e8-bc93-6894a57f9324\"");
+    }
+
+    static Header replayed() {
+        Schema<Object> s = of("string");
+        s.setEnum(new java.util.ArrayList<>(java.util.List.of("true")));
+        return new Header().description(IDEMPOTENT_REPLAYED).schema(s);
+    }
+
     private static Parameter header(String name, String description) {
         return new HeaderParameter().name(name).description(description).schema(of("string"));
     }
@@ -154,6 +203,11 @@ final class KeyApiDoc {
         MediaType json = new MediaType().schema(ref(schema));
         examples.forEach((name, value) -> json.addExamples(name, example(value)));
         return new RequestBody().required(true).content(new Content().addMediaType(KeyEndpoint.JSON, json));
+    }
+
+    /** A write's answer, which an Idempotency-Key may replay. */
+    private static ApiResponse written(String description, Map<String, String> examples) {
+        return entry(description, examples).addHeaderObject("Idempotent-Replayed", replayed());
     }
 
     private static ApiResponse entry(String description, Map<String, String> examples) {
@@ -171,6 +225,8 @@ final class KeyApiDoc {
                 + "\"createRevision\":7}");
         examples.put("float", "{\"key\":\"pi\",\"type\":\"float\",\"value\":3.5,\"revision\":9,"
                 + "\"createRevision\":8}");
+        examples.put("with-a-lease", "{\"key\":\"session\",\"type\":\"string\",\"value\":\"n1\",\"revision\":41,"
+                + "\"createRevision\":41,\"lease\":\"40\"}");
         return examples;
     }
 

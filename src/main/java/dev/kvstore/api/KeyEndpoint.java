@@ -3,9 +3,11 @@ package dev.kvstore.api;
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.problem.ProblemWriter;
 import dev.kvstore.security.Access;
+import dev.kvstore.store.Command;
 import dev.kvstore.store.Entry;
+import dev.kvstore.store.KeyValueStore;
+import dev.kvstore.store.KeyLease;
 import dev.kvstore.store.Value;
-import dev.kvstore.store.WalKeyValueStore;
 import dev.kvstore.store.WriteOutcome;
 import dev.kvstore.store.WriteResult;
 import jakarta.servlet.FilterChain;
@@ -14,14 +16,17 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Set;
 
 /**
  * {@code /keys/{key}}: GET, HEAD, PUT, PATCH and DELETE, with {@code If-Match} and {@code If-None-Match}
- * ({@link Preconditions}), every answer and every refusal decided here, in one place. It is the front handler of its
+ * ({@link Preconditions}), leases ({@code ?lease=}, {@code ?ttl=}: {@link WriteQuery}) and {@code Idempotency-Key}
+ * ({@link IdempotentWrites}), every answer and every refusal decided here, in one place. It is the front handler of its
  * path, a filter after the security filter (which decided the caller's role) and before Spring MVC, whose dispatch
  * (handler lookup, argument resolution, content negotiation, message converters) took about half of a request's CPU
  * and adds nothing a key needs. The key is the whole rest of the path (it may hold {@code /}), read from the raw URI
- * by {@link KeyPath}; other paths go on down the chain. Its OpenAPI description is {@link KeyApiDoc}.
+ * by {@link KeyPath}; other paths go on down the chain. Its OpenAPI description is {@link KeyApiDoc}. The store is the
+ * single node's, or in cluster mode the replicated one, whose reads first pass {@link ReadConsistency}.
  */
 final class KeyEndpoint extends HttpFilter {
 
@@ -30,11 +35,18 @@ final class KeyEndpoint extends HttpFilter {
     static final String ALLOW = "GET, HEAD, PUT, PATCH, DELETE";
     static final String JSON = "application/json";
 
-    private final WalKeyValueStore store;
+    private static final Set<String> PUT_QUERY = Set.of("lease", "ttl");
+    private static final Set<String> PATCH_QUERY = Set.of("lease");
+
+    private final KeyValueStore store;
+    private final IdempotentWrites writes;
+    private final ReadConsistency consistency;
     private final long maxRequestBytes;
 
-    KeyEndpoint(WalKeyValueStore store, long maxRequestBytes) {
+    KeyEndpoint(KeyValueStore store, IdempotentWrites writes, ReadConsistency consistency, long maxRequestBytes) {
         this.store = store;
+        this.writes = writes;
+        this.consistency = consistency;
         this.maxRequestBytes = maxRequestBytes;
     }
 
@@ -73,6 +85,7 @@ final class KeyEndpoint extends HttpFilter {
             return;
         }
         Preconditions conditions = Preconditions.of(request);
+        consistency.beforeRead(request);
         Entry entry = store.get(key);
         if (!conditions.ifMatchHolds(entry)) {
             throw preconditionFailed(key, entry);
@@ -93,10 +106,13 @@ final class KeyEndpoint extends HttpFilter {
         if (!takesJson(request, response) || !acceptsJson(request, response)) {
             return;
         }
+        KeyLease lease = WriteQuery.lease(request, PUT_QUERY, KeyLease.NONE);
         Preconditions conditions = Preconditions.of(request);
         RequestBody body = RequestBody.read(request, maxRequestBytes);
         Value value = ValueJson.parse(body.bytes(), body.length(), key);
-        written(request, response, key, store.put(key, value, conditions.forWrite()));
+        WriteResult result = (WriteResult) writes.execute(request, response, body,
+                new Command.Put(key, value, conditions.forWrite(), lease));
+        written(request, response, key, value, lease, result);
     }
 
     private void patch(HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -104,10 +120,12 @@ final class KeyEndpoint extends HttpFilter {
         if (!takesJson(request, response) || !acceptsJson(request, response)) {
             return;
         }
+        KeyLease lease = WriteQuery.lease(request, PATCH_QUERY, KeyLease.KEEP);
         Preconditions conditions = Preconditions.of(request);
         RequestBody body = RequestBody.read(request, maxRequestBytes);
         Value step = ValueJson.parseIncrement(body.bytes(), body.length());
-        WriteResult result = store.increment(key, step, conditions.forWrite());
+        WriteResult result = (WriteResult) writes.execute(request, response, body,
+                new Command.Increment(key, step, conditions.forWrite(), lease));
         Entry current = result.entry();
         switch (result.outcome()) {
             case NOT_A_NUMBER -> throw conflict(ProblemType.NOT_A_NUMBER, current, String.format(
@@ -119,13 +137,15 @@ final class KeyEndpoint extends HttpFilter {
                     "Adding %s to %s under the key \"%s\" leaves the range of a %s; nothing was written.",
                     ValueJson.text(step), ValueJson.text(current.value()), key,
                     current.value() instanceof Value.Int ? "signed 64-bit integer" : "finite 64-bit float"));
-            default -> written(request, response, key, result);
+            default -> written(request, response, key, null, lease, result);
         }
     }
 
     private void delete(HttpServletRequest request, HttpServletResponse response) {
         String key = key(request);
-        WriteResult result = store.delete(key, Preconditions.of(request).forWrite());
+        WriteQuery.lease(request, Set.of(), KeyLease.NONE);
+        WriteResult result = (WriteResult) writes.execute(request, response, null,
+                new Command.Delete(key, Preconditions.of(request).forWrite()));
         switch (result.outcome()) {
             case NOT_FOUND -> throw new ApiProblem(ProblemType.KEY_NOT_FOUND, "No value is stored under the key \""
                     + key + "\".");
@@ -153,12 +173,22 @@ final class KeyEndpoint extends HttpFilter {
         return key;
     }
 
-    private void written(HttpServletRequest request, HttpServletResponse response, String key, WriteResult result)
-            throws IOException {
+    /**
+     * Answers a write of {@code key}. A replayed answer shows {@code value}, the value the request sent (a PUT), since
+     * the remembered answer an {@code Idempotency-Key} replays keeps no string values; an increment ({@code value}
+     * null) shows the entry's, a number, which it keeps.
+     */
+    private void written(HttpServletRequest request, HttpServletResponse response, String key, Value value,
+                         KeyLease lease, WriteResult result) throws IOException {
         if (result.outcome() == WriteOutcome.PRECONDITION_FAILED) {
             throw preconditionFailed(key, result.entry());
         }
-        Entry entry = result.entry();
+        if (result.outcome() == WriteOutcome.LEASE_NOT_FOUND) {
+            throw LeaseIds.unknown(((KeyLease.Attach) lease).id());
+        }
+        Entry written = result.entry();
+        Entry entry = value == null || !response.containsHeader(IdempotentWrites.REPLAYED) ? written
+                : Entry.of(value, written.revision(), written.createRevision(), written.lease());
         response.setHeader("ETag", Preconditions.etag(entry.revision()));
         if (result.outcome() == WriteOutcome.CREATED) {
             response.setHeader("Location", KeyPath.encode(request.getContextPath(), key));

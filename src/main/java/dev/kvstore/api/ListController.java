@@ -3,8 +3,8 @@ package dev.kvstore.api;
 import dev.kvstore.KvProperties;
 import dev.kvstore.security.Access;
 import dev.kvstore.store.Entry;
+import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.Page;
-import dev.kvstore.store.WalKeyValueStore;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +18,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class ListController implements ListApi {
 
-    private final WalKeyValueStore store;
+    private final KeyValueStore store;
     private final int defaultLimit;
     private final int maxLimit;
 
-    ListController(WalKeyValueStore store, KvProperties properties) {
+    ListController(KeyValueStore store, KvProperties properties) {
         this.store = store;
         this.defaultLimit = properties.list().defaultLimit();
         this.maxLimit = properties.list().maxLimit();

@@ -6,6 +6,7 @@ import static dev.kvstore.api.OpenApiSchemas.object;
 import static dev.kvstore.api.OpenApiSchemas.ref;
 import static dev.kvstore.problem.ProblemType.*;
 
+import dev.kvstore.KvProperties;
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.problem.ProblemWriter;
 import io.swagger.v3.oas.models.Components;
@@ -18,6 +19,7 @@ import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.parameters.HeaderParameter;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
@@ -46,7 +48,7 @@ class OpenApiConfiguration {
     static final String OVERLOADED_DESCRIPTION = "the request bodies in flight already fill"
             + " kv.limits.max-inflight-bytes, and no room came free within kv.limits.inflight-wait; nothing was done"
             + " (overloaded, with Retry-After)";
-    static final String RETRY_AFTER = "Seconds to wait before retrying, on overloaded";
+    static final String RETRY_AFTER = "Seconds to wait before retrying, on overloaded (and cluster-unavailable)";
 
     /** A batch's 412 names the failed operation and every operation's result instead of one key's revision. */
     private static final String BATCH_PRECONDITION_FAILED = "{\"type\":\"urn:kv-store:problem:precondition-failed\","
@@ -56,6 +58,13 @@ class OpenApiConfiguration {
             + "\"revision\":19,\"createRevision\":5},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"aborted\"},"
             + "{\"op\":\"delete\",\"key\":\"c\",\"outcome\":\"aborted\",\"revision\":12,\"createRevision\":12}]}";
 
+    /** A batch's unknown-lease names the failed operation and every operation's result. */
+    private static final String BATCH_UNKNOWN_LEASE = "{\"type\":\"urn:kv-store:problem:unknown-lease\",\"title\":"
+            + "\"Unknown lease\",\"status\":409,\"detail\":\"The lease \\\"40\\\" of operation 1 (set \\\"b\\\") does not"
+            + " exist: it expired, was revoked, or never was. Nothing was written.\",\"instance\":\"/batch\","
+            + "\"failedOperation\":1,\"lease\":\"40\",\"results\":[{\"op\":\"set\",\"key\":\"a\",\"outcome\":"
+            + "\"aborted\"},{\"op\":\"set\",\"key\":\"b\",\"outcome\":\"lease-not-found\"}]}";
+
     /** What every operation may answer before it runs: the security filter's refusals. */
     private static final List<ProblemType> SECURITY = List.of(UNAUTHORIZED, FORBIDDEN, PROTECTED_MODE, CROSS_SITE,
             HOST_NOT_LOOPBACK);
@@ -64,30 +73,76 @@ class OpenApiConfiguration {
      * The refusals of each operation: problem types of the catalogue, and the statuses it answers as
      * {@code about:blank} (406 for an Accept without JSON, 415 for a body that is not JSON).
      */
-    static final Map<String, Refusals> PROBLEMS = Map.of(
-            "GET /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION, KEY_NOT_FOUND,
-                    PRECONDITION_FAILED), 406),
-            "PUT /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON, INVALID_VALUE,
-                    INVALID_PRECONDITION, PRECONDITION_FAILED, TOO_LARGE, STORE_UNAVAILABLE, OVERLOADED), 406, 415),
-            "PATCH /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON, INVALID_VALUE,
-                    INVALID_PRECONDITION, NOT_A_NUMBER, TYPE_MISMATCH, OVERFLOW, PRECONDITION_FAILED, TOO_LARGE,
-                    STORE_UNAVAILABLE, OVERLOADED), 406, 415),
-            "DELETE /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION,
-                    KEY_NOT_FOUND, PRECONDITION_FAILED, STORE_UNAVAILABLE)),
-            "GET /keys", new Refusals(List.of(INVALID_QUERY, INVALID_CURSOR), 406),
-            "GET /watch", new Refusals(List.of(INVALID_QUERY, COMPACTED), 406),
-            "POST /batch", new Refusals(List.of(MALFORMED_JSON, INVALID_BATCH, INVALID_KEY, INVALID_VALUE,
-                    PRECONDITION_FAILED, TOO_LARGE, STORE_UNAVAILABLE, OVERLOADED), 406, 415)
-                    .example(PRECONDITION_FAILED, BATCH_PRECONDITION_FAILED),
-            "POST /admin/compaction", new Refusals(List.of(COMPACTION_RUNNING, STORE_UNAVAILABLE,
-                    ADMIN_OPERATION_FAILED, INSUFFICIENT_STORAGE)),
-            "GET /admin/snapshot", new Refusals(List.of(STORE_UNAVAILABLE, ADMIN_OPERATION_FAILED,
-                    INSUFFICIENT_STORAGE)));
+    static final Map<String, Refusals> PROBLEMS = Map.ofEntries(
+            Map.entry("GET /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION,
+                    KEY_NOT_FOUND, PRECONDITION_FAILED), 406)),
+            Map.entry("PUT /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON,
+                    INVALID_VALUE, INVALID_PRECONDITION, INVALID_QUERY, INVALID_LEASE, INVALID_IDEMPOTENCY_KEY,
+                    UNKNOWN_LEASE, IDEMPOTENCY_KEY_IN_FLIGHT, PRECONDITION_FAILED, TOO_LARGE,
+                    IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)),
+            Map.entry("PATCH /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, MALFORMED_JSON,
+                    INVALID_VALUE, INVALID_PRECONDITION, INVALID_QUERY, INVALID_LEASE, INVALID_IDEMPOTENCY_KEY,
+                    NOT_A_NUMBER, TYPE_MISMATCH, OVERFLOW, UNKNOWN_LEASE, IDEMPOTENCY_KEY_IN_FLIGHT,
+                    PRECONDITION_FAILED, TOO_LARGE, IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)),
+            Map.entry("DELETE /keys/{key}", new Refusals(List.of(INVALID_KEY, INVALID_PATH, INVALID_PRECONDITION,
+                    INVALID_QUERY, INVALID_IDEMPOTENCY_KEY, KEY_NOT_FOUND, IDEMPOTENCY_KEY_IN_FLIGHT,
+                    PRECONDITION_FAILED, IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE))),
+            Map.entry("GET /keys", new Refusals(List.of(INVALID_QUERY, INVALID_CURSOR), 406)),
+            Map.entry("GET /watch", new Refusals(List.of(INVALID_QUERY, COMPACTED), 406)),
+            Map.entry("POST /batch", new Refusals(List.of(MALFORMED_JSON, INVALID_BATCH, INVALID_KEY, INVALID_VALUE,
+                    INVALID_IDEMPOTENCY_KEY, UNKNOWN_LEASE, IDEMPOTENCY_KEY_IN_FLIGHT, PRECONDITION_FAILED, TOO_LARGE,
+                    IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)
+                    .example(PRECONDITION_FAILED, BATCH_PRECONDITION_FAILED)
+                    .example(UNKNOWN_LEASE, BATCH_UNKNOWN_LEASE)),
+            Map.entry("POST /leases", new Refusals(List.of(MALFORMED_JSON, INVALID_LEASE, TOO_LARGE,
+                    STORE_UNAVAILABLE, OVERLOADED), 406, 415)),
+            Map.entry("GET /leases/{id}", new Refusals(List.of(LEASE_NOT_FOUND), 406)),
+            Map.entry("POST /leases/{id}/keepalive", new Refusals(List.of(LEASE_NOT_FOUND), 406)),
+            Map.entry("DELETE /leases/{id}", new Refusals(List.of(LEASE_NOT_FOUND, STORE_UNAVAILABLE))),
+            Map.entry("POST /admin/compaction", new Refusals(List.of(COMPACTION_RUNNING, STORE_UNAVAILABLE,
+                    ADMIN_OPERATION_FAILED, INSUFFICIENT_STORAGE))),
+            Map.entry("GET /admin/snapshot", new Refusals(List.of(STORE_UNAVAILABLE, ADMIN_OPERATION_FAILED,
+                    INSUFFICIENT_STORAGE))));
+
+    /**
+     * Cluster mode's refusals besides (or, for the admin operations, instead of) {@link #PROBLEMS}: a read may wait
+     * for a majority and names its consistency, a write may not commit in time, and members are added and removed.
+     */
+    static final Map<String, Refusals> CLUSTER_PROBLEMS = Map.of(
+            "GET /keys/{key}", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
+            "GET /keys", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
+            "PUT /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "PATCH /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "DELETE /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "POST /batch", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "POST /admin/compaction", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
+            "GET /admin/snapshot", new Refusals(List.of(ADMIN_OPERATION_FAILED, CLUSTER_UNAVAILABLE)),
+            "POST /admin/cluster/members", new Refusals(List.of(MALFORMED_JSON, INVALID_MEMBER, MEMBERSHIP_CONFLICT,
+                    CLUSTER_UNAVAILABLE), 415),
+            "DELETE /admin/cluster/members/{id}", new Refusals(List.of(MEMBER_NOT_FOUND, MEMBERSHIP_CONFLICT,
+                    CLUSTER_UNAVAILABLE)));
+
+    static final String READ_CONSISTENCY = "Cluster mode: `linearizable` (the default) answers only after this node"
+            + " made sure, with a majority of the cluster, that its state holds every write acknowledged before the"
+            + " request; `stale` answers from this node's state as it is, which may miss recent writes, also on a node"
+            + " cut off from the majority.";
 
     /** An operation's refusals; {@code examples} replaces the catalogue's example of a type where it differs. */
     record Refusals(List<ProblemType> types, Map<ProblemType, String> examples, int... plain) {
         Refusals(List<ProblemType> types, int... plain) {
             this(types, Map.of(), plain);
+        }
+
+        /** These refusals and {@code more}'s; {@code more}'s examples win. */
+        Refusals and(Refusals more) {
+            List<ProblemType> all = new ArrayList<>(types);
+            more.types().stream().filter(t -> !all.contains(t)).forEach(all::add);
+            Map<ProblemType, String> ex = new java.util.EnumMap<>(ProblemType.class);
+            ex.putAll(examples);
+            ex.putAll(more.examples());
+            int[] statuses = java.util.stream.IntStream.concat(java.util.Arrays.stream(plain),
+                    java.util.Arrays.stream(more.plain())).distinct().toArray();
+            return new Refusals(all, ex, statuses);
         }
 
         Refusals example(ProblemType type, String json) {
@@ -116,25 +171,53 @@ class OpenApiConfiguration {
     }
 
     @Bean
-    OpenApiCustomizer contract() {
+    OpenApiCustomizer contract(KvProperties properties) {
+        boolean cluster = properties.cluster().enabled();
         return openApi -> {
             Components components = openApi.getComponents();
             KeyApiDoc.addSchemas(components);
             components.addSchemas("Problem", problemSchema());
             nullables(components);
             openApi.getPaths().addPathItem(KeyEndpoint.ROUTE, KeyApiDoc.pathItem());
+            leaseIds(openApi);
             // Documents in a stable order: paths as declared, keys first.
             openApi.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
-                Refusals refusals = PROBLEMS.get(method.name() + " " + path);
+                Refusals refusals = refusalsOf(method.name() + " " + path, cluster);
                 if (refusals != null) {
                     refusals(path, op, refusals);
+                }
+                if (cluster && refusals != null && refusals.types().contains(INVALID_READ_CONSISTENCY)) {
+                    op.addParametersItem(new HeaderParameter().name(ReadConsistency.HEADER).required(false)
+                            .description(READ_CONSISTENCY).schema(of("string")._enum(List.<Object>of(
+                                    ReadConsistency.LINEARIZABLE, ReadConsistency.STALE))
+                                    ._default(ReadConsistency.LINEARIZABLE)));
                 }
             }));
         };
     }
 
+    private static Refusals refusalsOf(String operation, boolean cluster) {
+        Refusals single = PROBLEMS.get(operation);
+        Refusals more = cluster ? CLUSTER_PROBLEMS.get(operation) : null;
+        if (more == null) {
+            return single;
+        }
+        // The admin operations of cluster mode are others than the single node's: only their own refusals.
+        return single == null || operation.contains("/admin/") ? more : single.and(more);
+    }
+
+    /** A lease id in a path is a string of digits (the annotations would show its example as a number). */
+    private static void leaseIds(OpenAPI openApi) {
+        openApi.getPaths().forEach((path, item) -> item.readOperations().forEach(op -> {
+            if (op.getParameters() != null) {
+                op.getParameters().stream().filter(p -> "path".equals(p.getIn()) && "id".equals(p.getName()))
+                        .forEach(p -> p.schema(of("string").pattern(KeyApiDoc.LEASE_PATTERN)).example("40"));
+            }
+        }));
+    }
+
     private static void refusals(String path, Operation op, Refusals refusals) {
-        String instance = path.replace("{key}", "greeting");
+        String instance = path.replace("{key}", "greeting").replace("{id}", "40");
         Map<Integer, List<ProblemType>> byStatus = new TreeMap<>();
         for (ProblemType t : refusals.types()) {
             byStatus.computeIfAbsent(t.status(), s -> new ArrayList<>()).add(t);
@@ -169,8 +252,17 @@ class OpenApiConfiguration {
             response.description(described == null || described.isBlank() ? String.join(". ", when)
                     : described + ". " + String.join(". ", when));
             response.content(new Content().addMediaType(PROBLEM, media));
-            if (types.contains(OVERLOADED)) {
+            if (types.contains(OVERLOADED) || types.contains(CLUSTER_UNAVAILABLE)) {
                 response.addHeaderObject("Retry-After", new Header().description(RETRY_AFTER).schema(of("integer")));
+            }
+            if (types.contains(IDEMPOTENCY_KEY_IN_FLIGHT)) {
+                response.addHeaderObject("Retry-After", new Header().description("Seconds to wait before repeating,"
+                        + " on idempotency-key-in-flight").schema(of("integer")));
+            }
+            // A refusal the store decided is remembered with an Idempotency-Key, and replayed like an answer.
+            if ((status == 404 || status == 409 || status == 412) && op.getParameters() != null
+                    && op.getParameters().stream().anyMatch(p -> p.getName().equals("Idempotency-Key"))) {
+                response.addHeaderObject("Idempotent-Replayed", KeyApiDoc.replayed());
             }
         });
     }
@@ -201,10 +293,13 @@ class OpenApiConfiguration {
         p.put("instance", of("string", "uri-reference").description("The request path"));
         p.put("currentRevision", nullable(of("integer", "int64").description("precondition-failed, not-a-number,"
                 + " type-mismatch, overflow: the key's revision, null when it has no value")));
-        p.put("failedOperation", of("integer", "int32").description("precondition-failed of a batch: the index of"
-                + " the first operation whose precondition failed"));
-        p.put("results", of("array").items(ref("BatchOperationResult")).description("precondition-failed of a"
-                + " batch: every operation, precondition-failed or aborted, with the key's current revision"));
+        p.put("failedOperation", of("integer", "int32").description("precondition-failed or unknown-lease of a"
+                + " batch: the index of the first operation that failed"));
+        p.put("results", of("array").items(ref("BatchOperationResult")).description("precondition-failed or"
+                + " unknown-lease of a batch: every operation, precondition-failed, lease-not-found or aborted, with"
+                + " the key's current revision"));
+        p.put("lease", of("string").pattern(KeyApiDoc.LEASE_PATTERN).description("unknown-lease: the lease that"
+                + " does not exist"));
         p.put("compactRevision", of("integer", "int64").description("compacted: the oldest revision a watch can"
                 + " start from"));
         p.put("neededBytes", of("integer", "int64").description("insufficient-storage: the bytes the operation"

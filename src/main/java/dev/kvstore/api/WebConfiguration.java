@@ -1,10 +1,12 @@
 package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
-import dev.kvstore.store.WalKeyValueStore;
+import dev.kvstore.replication.SingleNodeMode;
+import dev.kvstore.store.KeyValueStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.catalina.core.StandardHost;
 import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -72,10 +74,13 @@ class WebConfiguration {
         return context -> context.getPipeline().addValve(new ConnectionAbortValve());
     }
 
+    /** In cluster mode, reads first pass the read barrier ({@link ClusterWebConfiguration}). */
     @Bean
-    FilterRegistrationBean<KeyEndpoint> keyEndpoint(WalKeyValueStore store, KvProperties properties) {
-        FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(
-                new KeyEndpoint(store, properties.limits().maxRequestBytes()));
+    FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyValueStore store, IdempotentWrites writes,
+                                                    ObjectProvider<ReadConsistency> consistency,
+                                                    KvProperties properties) {
+        FilterRegistrationBean<KeyEndpoint> registration = new FilterRegistrationBean<>(new KeyEndpoint(store, writes,
+                consistency.getIfAvailable(() -> ReadConsistency.SINGLE_NODE), properties.limits().maxRequestBytes()));
         registration.addUrlPatterns("/keys/*");
         registration.setOrder(0);
         return registration;

@@ -3,11 +3,14 @@ package dev.kvstore.cluster;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -24,19 +27,22 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  */
 public final class ClusterClient implements AutoCloseable {
 
-    private static final Message BARRIER = Message.valueOf(ByteString.copyFrom(new byte[] {
-            StateMachineAdapter.BARRIER}));
+    private static final Message CONFIRM = Message.valueOf(ByteString.copyFrom(new byte[] {
+            StateMachineAdapter.CONFIRM}));
+
+    /** Between two attempts at a read index, as Ratis's own retry policy pauses ({@link RatisSettings}). */
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
 
     private final RaftClient raft;
-    private final RaftPeerId self;
     private final StateMachineAdapter local;
     private final int maxCommandBytes;
+    private final Duration operationTimeout;
 
-    ClusterClient(RaftClient raft, RaftPeerId self, StateMachineAdapter local, int maxCommandBytes) {
+    ClusterClient(RaftClient raft, StateMachineAdapter local, int maxCommandBytes, Duration operationTimeout) {
         this.raft = raft;
-        this.self = self;
         this.local = local;
         this.maxCommandBytes = maxCommandBytes;
+        this.operationTimeout = operationTimeout;
     }
 
     /**
@@ -59,28 +65,71 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /**
-     * A linearizable read: this node asks the leader for its commit index (ReadIndex; the leader confirms it still
-     * leads with a round of heartbeats), waits until it has applied that far, then queries its own state.
+     * A linearizable read: a {@link #readBarrier()}, then a query of this node's own state.
      */
     public byte[] read(byte[] query) {
+        readBarrier();
         try {
-            return bytes(raft.io().sendReadOnly(queryMessage(query), self));
-        } catch (IOException e) {
-            throw unavailable("linearizable read", e);
+            return local.query(queryMessage(query)).join().getContent().toByteArray();
+        } catch (CompletionException e) {
+            throw new ClusterUnavailableException("linearizable read failed: " + e.getCause().getMessage(),
+                    e.getCause());
         }
     }
 
     /**
-     * A linearizable read barrier: once this returns, this node's state reflects every write acknowledged before
-     * the call began, so reading the local state directly is linearizable.
+     * A linearizable read barrier (Raft's ReadIndex): the leader takes its commit index and confirms with a majority,
+     * after this call began, that it still leads ({@link LeadershipCheck}); this node then waits until it has applied
+     * that far. Once this returns, this node's state reflects every write acknowledged before the call began, so
+     * reading the local state directly is linearizable.
      *
      * @return the index this node's state had applied when the barrier passed
+     * @throws ClusterUnavailableException when no leader confirmed with a majority, or this node did not catch up,
+     *                                     within the operation timeout
      */
     public long readBarrier() {
+        final long deadline = System.nanoTime() + operationTimeout.toNanos();
+        final long readIndex = readIndex(deadline);
         try {
-            return Long.parseLong(new String(bytes(raft.io().sendReadOnly(BARRIER, self)), StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-            throw unavailable("read barrier", e);
+            return local.awaitApplied(readIndex).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new ClusterUnavailableException("read barrier failed: this node did not apply the log up to the"
+                    + " leader's read index " + readIndex + " within " + operationTimeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterUnavailableException("read barrier interrupted", e);
+        } catch (ExecutionException e) {
+            throw new ClusterUnavailableException("read barrier failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /**
+     * A read index from the leader. Ratis's client retries while it looks for the leader; a leader whose
+     * confirmation round failed (it lost its leadership, or no majority answered in time) answers with a failure of
+     * the state machine, which Ratis does not retry: this does, until the deadline.
+     */
+    private long readIndex(long deadline) {
+        while (true) {
+            try {
+                return Long.parseLong(new String(bytes(raft.io().sendReadOnlyNonLinearizable(CONFIRM)),
+                        StandardCharsets.US_ASCII));
+            } catch (StateMachineException e) {
+                if (System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline) {
+                    throw unavailable("read barrier", e);
+                }
+                pause();
+            } catch (IOException e) {
+                throw unavailable("read barrier", e);
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(RETRY_PAUSE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterUnavailableException("read barrier interrupted", e);
         }
     }
 

@@ -47,6 +47,8 @@ public final class ClusterNode implements AutoCloseable {
     private final long commitIndexAtStart;
     private final ClusterClient client;
     private final RaftClient adminClient;
+    private final RaftClient leadershipClient;
+    private final LeadershipCheck leadership;
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -75,8 +77,14 @@ public final class ClusterNode implements AutoCloseable {
             this.commitIndexAtStart = division.getRaftLog().getLastCommittedIndex();
             final RaftGroup known = knownGroup();
             this.client = new ClusterClient(newClient(known, config.operationTimeout(), config.requestTimeout()),
-                    selfId, adapter, config.maxCommandBytes());
+                    adapter, config.maxCommandBytes(), config.operationTimeout());
             this.adminClient = newClient(known, MEMBERSHIP_TIMEOUT, MEMBERSHIP_TIMEOUT);
+            // One attempt per term query: a member that does not answer in time simply does not count.
+            this.leadershipClient = RaftClient.newBuilder().setRaftGroup(known)
+                    .setProperties(RatisSettings.client(config.requestTimeout(), config.maxCommandBytes()))
+                    .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build();
+            this.leadership = new LeadershipCheck(division, leadershipClient, config.requestTimeout());
+            adapter.useLeadershipCheck(leadership);
         } catch (IOException | RuntimeException e) {
             server.close();
             // Ratis reports a state machine that failed to initialize (a damaged snapshot, say) wrapped.
@@ -241,6 +249,12 @@ public final class ClusterNode implements AutoCloseable {
         return latest == null ? -1 : latest.getIndex();
     }
 
+    /** The file of the newest snapshot on this node (a compacted log of the store's format), or null. */
+    public java.nio.file.Path latestSnapshotFile() {
+        final var latest = adapter.getLatestSnapshot();
+        return latest == null ? null : latest.getFiles().get(0).getPath();
+    }
+
     /** The first index still in this node's Raft log (everything before it was purged into a snapshot). */
     public long logStartIndex() {
         return division.getRaftLog().getStartIndex();
@@ -277,6 +291,8 @@ public final class ClusterNode implements AutoCloseable {
         try {
             closeQuietly(client);
             closeQuietly(adminClient);
+            closeQuietly(leadership);
+            closeQuietly(leadershipClient);
             server.close();
             LOG.info("cluster node {} closed", config.nodeId());
         } catch (IOException e) {

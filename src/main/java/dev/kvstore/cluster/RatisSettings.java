@@ -43,7 +43,9 @@ final class RatisSettings {
         // Shutdown must fit in the service's graceful-shutdown phase.
         RaftServerConfigKeys.setCloseThreshold(p, TimeDuration.valueOf(10, TimeUnit.SECONDS));
 
-        // DEFAULT answers reads from the leader's state without a ReadIndex ("may undermine linearizability").
+        // DEFAULT answers reads from the leader's state without a ReadIndex ("may undermine linearizability"). Our own
+        // reads do not rely on Ratis's ReadIndex, which can skip the leadership check (see LeadershipCheck): they ask
+        // the leader for a confirmed read index with a non-linearizable read, then wait here.
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setTimeout(p, time(config.operationTimeout()));
 

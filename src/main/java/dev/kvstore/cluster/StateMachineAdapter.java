@@ -2,6 +2,7 @@ package dev.kvstore.cluster;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,6 +13,7 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.StaleReadException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -41,10 +43,15 @@ final class StateMachineAdapter extends BaseStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateMachineAdapter.class);
 
-    /** First byte of a read-only request: answer with the applied index only (a read barrier). */
-    static final byte BARRIER = 0;
     /** First byte of a read-only request: the rest is a query for the state. */
     static final byte QUERY = 1;
+    /**
+     * First byte of a read-only request to the leader: confirm leadership with a majority ({@link LeadershipCheck})
+     * and answer with the commit index taken before the confirmation, a read index for the asking node.
+     */
+    static final byte CONFIRM = 2;
+    /** First byte of a stale read from the leader's {@link LeadershipCheck}: answer with this member's term. */
+    static final byte TERM = 3;
 
     private final ReplicatedState state;
     private final SnapshotFiles snapshots = new SnapshotFiles();
@@ -54,6 +61,10 @@ final class StateMachineAdapter extends BaseStateMachine {
     private final Consumer<Throwable> onHalt;
 
     private final AtomicReference<Throwable> halted = new AtomicReference<>();
+    /** Callers waiting until the applied index reaches a read index, by that index. */
+    private final java.util.NavigableMap<Long, CompletableFuture<Long>> appliedWaiters =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
+    private volatile LeadershipCheck leadership;
     private final AtomicLong bytesSinceSnapshot = new AtomicLong();
     private final AtomicBoolean snapshotRequested = new AtomicBoolean();
 
@@ -102,6 +113,14 @@ final class StateMachineAdapter extends BaseStateMachine {
      * may be ahead of every snapshot; Ratis then replays the log from the state's own position).
      */
     private void loadNewerSnapshot() throws IOException {
+        try {
+            loadNewerSnapshotOnly();
+        } finally {
+            signalApplied(getLastAppliedTermIndex() == null ? -1 : getLastAppliedTermIndex().getIndex());
+        }
+    }
+
+    private void loadNewerSnapshotOnly() throws IOException {
         final LogPosition current = state.lastApplied();
         final SingleFileSnapshotInfo latest = snapshots.latest();
         if (latest != null && latest.getIndex() > current.index()) {
@@ -150,6 +169,43 @@ final class StateMachineAdapter extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result)));
     }
 
+    /** Every applied index, configuration entries included (Ratis reports those here), wakes the readers waiting. */
+    @Override
+    protected boolean updateLastAppliedTermIndex(TermIndex newTI) {
+        final boolean changed = super.updateLastAppliedTermIndex(newTI);
+        signalApplied(newTI.getIndex());
+        return changed;
+    }
+
+    private void signalApplied(long applied) {
+        while (!appliedWaiters.isEmpty()) {
+            final java.util.Map.Entry<Long, CompletableFuture<Long>> first = appliedWaiters.firstEntry();
+            if (first == null || first.getKey() > applied) {
+                return;
+            }
+            if (appliedWaiters.remove(first.getKey(), first.getValue())) {
+                first.getValue().complete(applied);
+            }
+        }
+    }
+
+    /** Completes with the applied index once it reaches {@code index}: at once when it has. */
+    CompletableFuture<Long> awaitApplied(long index) {
+        final long applied = getLastAppliedTermIndex().getIndex();
+        if (applied >= index) {
+            return CompletableFuture.completedFuture(applied);
+        }
+        final CompletableFuture<Long> waiter = appliedWaiters.computeIfAbsent(index, i -> new CompletableFuture<>());
+        // The index may have been reached between the check and the registration.
+        signalApplied(getLastAppliedTermIndex().getIndex());
+        return waiter;
+    }
+
+    /** The leader's confirmation of reads; set once the server runs. */
+    void useLeadershipCheck(LeadershipCheck check) {
+        this.leadership = check;
+    }
+
     private void halt(LogPosition position, Throwable cause) {
         if (halted.compareAndSet(null, cause)) {
             LOG.error("this replica stops applying the log: the state failed to apply the entry at {}; it "
@@ -176,9 +232,11 @@ final class StateMachineAdapter extends BaseStateMachine {
             return CompletableFuture.failedFuture(new IllegalArgumentException("empty read request"));
         }
         try {
-            if (content.byteAt(0) == BARRIER) {
-                final byte[] applied = Long.toString(state.lastApplied().index()).getBytes(StandardCharsets.US_ASCII);
-                return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(applied)));
+            if (content.byteAt(0) == CONFIRM) {
+                return confirmedReadIndex();
+            }
+            if (content.byteAt(0) == TERM) {
+                return CompletableFuture.completedFuture(ascii(division().getInfo().getCurrentTerm()));
             }
             final byte[] answer = state.query(content.substring(1).toByteArray());
             return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(answer)));
@@ -188,12 +246,54 @@ final class StateMachineAdapter extends BaseStateMachine {
     }
 
     /**
+     * On the leader (Ratis checked that it leads and committed an entry of its term): the commit index now, once a
+     * majority confirmed after this moment that it still leads. Every write acknowledged before the read was asked
+     * for is at or below it.
+     */
+    private CompletableFuture<Message> confirmedReadIndex() {
+        final LeadershipCheck check = leadership;
+        if (check == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the server is still starting"));
+        }
+        final RaftServer.Division division = division();
+        final long term = division.getInfo().getCurrentTerm();
+        if (!division.getInfo().isLeader() || !division.getInfo().isLeaderReady()) {
+            return CompletableFuture.failedFuture(new NotLeaderException(division.getMemberId(), null, List.of()));
+        }
+        // Taken after the read was asked for, and at least every write committed up to then (this leader committed
+        // an entry of its term, so it knows them all), if the term is still this leader's after the round.
+        final long readIndex = division.getRaftLog().getLastCommittedIndex();
+        return check.confirm().thenApply(confirmedTerm -> {
+            if (confirmedTerm != term) {
+                throw new java.util.concurrent.CompletionException(new NotLeaderException(division.getMemberId(),
+                        null, List.of()));
+            }
+            return ascii(readIndex);
+        });
+    }
+
+    private RaftServer.Division division() {
+        try {
+            return getServer().join().getDivision(getGroupId());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Message ascii(long value) {
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(Long.toString(value).getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
      * Ratis has already checked that this server committed {@code minIndex}; {@link BaseStateMachine}'s version
      * would then wait on a future that its {@code updateLastAppliedTermIndex} never completes, so answer or refuse
      * here.
      */
     @Override
     public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+        if (!request.getContent().isEmpty() && request.getContent().byteAt(0) == TERM) {
+            return query(request);
+        }
         if (state.lastApplied().index() < minIndex) {
             return CompletableFuture.failedFuture(new StaleReadException("applied index "
                     + state.lastApplied().index() + " < " + minIndex));

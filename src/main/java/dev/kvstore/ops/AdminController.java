@@ -1,5 +1,6 @@
 package dev.kvstore.ops;
 
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.problem.ProblemWriter;
 import dev.kvstore.store.CompactionResult;
@@ -26,6 +27,7 @@ import org.springframework.web.bind.annotation.RestController;
  * are problems from the API's exception handler; a compaction or snapshot that failed on the disk is a 503 here.
  */
 @RestController
+@SingleNodeMode
 class AdminController implements AdminApi {
 
     private static final Log LOG = LogFactory.getLog(AdminController.class);

@@ -5,6 +5,7 @@ import dev.kvstore.store.StoreObserver;
 import dev.kvstore.store.WalKeyValueStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,7 +26,9 @@ import org.springframework.stereotype.Component;
  * {@code kv.wal.dead.ratio}, {@code kv.keys} and {@code kv.revision}; for the change feed, {@code kv.history.*}; for
  * compaction, {@code kv.compaction} (count and duration by
  * trigger and outcome), {@code kv.compaction.pause}, {@code kv.compaction.running} and the last one's sizes in
- * {@code kv.compaction.last.bytes}. It also logs each compaction's result.
+ * {@code kv.compaction.last.bytes}; for leases, {@code kv.leases}, {@code kv.leases.keys}, {@code kv.leases.expired}
+ * and {@code kv.leases.expiry.lateness}; for idempotency keys, {@code kv.idempotency.keys},
+ * {@code kv.idempotency.bytes} and {@code kv.idempotency.replays}. It also logs each compaction's result.
  */
 @Component
 public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
@@ -40,6 +43,7 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
     private final DistributionSummary groupWrites;
     private final DistributionSummary groupBytes;
     private final Timer compactionPause;
+    private final Timer expiryLateness;
 
     public StoreMetrics(MeterRegistry registry, ObjectProvider<WalKeyValueStore> store) {
         this.registry = registry;
@@ -58,6 +62,10 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
                 .description("How long writes waited while a compacted log took over").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+        this.expiryLateness = Timer.builder("kv.leases.expiry.lateness")
+                .description("How long after its deadline a lease expired (its keys deleted)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
     }
 
     private static double lastBytes(CompactionResult r, boolean before) {
@@ -73,7 +81,10 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
 
     @Override
     public void afterSingletonsInstantiated() {
-        WalKeyValueStore s = store.getObject();
+        WalKeyValueStore s = store.getIfAvailable();
+        if (s == null) {
+            return; // cluster mode: ClusterMetrics
+        }
         Gauge.builder("kv.wal.log.bytes", s, st -> st.status().logBytes()).baseUnit("bytes")
                 .description("Bytes in the write-ahead log").register(registry);
         Gauge.builder("kv.keys", s, WalKeyValueStore::size).description("Live keys").register(registry);
@@ -105,6 +116,23 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
         Gauge.builder("kv.history.log.bytes", s, st -> st.feed().stats().logBytes()).baseUnit("bytes")
                 .description("Bytes of the log holding the history's changes: what compaction keeps besides the"
                         + " live entries").register(registry);
+        Gauge.builder("kv.leases", s, st -> st.leaseStatus().leases()).description("Leases granted and not ended")
+                .register(registry);
+        Gauge.builder("kv.leases.keys", s, st -> st.leaseStatus().attachedKeys())
+                .description("Keys attached to a lease").register(registry);
+        FunctionCounter.builder("kv.leases.expired", s, st -> st.leaseStatus().expired())
+                .description("Leases expired by this process").register(registry);
+        Gauge.builder("kv.idempotency.keys", s, st -> st.idempotencyStatus().keys())
+                .description("Idempotency keys remembered").register(registry);
+        Gauge.builder("kv.idempotency.bytes", s, st -> st.idempotencyStatus().bytes()).baseUnit("bytes")
+                .description("Bytes the remembered idempotency records take in the log").register(registry);
+        FunctionCounter.builder("kv.idempotency.replays", s, st -> st.idempotencyStatus().replays())
+                .description("Repeated requests answered from an idempotency record").register(registry);
+    }
+
+    @Override
+    public void onLeaseExpired(long latenessNanos) {
+        expiryLateness.record(latenessNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

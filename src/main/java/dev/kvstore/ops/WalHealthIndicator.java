@@ -1,6 +1,7 @@
 package dev.kvstore.ops;
 
 import dev.kvstore.store.ChangeFeed;
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.CompactionStats;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
@@ -25,6 +26,7 @@ import org.springframework.stereotype.Component;
  * one), and the change feed's history (the oldest revision a watch can start from, what it holds).
  */
 @Component("wal")
+@SingleNodeMode
 class WalHealthIndicator implements HealthIndicator {
 
     private final WalKeyValueStore store;

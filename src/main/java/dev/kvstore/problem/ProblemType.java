@@ -30,6 +30,17 @@ public enum ProblemType {
                     + " the previous page as it is, or leave it out to start over."),
     INVALID_BATCH(400, "Invalid batch", "a batch that is empty, repeats a key, or has an operation that is not"
             + " valid", "Operation 2 repeats the key \"a\"; each key may appear once in a batch."),
+    INVALID_READ_CONSISTENCY(400, "Invalid read consistency", "cluster mode: `Read-Consistency` is neither"
+            + " `linearizable` nor `stale`", "Read-Consistency must be \"linearizable\" (the default) or \"stale\","
+            + " not \"eventual\"."),
+    INVALID_MEMBER(400, "Invalid member", "cluster mode: `POST /admin/cluster/members` with an id or address that is"
+            + " not valid", "Cluster address must be host:port: kv4."),
+    INVALID_LEASE(400, "Invalid lease", "a lease's `ttlSeconds` or a `ttl` out of range (1 s to 365 days), a"
+            + " `lease` that is not a lease id, `lease` and `ttl` together, or a grant body that is not"
+            + " `{\"ttlSeconds\": n}`", "\"ttlSeconds\" must be a whole number of seconds from 1 to 31536000 (365 days)."),
+    INVALID_IDEMPOTENCY_KEY(400, "Invalid idempotency key", "an `Idempotency-Key` that is not 1 to 255 visible ASCII"
+            + " characters, or sent twice", "Idempotency-Key must be 1 to 255 visible ASCII characters, bare or as a"
+            + " quoted string (\"8e03978e-40d5-43e8-bc93-6894a57f9324\")."),
     INVALID_PATH(400, "Invalid path", "a path with `.` or `..` segments (plain or percent-encoded), on which routing"
             + " and security could disagree", "The path has a . or .. segment; encode a key's slashes as %2F."),
     UNAUTHORIZED(401, "Unauthorized", "no token, or an unknown one; with `WWW-Authenticate: Bearer`",
@@ -47,6 +58,11 @@ public enum ProblemType {
             + " through the browser (Origin: https://example.com, Sec-Fetch-Site: cross-site) is refused."),
     KEY_NOT_FOUND(404, "Key not found", "GET or DELETE of a key with no value",
             "No value is stored under the key \"greeting\"."),
+    MEMBER_NOT_FOUND(404, "Member not found", "cluster mode: `DELETE /admin/cluster/members/{id}` of an id that is"
+            + " not a member", "'n9' is not a member of the cluster [n1=kv1:9090, n2=kv2:9090, n3=kv3:9090]."),
+    LEASE_NOT_FOUND(404, "Lease not found", "`GET`, keepalive or `DELETE` of a lease that expired, was revoked or"
+            + " never was", "There is no lease \"40\": it expired, was revoked, or never was. Grant a new one with"
+            + " POST /leases."),
     COMPACTION_RUNNING(409, "Compaction running", "`POST /admin/compaction` while one runs",
             "A compaction is already running; its result will show in the wal health details and the metrics."),
     NOT_A_NUMBER(409, "Not a number", "`PATCH` increment of a string",
@@ -64,6 +80,17 @@ public enum ProblemType {
                     + " (kv.history.retention): the changes in between are no longer known. List the keys (GET"
                     + " /keys?prefix=app%2F; every page carries the revision it was read at), then watch from the"
                     + " first page's revision + 1.", "compactRevision", 1203L),
+    MEMBERSHIP_CONFLICT(409, "Membership conflict", "cluster mode: another membership change ran meanwhile, or the"
+            + " configuration is not the one this node knew", "Could not remove n3: the configuration changed"
+            + " meanwhile."),
+    UNKNOWN_LEASE(409, "Unknown lease", "a write attaches its key to a lease that does not exist (expired, revoked,"
+            + " never granted); carries `lease` (a batch: `failedOperation` and `results` too)", "The lease \"40\""
+            + " does not exist: it expired, was revoked, or never was; nothing was written. Grant a new one with POST"
+            + " /leases.", "lease", "40"),
+    IDEMPOTENCY_KEY_IN_FLIGHT(409, "Idempotency key in flight", "a request repeats the `Idempotency-Key` of one"
+            + " still being processed; nothing was done; carries `Retry-After`", "The first request with the"
+            + " Idempotency-Key \"b-7\" is still being processed; nothing was done. Repeat this request once it is"
+            + " answered, and you get its answer."),
     PRECONDITION_FAILED(412, "Precondition failed", "`If-Match`/`If-None-Match` or a batch's `ifRevision`/`ifAbsent`"
             + " does not hold; carries `currentRevision` (a batch: `failedOperation` and `results`)",
             "The key \"greeting\" is at revision 43 (ETag \"43\"), so the precondition does not hold; nothing was"
@@ -74,6 +101,10 @@ public enum ProblemType {
     HOST_NOT_LOOPBACK(421, "Host not loopback", "no token is configured and the `Host` does not name loopback (DNS"
             + " rebinding)", "No token is configured, so this server answers only requests addressed to localhost,"
             + " 127.0.0.1 or [::1], and this one was addressed to 'kv.attacker.example'."),
+    IDEMPOTENCY_KEY_REUSED(422, "Idempotency key reused", "the `Idempotency-Key` was used before by the same token"
+            + " for a different request (method, path, query, conditional headers, body); nothing was done",
+            "The Idempotency-Key \"b-7\" was used before for a different request (method, path, query, conditional"
+                    + " headers or body); nothing was done. Use a new key for a new request."),
     STORE_UNAVAILABLE(503, "Store unavailable", "the log failed (disk full, I/O error) or did not answer within"
             + " `kv.wal.write-timeout`; writes get this until the store recovers or restarts",
             "The write-ahead log failed (IOException: No space left on device); the store is read-only until it is"
@@ -84,6 +115,11 @@ public enum ProblemType {
     ADMIN_OPERATION_FAILED(503, "Admin operation failed", "the disk failed under a compaction or a snapshot; the log"
             + " in use is unchanged", "It failed on the disk (No space left on device). The log in use was not"
             + " changed, and nothing acknowledged was lost."),
+    CLUSTER_UNAVAILABLE(503, "Cluster unavailable", "cluster mode: no leader with a majority committed the write"
+            + " (its outcome is unknown) or confirmed this node's state for a linearizable read in time; carries"
+            + " `Retry-After`", "This node could not confirm with a majority of the cluster that its state is current"
+            + " (read barrier failed, no leader with a majority answered in time), so it answers nothing rather than"
+            + " something stale. Retry, or send Read-Consistency: stale to read this node's state as it is."),
     INSUFFICIENT_STORAGE(507, "Insufficient storage", "the disk lacks room for a compaction or a snapshot; carries"
             + " `neededBytes` and `usableBytes`", "Compaction needs 17228390 bytes free on the data directory's file"
             + " system (the live data, 10% for writes meanwhile, and a 16 MiB reserve) but only 1048576 are; free some"

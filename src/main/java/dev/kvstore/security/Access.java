@@ -27,9 +27,14 @@ public final class Access {
     public static void requireKey(HttpServletRequest request, String key, String what) {
         Caller caller = caller(request);
         if (caller == null || !caller.mayUseKey(key)) {
-            throw new OutOfScopeException(String.format(
-                    "This token is limited to a key prefix that %s is not under.", what));
+            throw outOfScope(what);
         }
+    }
+
+    /** The refusal of a request that reaches {@code what}, outside the caller's key prefix. */
+    public static OutOfScopeException outOfScope(String what) {
+        return new OutOfScopeException(String.format("This token is limited to a key prefix that %s is not under.",
+                what));
     }
 
     /** Answers a refusal of {@link #requireKey}: 403 with the RFC 6750 challenge. */

@@ -10,6 +10,9 @@ import java.util.Set;
  *       OpenAPI document and Swagger UI;</li>
  *   <li>{@code GET}/{@code HEAD /keys/**} and {@code /keys}, and {@code /watch}: {@code read}; other methods on
  *       the keys and {@code /batch}: {@code write};</li>
+ *   <li>{@code GET /leases/**}: {@code read} (a token limited to a key prefix sees only the keys under it); other
+ *       methods on {@code /leases}: {@code write} (such a token revokes only a lease whose keys are all under
+ *       it);</li>
  *   <li>{@code /admin/**} and every other actuator endpoint: {@code admin};</li>
  *   <li>anything else: any known caller (then 404 or 405 as routing says).</li>
  * </ul>
@@ -39,6 +42,9 @@ final class AccessPolicy {
         }
         if (path.equals("/batch")) {
             return Role.WRITE;
+        }
+        if (path.startsWith("/leases/") || path.equals("/leases")) {
+            return method.equals("GET") || method.equals("HEAD") ? Role.READ : Role.WRITE;
         }
         if (OPEN.contains(path)) {
             return null;

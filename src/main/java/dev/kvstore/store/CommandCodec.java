@@ -16,11 +16,19 @@ import java.util.List;
  * <p>All integers are little-endian; {@code u8}, {@code u16}, {@code u32} unsigned, {@code i32}, {@code i64} signed.
  * <pre>
  * command      := version u8 (1) , kind u8 , body
- *   kind 1 PUT        key value precondition
- *   kind 2 DELETE     key precondition
- *   kind 3 INCREMENT  key value(step) precondition
- *   kind 4 BATCH      count u32 , operation * count
- * operation    := op u8 (1 PUT, 2 DELETE) , key , value (PUT only) , precondition
+ *   kind 1 PUT               key value precondition                    (no lease: a PUT detaches)
+ *   kind 2 DELETE            key precondition
+ *   kind 3 INCREMENT         key value(step) precondition              (the key keeps its lease)
+ *   kind 4 BATCH             count u32 , operation * count
+ *   kind 5 GRANT_LEASE       ttl_ms i64
+ *   kind 6 REVOKE_LEASE      lease i64 , expired u8 (0 or 1) , has-prefix u8 (0 or 1) , prefix (utf8, if 1)
+ *   kind 7 IDEMPOTENT        scope (utf8) , key (utf8) , fingerprint i64 i64 , time_ms i64 ,
+ *                            command (a whole command, version byte included; not IDEMPOTENT)
+ *   kind 8 PUT_LEASED        key value precondition lease             (lease not NONE)
+ *   kind 9 INCREMENT_LEASED  key value(step) precondition lease       (lease not KEEP)
+ * operation    := op u8 (1 PUT, 2 DELETE, 3 PUT_LEASED) , key , value (PUT and PUT_LEASED) , precondition ,
+ *                 lease (PUT_LEASED only, not NONE)
+ * lease        := tag u8 : 1 NONE | 2 KEEP | 3 ATTACH id i64 (&gt; 0) | 4 GRANT ttl_ms i64
  * key          := length u32 , UTF-8 bytes
  * value        := type u8 (0 string, 1 integer, 2 float: the frame's encoding byte) ,
  *                 string: length u32 , UTF-8 bytes | integer: i64 | float: IEEE-754 bits i64
@@ -29,12 +37,17 @@ import java.util.List;
  *                        | 6 NOT precondition                           (nested at most 16 deep)
  *
  * result       := version u8 (1) , kind u8 , body
- *   kind 1 WRITE  write
- *   kind 2 BATCH  applied u8 (0 or 1) , revision i64 , failedIndex i32 , count u32 , write * count
- * write        := outcome u8 , revision i64 , has-entry u8 (0 or 1) , entry (if 1)
- * entry        := value , revision i64 , createRevision i64
+ *   kind 1 WRITE       write
+ *   kind 2 BATCH       applied u8 (0 or 1) , revision i64 , failedIndex i32 , count u32 , write * count
+ *   kind 3 LEASE       lease-outcome u8 , lease i64 , ttl_ms i64 , revision i64 , keys u32
+ *   kind 4 IDEMPOTENT  status u8 (1 APPLIED 2 REPLAYED 3 MISMATCH 4 IN_FLIGHT) , has-result u8 (0 or 1) ,
+ *                      result (a whole result, version byte included, if 1)
+ * write        := outcome u8 , revision i64 , has-entry u8 (0 none, 1 an entry, 2 an entry with a lease) ,
+ *                 entry (if 1 or 2)
+ * entry        := value , revision i64 , createRevision i64 , lease i64 (if has-entry is 2; &gt; 0)
  * outcome      := 1 CREATED 2 REPLACED 3 DELETED 4 NOT_FOUND 5 PRECONDITION_FAILED 6 NOT_A_NUMBER
- *                 7 TYPE_MISMATCH 8 ABORTED 9 OVERFLOW
+ *                 7 TYPE_MISMATCH 8 ABORTED 9 OVERFLOW 10 LEASE_NOT_FOUND
+ * lease-outcome := 1 GRANTED 2 REVOKED 3 EXPIRED 4 NOT_FOUND 5 OUT_OF_SCOPE
  * </pre>
  * Decoding checks the form only (lengths within the bytes, known tags, strict UTF-8, nothing left over) and refuses
  * anything else with {@link MalformedCommandException}; whether the store takes a command (key and value limits, a
@@ -48,9 +61,20 @@ public final class CommandCodec {
     static final byte KIND_DELETE = 2;
     static final byte KIND_INCREMENT = 3;
     static final byte KIND_BATCH = 4;
+    static final byte KIND_GRANT_LEASE = 5;
+    static final byte KIND_REVOKE_LEASE = 6;
+    static final byte KIND_IDEMPOTENT = 7;
+    static final byte KIND_PUT_LEASED = 8;
+    static final byte KIND_INCREMENT_LEASED = 9;
 
     static final byte OP_PUT = 1;
     static final byte OP_DELETE = 2;
+    static final byte OP_PUT_LEASED = 3;
+
+    static final byte LEASE_NONE = 1;
+    static final byte LEASE_KEEP = 2;
+    static final byte LEASE_ATTACH = 3;
+    static final byte LEASE_GRANT = 4;
 
     static final byte PRE_NONE = 0;
     static final byte PRE_IF_REVISION = 1;
@@ -63,11 +87,34 @@ public final class CommandCodec {
 
     static final byte RESULT_WRITE = 1;
     static final byte RESULT_BATCH = 2;
+    static final byte RESULT_LEASE = 3;
+    static final byte RESULT_IDEMPOTENT = 4;
 
     /** The outcome codes, by {@link WriteOutcome}: fixed here, not taken from the enum's order. */
     private static final WriteOutcome[] OUTCOMES = {null, WriteOutcome.CREATED, WriteOutcome.REPLACED,
         WriteOutcome.DELETED, WriteOutcome.NOT_FOUND, WriteOutcome.PRECONDITION_FAILED, WriteOutcome.NOT_A_NUMBER,
-        WriteOutcome.TYPE_MISMATCH, WriteOutcome.ABORTED, WriteOutcome.OVERFLOW};
+        WriteOutcome.TYPE_MISMATCH, WriteOutcome.ABORTED, WriteOutcome.OVERFLOW, WriteOutcome.LEASE_NOT_FOUND};
+    private static final LeaseOutcome[] LEASE_OUTCOMES = {null, LeaseOutcome.GRANTED, LeaseOutcome.REVOKED,
+        LeaseOutcome.EXPIRED, LeaseOutcome.NOT_FOUND, LeaseOutcome.OUT_OF_SCOPE};
+    private static final IdempotentResult.Status[] STATUSES = {null, IdempotentResult.Status.APPLIED,
+        IdempotentResult.Status.REPLAYED, IdempotentResult.Status.MISMATCH, IdempotentResult.Status.IN_FLIGHT};
+
+    /** The most bytes a write's encoding takes when its string value is empty (as a record keeps it). */
+    private static final int MAX_WRITE_WITHOUT_STRINGS = 1 + 8 + 1 + (1 + 8) + 8 + 8 + 8;
+
+    /**
+     * The most bytes the result of {@code command} takes once its string values are emptied: what an idempotency
+     * record of it keeps.
+     */
+    static int maxResultBytesWithoutStrings(Command command) {
+        if (command instanceof Command.Batch b) {
+            return 2 + 1 + 8 + 4 + 4 + b.operations().size() * MAX_WRITE_WITHOUT_STRINGS;
+        }
+        if (command instanceof Command.GrantLease || command instanceof Command.RevokeLease) {
+            return 2 + 1 + 8 + 8 + 8 + 4;
+        }
+        return 2 + MAX_WRITE_WITHOUT_STRINGS;
+    }
 
     private CommandCodec() {
     }
@@ -81,24 +128,7 @@ public final class CommandCodec {
      */
     public static byte[] encode(Command command) {
         Out out = new Out();
-        out.u8(VERSION);
-        if (command instanceof Command.Put c) {
-            out.u8(KIND_PUT).key(c.key()).value(c.value()).precondition(c.precondition());
-        } else if (command instanceof Command.Delete c) {
-            out.u8(KIND_DELETE).key(c.key()).precondition(c.precondition());
-        } else if (command instanceof Command.Increment c) {
-            out.u8(KIND_INCREMENT).key(c.key()).value(c.step()).precondition(c.precondition());
-        } else {
-            List<BatchOperation> ops = ((Command.Batch) command).operations();
-            out.u8(KIND_BATCH).u32(ops.size());
-            for (BatchOperation op : ops) {
-                out.u8(op.isDelete() ? OP_DELETE : OP_PUT).key(op.key());
-                if (!op.isDelete()) {
-                    out.value(op.value());
-                }
-                out.precondition(op.precondition());
-            }
-        }
+        out.command(command);
         return out.bytes();
     }
 
@@ -110,15 +140,7 @@ public final class CommandCodec {
     public static Command decode(byte[] bytes) {
         In in = new In(bytes);
         try {
-            in.version();
-            byte kind = in.u8();
-            Command c = switch (kind) {
-                case KIND_PUT -> new Command.Put(in.key(), in.value(), in.precondition(0));
-                case KIND_DELETE -> new Command.Delete(in.key(), in.precondition(0));
-                case KIND_INCREMENT -> new Command.Increment(in.key(), in.value(), in.precondition(0));
-                case KIND_BATCH -> new Command.Batch(in.operations());
-                default -> throw in.malformed("unknown command kind " + kind);
-            };
+            Command c = in.command(true);
             in.end();
             return c;
         } catch (BufferUnderflowException e) {
@@ -131,17 +153,7 @@ public final class CommandCodec {
     /** The bytes of {@code result}. */
     public static byte[] encodeResult(CommandResult result) {
         Out out = new Out();
-        out.u8(VERSION);
-        if (result instanceof WriteResult w) {
-            out.u8(RESULT_WRITE).write(w);
-        } else {
-            BatchResult b = (BatchResult) result;
-            out.u8(RESULT_BATCH).u8(b.applied() ? 1 : 0).i64(b.revision()).i32(b.failedIndex())
-                    .u32(b.results().size());
-            for (WriteResult w : b.results()) {
-                out.write(w);
-            }
-        }
+        out.result(result);
         return out.bytes();
     }
 
@@ -153,23 +165,7 @@ public final class CommandCodec {
     public static CommandResult decodeResult(byte[] bytes) {
         In in = new In(bytes);
         try {
-            in.version();
-            byte kind = in.u8();
-            CommandResult r = switch (kind) {
-                case RESULT_WRITE -> in.write();
-                case RESULT_BATCH -> {
-                    boolean applied = in.bool();
-                    long revision = in.i64();
-                    int failedIndex = in.i32();
-                    int count = in.count(1 + 8 + 1);
-                    List<WriteResult> results = new ArrayList<>(count);
-                    for (int i = 0; i < count; i++) {
-                        results.add(in.write());
-                    }
-                    yield new BatchResult(applied, revision, results, failedIndex);
-                }
-                default -> throw in.malformed("unknown result kind " + kind);
-            };
+            CommandResult r = in.result(true);
             in.end();
             return r;
         } catch (BufferUnderflowException e) {
@@ -179,6 +175,10 @@ public final class CommandCodec {
 
     private static byte outcomeCode(WriteOutcome outcome) {
         return (byte) Arrays.asList(OUTCOMES).indexOf(outcome);
+    }
+
+    private static byte code(Object[] table, Object value) {
+        return (byte) Arrays.asList(table).indexOf(value);
     }
 
     /** A growing little-endian buffer. */
@@ -267,9 +267,88 @@ public final class CommandCodec {
         }
 
         Out write(WriteResult w) {
-            u8(outcomeCode(w.outcome())).i64(w.revision()).u8(w.entry() == null ? 0 : 1);
-            if (w.entry() != null) {
-                value(w.entry().value()).i64(w.entry().revision()).i64(w.entry().createRevision());
+            Entry e = w.entry();
+            u8(outcomeCode(w.outcome())).i64(w.revision()).u8(e == null ? 0 : e.lease() == 0 ? 1 : 2);
+            if (e != null) {
+                value(e.value()).i64(e.revision()).i64(e.createRevision());
+                if (e.lease() != 0) {
+                    i64(e.lease());
+                }
+            }
+            return this;
+        }
+
+        Out lease(KeyLease lease) {
+            if (lease instanceof KeyLease.Attach a) {
+                return u8(LEASE_ATTACH).i64(a.id());
+            }
+            if (lease instanceof KeyLease.Grant g) {
+                return u8(LEASE_GRANT).i64(g.ttlMillis());
+            }
+            return u8(lease instanceof KeyLease.Keep ? LEASE_KEEP : LEASE_NONE);
+        }
+
+        Out command(Command command) {
+            u8(VERSION);
+            if (command instanceof Command.Put c) {
+                boolean plain = c.lease() instanceof KeyLease.None;
+                u8(plain ? KIND_PUT : KIND_PUT_LEASED).key(c.key()).value(c.value()).precondition(c.precondition());
+                return plain ? this : lease(c.lease());
+            }
+            if (command instanceof Command.Delete c) {
+                return u8(KIND_DELETE).key(c.key()).precondition(c.precondition());
+            }
+            if (command instanceof Command.Increment c) {
+                boolean plain = c.lease() instanceof KeyLease.Keep;
+                u8(plain ? KIND_INCREMENT : KIND_INCREMENT_LEASED).key(c.key()).value(c.step())
+                        .precondition(c.precondition());
+                return plain ? this : lease(c.lease());
+            }
+            if (command instanceof Command.GrantLease c) {
+                return u8(KIND_GRANT_LEASE).i64(c.ttlMillis());
+            }
+            if (command instanceof Command.RevokeLease c) {
+                u8(KIND_REVOKE_LEASE).i64(c.lease()).u8(c.expired() ? 1 : 0).u8(c.keyPrefix() == null ? 0 : 1);
+                return c.keyPrefix() == null ? this : utf8(c.keyPrefix());
+            }
+            if (command instanceof Command.Idempotent c) {
+                u8(KIND_IDEMPOTENT).utf8(c.scope()).utf8(c.key()).i64(c.fingerprint().high())
+                        .i64(c.fingerprint().low()).i64(c.timeMillis());
+                return command(c.command());
+            }
+            List<BatchOperation> ops = ((Command.Batch) command).operations();
+            u8(KIND_BATCH).u32(ops.size());
+            for (BatchOperation op : ops) {
+                boolean leased = !op.isDelete() && !(op.lease() instanceof KeyLease.None);
+                u8(op.isDelete() ? OP_DELETE : leased ? OP_PUT_LEASED : OP_PUT).key(op.key());
+                if (!op.isDelete()) {
+                    value(op.value());
+                }
+                precondition(op.precondition());
+                if (leased) {
+                    lease(op.lease());
+                }
+            }
+            return this;
+        }
+
+        Out result(CommandResult result) {
+            u8(VERSION);
+            if (result instanceof WriteResult w) {
+                return u8(RESULT_WRITE).write(w);
+            }
+            if (result instanceof LeaseResult l) {
+                return u8(RESULT_LEASE).u8(code(LEASE_OUTCOMES, l.outcome())).i64(l.lease()).i64(l.ttlMillis())
+                        .i64(l.revision()).u32(l.keys());
+            }
+            if (result instanceof IdempotentResult r) {
+                u8(RESULT_IDEMPOTENT).u8(code(STATUSES, r.status())).u8(r.result() == null ? 0 : 1);
+                return r.result() == null ? this : result(r.result());
+            }
+            BatchResult b = (BatchResult) result;
+            u8(RESULT_BATCH).u8(b.applied() ? 1 : 0).i64(b.revision()).i32(b.failedIndex()).u32(b.results().size());
+            for (WriteResult w : b.results()) {
+                write(w);
             }
             return this;
         }
@@ -405,6 +484,8 @@ public final class CommandCodec {
                 byte op = u8();
                 if (op == OP_PUT) {
                     ops.add(BatchOperation.set(key(), value(), precondition(0)));
+                } else if (op == OP_PUT_LEASED) {
+                    ops.add(BatchOperation.set(key(), value(), precondition(0), lease(KeyLease.NONE)));
                 } else if (op == OP_DELETE) {
                     ops.add(BatchOperation.delete(key(), precondition(0)));
                 } else {
@@ -420,8 +501,106 @@ public final class CommandCodec {
                 throw malformed("unknown outcome " + code);
             }
             long revision = i64();
-            Entry entry = bool() ? new Entry(value(), i64(), i64()) : null;
+            byte has = u8();
+            if (has < 0 || has > 2) {
+                throw malformed("has-entry must be 0, 1 or 2, not " + has);
+            }
+            Entry entry = null;
+            if (has > 0) {
+                Value v = value();
+                long rev = i64();
+                long created = i64();
+                entry = has == 1 ? new Entry(v, rev, created) : Entry.of(v, rev, created, leaseId());
+            }
             return new WriteResult(OUTCOMES[code], entry, revision);
+        }
+
+        long leaseId() {
+            long id = i64();
+            if (id <= 0) {
+                throw malformed("a lease id must be positive, not " + id);
+            }
+            return id;
+        }
+
+        /** A lease of a command of {@code kind}, which must not be the one its plain kind implies. */
+        KeyLease lease(KeyLease implied) {
+            byte tag = u8();
+            KeyLease lease = switch (tag) {
+                case LEASE_NONE -> KeyLease.NONE;
+                case LEASE_KEEP -> KeyLease.KEEP;
+                case LEASE_ATTACH -> KeyLease.of(leaseId());
+                case LEASE_GRANT -> KeyLease.grant(i64());
+                default -> throw malformed("unknown lease tag " + tag);
+            };
+            if (lease.equals(implied)) {
+                throw malformed("a leased kind with the lease its plain kind implies");
+            }
+            return lease;
+        }
+
+        <T> T tag(T[] table, String what) {
+            int code = u8() & 0xFF;
+            if (code == 0 || code >= table.length) {
+                throw malformed("unknown " + what + " " + code);
+            }
+            return table[code];
+        }
+
+        Command command(boolean nested) {
+            version();
+            byte kind = u8();
+            return switch (kind) {
+                case KIND_PUT -> new Command.Put(key(), value(), precondition(0));
+                case KIND_DELETE -> new Command.Delete(key(), precondition(0));
+                case KIND_INCREMENT -> new Command.Increment(key(), value(), precondition(0));
+                case KIND_BATCH -> new Command.Batch(operations());
+                case KIND_GRANT_LEASE -> new Command.GrantLease(i64());
+                case KIND_REVOKE_LEASE -> new Command.RevokeLease(leaseId(), bool(), bool() ? utf8() : null);
+                case KIND_PUT_LEASED -> new Command.Put(key(), value(), precondition(0), lease(KeyLease.NONE));
+                case KIND_INCREMENT_LEASED -> new Command.Increment(key(), value(), precondition(0),
+                        lease(KeyLease.KEEP));
+                case KIND_IDEMPOTENT -> {
+                    if (!nested) {
+                        throw malformed("an idempotent command does not nest");
+                    }
+                    String scope = utf8();
+                    String key = utf8();
+                    Command.Fingerprint fp = new Command.Fingerprint(i64(), i64());
+                    long time = i64();
+                    yield new Command.Idempotent(scope, key, fp, time, command(false));
+                }
+                default -> throw malformed("unknown command kind " + kind);
+            };
+        }
+
+        CommandResult result(boolean nested) {
+            version();
+            byte kind = u8();
+            return switch (kind) {
+                case RESULT_WRITE -> write();
+                case RESULT_BATCH -> {
+                    boolean applied = bool();
+                    long revision = i64();
+                    int failedIndex = i32();
+                    int count = count(1 + 8 + 1);
+                    List<WriteResult> results = new ArrayList<>(count);
+                    for (int i = 0; i < count; i++) {
+                        results.add(write());
+                    }
+                    yield new BatchResult(applied, revision, results, failedIndex);
+                }
+                case RESULT_LEASE -> new LeaseResult(tag(LEASE_OUTCOMES, "lease outcome"), i64(), i64(), i64(),
+                        i32());
+                case RESULT_IDEMPOTENT -> {
+                    if (!nested) {
+                        throw malformed("an idempotent result does not nest");
+                    }
+                    IdempotentResult.Status status = tag(STATUSES, "status");
+                    yield new IdempotentResult(status, bool() ? result(false) : null);
+                }
+                default -> throw malformed("unknown result kind " + kind);
+            };
         }
     }
 }

@@ -7,7 +7,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -24,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Copying the live state while writes go on.</b> Let P be the log's applied position: every frame before it
  * is reflected in the index. A REVISION frame records the revision counter as of P or later; a pass over the index
- * then writes a SET frame for every live entry, with its revisions. It is not a
+ * then writes a SET frame for every live entry, with its revisions (a BATCH of one SET_LEASED for a key with a
+ * lease). It is not a
  * picture of one moment, but every value in it is the one at P or a later one. Then the log's frames from P on are
  * copied after it. Replaying the copy therefore ends in exactly the state the log ends in: every key written after P
  * is set (or deleted) again by its frames, in log order, after whatever value the pass saw; every other key has its
@@ -42,6 +42,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * the state the log ends in, as before. The history is pinned meanwhile (it drops nothing), and when the new log
  * takes over, the offsets of its events move with their frames. So a compacted log keeps the history the store
  * held, and its cost on disk is the frames of the retained events plus the priors.
+ *
+ * <p>Leases and idempotency records follow the entries, by the same argument. Each live lease is a LEASE_GRANT frame
+ * of its own revision; a lease granted or ended after P is granted or ended again by the copied part (replay takes
+ * a grant it has, and an end of a lease it never saw, which still deletes the keys attached to it). The records are
+ * copied as one consistent set, taken at one moment after P, with the floor and the horizon that go with it
+ * ({@link IdempotencyRecords}): the copied part then adds only what was added after that moment, and drops what the
+ * log dropped.
  *
  * <p><b>Compaction, step by step,</b> in the order that makes a crash at any step recover exactly the acknowledged
  * state:
@@ -99,6 +106,7 @@ final class Compactor implements AutoCloseable {
     private final LogSwitch logSwitch;
     private final KeyIndex index;
     private final History history;
+    private final AppliedState state;
     private final CompactionPolicy policy;
     private final StoreObserver observer;
     private final Clock clock;
@@ -111,13 +119,14 @@ final class Compactor implements AutoCloseable {
     private volatile boolean closed;
 
     Compactor(DataDirectory dir, LogFormat format, GroupCommitWriter writer, ActiveLog log, LogSwitch logSwitch,
-              KeyIndex index, History history, CompactionPolicy policy, StoreObserver observer, Clock clock) {
+              AppliedState state, History history, CompactionPolicy policy, StoreObserver observer, Clock clock) {
         this.dir = dir;
         this.format = format;
         this.writer = writer;
         this.log = log;
         this.logSwitch = logSwitch;
-        this.index = index;
+        this.index = state.index;
+        this.state = state;
         this.history = history;
         this.policy = policy;
         this.observer = observer;
@@ -250,7 +259,7 @@ final class Compactor implements AutoCloseable {
 
     /** About what a compacted log holds: the live entries, and the frames of the history it keeps. */
     long keptBytes() {
-        return index.compactedBytes() + history.logBytes();
+        return state.compactedBytes() + history.logBytes();
     }
 
     private void checkHeadroom(String what) throws IOException {
@@ -382,14 +391,25 @@ final class Compactor implements AutoCloseable {
             if (floor > 0) {
                 put(Frame.encodeRevision(format.magic(), floor));
             }
-            for (Map.Entry<String, Entry> e : index.entries()) {
+            KeyIndex.forEach(index.snapshot(), (keys, keyAt, keyLen, encoding, bits, text, revision, created, lease) -> {
                 if (entries % ENTRIES_BETWEEN_CHECKS == 0 && closed) {
                     throw new StoreUnavailableException("the store is closing", null);
                 }
-                Entry entry = e.getValue();
-                put(Frame.encodeSetV2(format.magic(), Utf8.encode(e.getKey()), entry.value(), entry.revision(),
-                        entry.createRevision()));
+                put(Frame.encodeStoredEntry(format.magic(), keys, keyAt, keyLen, encoding, bits, text, revision,
+                        created, lease));
                 entries++;
+            });
+            for (java.util.Map.Entry<Long, Long> lease : state.leases.leases().entrySet()) {
+                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeGrantOp(lease.getKey(),
+                        lease.getValue())), lease.getKey()));
+            }
+            IdempotencyRecords.Copy records = state.records.copy();
+            if (records.floor() > 0 || !records.records().isEmpty()) {
+                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordFloorOp(records.floor(),
+                        records.horizon())), Math.max(Math.max(floor, records.floor()), 1)));
+            }
+            for (IdempotencyRecord r : records.records()) {
+                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordOp(r)), r.revision()));
             }
             priors();
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
@@ -415,8 +435,8 @@ final class Compactor implements AutoCloseable {
             long f = pin.floor();
             for (Change prior : history.priors(f, seen)) {
                 Entry e = prior.previous();
-                put(e != null ? Frame.encodeSetV2(format.magic(), Utf8.encode(prior.key()), e.value(), e.revision(),
-                        e.createRevision())
+                // As the pass writes entries: stored (compressed) as the index keeps it, with its lease if it had one.
+                put(e != null ? e.encodeStored(format.magic(), Utf8.encode(prior.key()))
                         : Frame.encodeDeleteV2(format.magic(), Utf8.encode(prior.key()), Math.max(f, 1)));
             }
             if (length() > 0) {

@@ -34,6 +34,16 @@ import java.util.concurrent.locks.LockSupport;
 final class GroupCommitWriter {
 
     private static final int MAX_GROUP = 4096;
+    /**
+     * Under {@code ALWAYS}, how long at most the writer waits for the callers of the last group to come back before
+     * it starts the next one, as a share of the last force's time and in absolute terms. Callers answered together
+     * come back a few tens of microseconds apart; without the wait the first of them went alone into a force, the
+     * rest into the next, and groups stayed at half the callers (4.8 to 7 writes per force at 8 threads).
+     */
+    private static final int GATHER_SHARE_OF_FORCE = 4;
+    private static final long MAX_GATHER_NANOS = 300_000;
+    /** How often a caller checks for its answer before it parks: a group under {@code NONE} takes microseconds. */
+    private static final int SPINS_BEFORE_PARK = 64;
     /** A group's frames, all written in one call; a single larger frame is a group of its own. */
     static final int GROUP_BYTES = 1 << 20;
 
@@ -64,6 +74,8 @@ final class GroupCommitWriter {
      */
     static final class Pending {
         final Command command;
+        /** Its values' stored forms, made on the caller's thread. */
+        final StateMachine.Prepared prepared;
         /** Bytes of its frame if it writes one: what it takes of a group's buffer. */
         final int frameBytes;
         /** Instead of a command: an action to run on the writer thread between groups. */
@@ -76,12 +88,18 @@ final class GroupCommitWriter {
         private final Thread waiter;
         private volatile boolean done;
 
+        /** A command whose values' stored forms the state machine makes when it decides (tests use it). */
         Pending(Command command, int frameBytes) {
-            this(command, frameBytes, null);
+            this(command, frameBytes, StateMachine.Prepared.NONE, null);
         }
 
-        private Pending(Command command, int frameBytes, Exclusive action) {
+        Pending(Command command, int frameBytes, StateMachine.Prepared prepared) {
+            this(command, frameBytes, prepared, null);
+        }
+
+        private Pending(Command command, int frameBytes, StateMachine.Prepared prepared, Exclusive action) {
             this.command = command;
+            this.prepared = prepared;
             this.frameBytes = frameBytes;
             this.action = action;
             this.waiter = Thread.currentThread();
@@ -97,6 +115,9 @@ final class GroupCommitWriter {
          * When it did not, the write may still be written and applied later: its outcome is unknown.
          */
         boolean await(long timeoutNanos) {
+            for (int i = 0; i < SPINS_BEFORE_PARK && !done; i++) {
+                Thread.onSpinWait();
+            }
             long deadline = System.nanoTime() + timeoutNanos;
             boolean interrupted = false;
             while (!done) {
@@ -128,7 +149,7 @@ final class GroupCommitWriter {
         }
     }
 
-    private static final Pending CLOSE = new Pending(null, 0);
+    private static final Pending CLOSE = new Pending(null, 0, StateMachine.Prepared.NONE);
 
     private final ActiveLog log;
     private final MarkKeeper marks;
@@ -143,6 +164,9 @@ final class GroupCommitWriter {
     private volatile Throwable appendFailure;
     /** {@link System#nanoTime} when the writer started its current group or action, or 0 while it waits. */
     private volatile long busySince;
+    /** Writes in the last group, and how long its force took: what {@link #gather} expects back, and for how long. */
+    private int lastGroupWrites;
+    private long lastForceNanos;
 
     GroupCommitWriter(ActiveLog log, MarkKeeper marks, SyncMode mode, int groupBytes, Stage stage,
                       StoreObserver observer) {
@@ -201,7 +225,7 @@ final class GroupCommitWriter {
      * takes writes.
      */
     void runExclusive(Exclusive action) throws IOException {
-        Pending p = new Pending(null, 0, action);
+        Pending p = new Pending(null, 0, StateMachine.Prepared.NONE, action);
         submit(p);
         p.await();
         if (p.failure != null) {
@@ -255,6 +279,7 @@ final class GroupCommitWriter {
                     runAction(first);
                 } else {
                     group.add(first);
+                    gather();
                     next = fill(group, first.frameBytes);
                     commit(group);
                 }
@@ -290,6 +315,23 @@ final class GroupCommitWriter {
         } finally {
             first.complete(log.failure());
             completeAll(group, log.failure());
+        }
+    }
+
+    /**
+     * Under {@code ALWAYS}, before a group is closed: waits, briefly, until as many commands are queued as the last
+     * group had callers, since those callers are on their way back (a force is worth sharing). Yields rather than
+     * spins hard, so that the callers get the cores. Bounded by a quarter of the last force's time, so a fast disk
+     * is not slowed down, and by {@link #MAX_GATHER_NANOS}.
+     */
+    private void gather() {
+        if (mode != SyncMode.ALWAYS || lastGroupWrites < 2) {
+            return;
+        }
+        long deadline = System.nanoTime() + Math.min(MAX_GATHER_NANOS, lastForceNanos / GATHER_SHARE_OF_FORCE);
+        int expected = Math.min(lastGroupWrites, MAX_GROUP) - 1;
+        while (queue.size() < expected && System.nanoTime() - deadline < 0) {
+            Thread.yield();
         }
     }
 
@@ -349,11 +391,14 @@ final class GroupCommitWriter {
             appendFailed(e, start, group);
             return;
         }
+        lastGroupWrites = group.size();
         if (!written.isEmpty()) {
             appendFailure = null;
             observer.onBatch(written.size(), (int) (log.written() - start));
             // Under INTERVAL the periodic force may have failed meanwhile: then nothing more is acknowledged.
+            long f0 = System.nanoTime();
             boolean durable = mode == SyncMode.ALWAYS ? force() : log.failure() == null;
+            lastForceNanos = System.nanoTime() - f0;
             if (!durable) {
                 fail(log.failure(), group);
                 return;

@@ -8,7 +8,11 @@ public final class InvalidEntryException extends IllegalArgumentException {
         /** A batch with no operation, or two on one key. */
         INVALID_BATCH,
         /** A batch with more operations or bytes than the limits. */
-        BATCH_TOO_LARGE
+        BATCH_TOO_LARGE,
+        /** A lease's time to live out of range, a lease id that is not one, or a grant inside a batch. */
+        INVALID_LEASE,
+        /** An idempotency key that is not 1 to 255 visible ASCII characters, or a scope that is not 1 to 255 bytes. */
+        INVALID_IDEMPOTENCY_KEY
     }
 
     private final Reason reason;

@@ -1,38 +1,55 @@
 package dev.kvstore.store;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.locks.StampedLock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 
 /**
- * The live entries, sorted in {@link KeyOrder#CODE_POINTS} order, with the counters that go with them: keys, the
- * revision of the last applied write, and the bytes a compacted log would take. One thread changes it
- * ({@link #apply}, after the writes are durable); any number read it.
+ * The live entries, sorted in {@link KeyOrder#CODE_POINTS} order (the order of their UTF-8 bytes), with the counters
+ * that go with them: keys, the revision of the last applied write, and the bytes a compacted log would take. One
+ * thread changes it ({@link #apply}, after the writes are durable); any number read it.
  *
- * <p>A group of decisions is applied under a write lock, and reads validate against that lock, so no read sees part
- * of a group, and so none sees part of a batch. {@link #replaceWith} swaps in a whole new state built aside
- * ({@link Builder}) the same way: readers see the old state or the new one, never a mix.
+ * <p>The whole state is one immutable value behind one volatile field: a {@link KeyTree} root and the counters. A
+ * group of decisions is applied to a copy-on-write edit of the tree and published with one write, so a reader,
+ * which takes no lock, sees a group whole or not at all, and so a batch; a listing walks one state. {@link #replaceWith}
+ * swaps in a whole new state built aside ({@link Builder}) the same way.
  *
- * <p>What lies behind these methods (today a skip list) is this class's own business: nothing else in the engine
- * touches the map.
+ * <p>Keys are kept as UTF-8 bytes and values as their frames store them: a {@code String} is made only for what is
+ * read. The index applies the writer's frames ({@link Frame#visit}), as replay reads the log's, so the two cannot
+ * disagree about what a frame means.
+ *
+ * <p>The lease a key is attached to is kept aside, in a second tree of the same kind that holds only the keys with a
+ * lease (its "number" is the lease id), published in the same state: keys without a lease cost no more than before
+ * leases existed, and a reader sees an entry and its lease from one state.
  */
 final class KeyIndex implements StateMachine.State {
 
-    /** Held for writing while decisions are applied or the state is replaced; see the class comment. */
-    private final StampedLock lock = new StampedLock();
-    private volatile ConcurrentSkipListMap<String, Entry> map;
-    /** Bytes the frames of the live entries take: what a compacted log holds, besides its REVISION frame. */
-    private volatile long liveBytes;
-    private volatile long revision;
-    /** Keys in the map, counted, since the skip list takes time to count. */
-    private volatile int size;
+    /** One published state; never changed. */
+    record State(KeyTree.Node root, int size, long liveBytes, long revision, KeyTree.Node leased, int leasedKeys) {
+
+        /** The entry of the key {@code k}, with its lease, or {@code null}. */
+        Entry get(byte[] k) {
+            Entry e = KeyTree.get(root, k);
+            return e == null || leasedKeys == 0 ? e : e.withLease(leaseOf(k));
+        }
+
+        /** The lease the key {@code k} is attached to, or 0. */
+        long leaseOf(byte[] k) {
+            if (leasedKeys == 0) {
+                return 0;
+            }
+            Entry l = KeyTree.get(leased, k);
+            return l == null ? 0 : ((Value.Int) l.value()).value();
+        }
+    }
+
+    private volatile State state;
 
     KeyIndex(Builder built) {
         replaceWith(built);
@@ -41,28 +58,17 @@ final class KeyIndex implements StateMachine.State {
     /** The entry of {@code key}, or {@code null} when it has none. */
     @Override
     public Entry get(String key) {
-        long stamp = lock.tryOptimisticRead();
-        Entry e = map.get(key);
-        if (!lock.validate(stamp)) {
-            // Decisions were being applied meanwhile: read again once they are whole.
-            stamp = lock.readLock();
-            try {
-                e = map.get(key);
-            } finally {
-                lock.unlockRead(stamp);
-            }
-        }
-        return e;
+        return state.get(bytes(key));
     }
 
     /** The revision of the last applied write: every revision up to it is taken. */
     @Override
     public long revision() {
-        return revision;
+        return state.revision;
     }
 
     int size() {
-        return size;
+        return state.size;
     }
 
     /**
@@ -70,7 +76,8 @@ final class KeyIndex implements StateMachine.State {
      * keeps the counter and the HISTORY frame after which history follows.
      */
     long compactedBytes() {
-        return liveBytes + (revision > 0 ? 2 * Frame.OVERHEAD_V2 : 0);
+        State s = state;
+        return s.liveBytes + (s.revision > 0 ? 2 * Frame.OVERHEAD_V2 : 0);
     }
 
     /**
@@ -79,136 +86,361 @@ final class KeyIndex implements StateMachine.State {
      * that of the page.
      */
     Page list(String prefix, String after, int limit) {
-        long stamp = lock.readLock();
-        try {
-            NavigableMap<String, Entry> tail = after == null || KeyOrder.CODE_POINTS.compare(after, prefix) < 0
-                    ? map.tailMap(prefix, true) : map.tailMap(after, false);
-            List<Map.Entry<String, Entry>> out = new ArrayList<>(Math.min(limit, 1024));
-            for (Map.Entry<String, Entry> e : tail.entrySet()) {
-                if (!e.getKey().startsWith(prefix)) {
-                    break;
-                }
-                if (out.size() == limit) {
-                    return new Page(out, true, revision);
-                }
-                out.add(e);
+        State s = state;
+        byte[] p = bytes(prefix);
+        byte[] a = after == null ? null : bytes(after);
+        boolean fromPrefix = a == null || Arrays.compareUnsigned(a, p) < 0;
+        KeyTree.Cursor c = new KeyTree.Cursor(s.root, fromPrefix ? p : a, fromPrefix);
+        List<Map.Entry<String, Entry>> out = new ArrayList<>(Math.min(limit, 1024));
+        for (; c.valid() && c.startsWith(p); c.next()) {
+            if (out.size() == limit) {
+                return new Page(out, true, s.revision);
             }
-            return new Page(out, false, revision);
-        } finally {
-            lock.unlockRead(stamp);
+            Entry e = c.leaf().entry(c.index());
+            String key = c.leaf().key(c.index());
+            out.add(Map.entry(key, s.leasedKeys == 0 ? e : e.withLease(s.leaseOf(bytes(key)))));
+        }
+        return new Page(out, false, s.revision);
+    }
+
+    /** The entries of one state, in key order, as their frames store them; for compaction and snapshots. */
+    State snapshot() {
+        return state;
+    }
+
+    /** Every entry of {@code snapshot} in key order. */
+    static void forEach(State snapshot, EntrySink sink) throws java.io.IOException {
+        for (KeyTree.Cursor c = new KeyTree.Cursor(snapshot.root, null, true); c.valid(); c.next()) {
+            KeyTree.Leaf leaf = c.leaf();
+            int i = c.index();
+            long lease = snapshot.leasedKeys == 0 ? 0
+                    : snapshot.leaseOf(Arrays.copyOfRange(leaf.keys, leaf.keyFrom(i), leaf.keyTo(i)));
+            sink.entry(leaf.keys, leaf.keyFrom(i), leaf.keyTo(i) - leaf.keyFrom(i), leaf.encoding(i), leaf.bits(i),
+                    leaf.text(i), leaf.revision(i), leaf.createRevision(i), lease);
         }
     }
 
-    /**
-     * The entries in key order, weakly consistent: each one is a value the key had at some moment during the pass.
-     * For compaction, which copies the log written meanwhile after them.
-     */
-    Iterable<Map.Entry<String, Entry>> entries() {
-        return map.entrySet();
+    /** Receives entries as the index keeps them. */
+    @FunctionalInterface
+    interface EntrySink {
+        void entry(byte[] keys, int keyAt, int keyLen, byte encoding, long bits, byte[] text, long revision,
+                   long createRevision, long lease) throws java.io.IOException;
     }
 
     /** A copy of every live value; for tests and tools, not for serving. */
     Map<String, Value> values() {
         Map<String, Value> copy = new HashMap<>();
-        map.forEach((k, e) -> copy.put(k, e.value()));
+        for (KeyTree.Cursor c = new KeyTree.Cursor(state.root, null, true); c.valid(); c.next()) {
+            copy.put(c.leaf().key(c.index()), c.leaf().entry(c.index()).value());
+        }
         return copy;
     }
 
-    /** Applies the changes of durable decisions, in log order, as one step for readers. Single writer. */
+    /**
+     * Applies the frames of durable decisions, in log order, as one step for readers. Single writer. A lease's end
+     * names no key in its frame: the keys it deletes are the decision's, which the state machine found attached to
+     * it (replay finds the same ones in the {@link LeaseTable}).
+     */
     void apply(List<Decision> decisions) {
-        long stamp = lock.writeLock();
-        try {
-            long live = liveBytes;
-            int keys = size;
-            long last = revision;
-            for (Decision d : decisions) {
-                for (Change c : d.changes()) {
-                    Entry e = c.current();
-                    Entry old = e == null ? map.remove(c.key()) : map.put(c.key(), e);
-                    keys += (e == null && old != null ? -1 : 0) + (e != null && old == null ? 1 : 0);
-                    live += liveDelta(c.key(), e == null ? null : e.value(), old);
+        Applier a = new Applier(state);
+        for (Decision d : decisions) {
+            if (d.writes()) {
+                Frame.visit(d.frame(), 0, a);
+                if (d.ended() != 0) {
+                    for (Change c : d.changes()) {
+                        byte[] k = bytes(c.key());
+                        a.delete(k, 0, k.length, d.revision());
+                    }
                 }
-                last = Math.max(last, d.revision());
+                a.revision = Math.max(a.revision, d.revision());
             }
-            liveBytes = live;
-            size = keys;
-            revision = last;
-        } finally {
-            lock.unlockWrite(stamp);
         }
+        state = a.state();
     }
 
     /** Replaces the whole state with {@code built}, as one step for readers. */
     void replaceWith(Builder built) {
-        ConcurrentSkipListMap<String, Entry> sorted = built.sorted();
-        long stamp = lock.writeLock();
-        try {
-            map = sorted;
-            liveBytes = built.liveBytes;
-            revision = built.revision;
-            size = sorted.size();
-        } finally {
-            lock.unlockWrite(stamp);
-        }
+        state = built.state();
     }
 
-    /** How the live bytes change when {@code key} goes from {@code old} to {@code value} ({@code null}: none). */
-    private static long liveDelta(String key, Value value, Entry old) {
-        if (value == null && old == null) {
-            return 0;
+    /** Keys and prefixes as the index orders them; a string with an unpaired surrogate (never a key) gets '?' there. */
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Applies frame operations to an edit of the tree, keeping the counters. */
+    private static final class Applier implements Frame.Ops {
+        private final KeyTree.Edit edit;
+        private final KeyTree.Edit leased;
+        private int size;
+        private long liveBytes;
+        private int leasedKeys;
+        long revision;
+
+        Applier(State from) {
+            edit = new KeyTree.Edit(from.root);
+            leased = new KeyTree.Edit(from.leased);
+            size = from.size;
+            liveBytes = from.liveBytes;
+            leasedKeys = from.leasedKeys;
+            revision = from.revision;
         }
-        int keyBytes = Utf8.encodedLength(key);
-        return (value == null ? 0 : Frame.setFrameLength(keyBytes, value))
-                - (old == null ? 0 : Frame.setFrameLength(keyBytes, old.value()));
+
+        @Override
+        public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long rev,
+                        long createRevision, long lease) {
+            byte[] text = Frame.isText(encoding) ? Arrays.copyOfRange(buf, valueAt, valueAt + valueLen) : null;
+            long bits = text == null ? Frame.numberBits(buf, valueAt) : 0;
+            long old = edit.set(buf, keyAt, keyLen, encoding, bits, text, rev, createRevision);
+            size += old < 0 ? 1 : 0;
+            liveBytes += Frame.OVERHEAD_V2 + keyLen + valueLen - Math.max(old, 0);
+            revision = Math.max(revision, rev);
+            if (lease != 0) {
+                leasedKeys += leased.set(buf, keyAt, keyLen, Frame.ENCODING_I64, lease, null, rev, rev) < 0 ? 1 : 0;
+            } else {
+                detach(buf, keyAt, keyLen);
+            }
+        }
+
+        @Override
+        public void delete(byte[] buf, int keyAt, int keyLen, long rev) {
+            long old = edit.delete(buf, keyAt, keyLen);
+            if (old >= 0) {
+                size--;
+                liveBytes -= old;
+            }
+            revision = Math.max(revision, rev);
+            detach(buf, keyAt, keyLen);
+        }
+
+        private void detach(byte[] buf, int keyAt, int keyLen) {
+            if (leasedKeys > 0 && leased.delete(buf, keyAt, keyLen) >= 0) {
+                leasedKeys--;
+            }
+        }
+
+        @Override
+        public void revision(long rev) {
+            revision = Math.max(revision, rev);
+        }
+
+        State state() {
+            return new State(edit.finish(), size, liveBytes, revision, leased.finish(), leasedKeys);
+        }
     }
 
     /**
-     * Builds a state from log records in log order (recovery's replay, or a snapshot's), aside from any index that
-     * is being read. Seed-format frames carry no revision: each takes the next one in log order, so the same log
-     * always gives the same revisions. Version-2 frames carry theirs, and a REVISION frame raises the counter to
-     * its value.
+     * Builds a state from a log's frames in log order (recovery's replay, or a snapshot's), aside from any index
+     * that is being read. Seed-format frames carry no revision: each takes the next one in log order, so the same log
+     * always gives the same revisions. Version-2 frames carry theirs, and a REVISION frame raises the counter to its
+     * value.
+     *
+     * <p>Frames come in runs straight from the scanner's buffer ({@link LogScanner.FrameRuns}), and are applied to a
+     * {@link ReplayTable} on a thread of their own while the scanner reads and checks the next run: replay uses both
+     * cores. The tree is built once at the end, from the table in key order.
+     *
+     * <p>The same pass rebuilds the rest of the state, in log order: the leases and the keys attached to them
+     * ({@link LeaseTable}), and the idempotency records ({@link IdempotencyRecords}). A lease's end deletes the keys
+     * attached to it at that point of the log, as the write that ended it did; a grant and a record raise the revision
+     * counter to their frame's. A key's {@code String} is made only while some key has a lease.
      */
-    static final class Builder implements Consumer<LogRecord> {
-        /**
-         * A hash map while replaying, sorted once at the end: a frame costs a hash lookup instead of a walk of the
-         * skip list, which made replay ten times slower with a million keys. It keeps the order keys first came in,
-         * so that a compacted log or a snapshot, written in key order, needs no sort at all.
-         */
-        private LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
-        private long liveBytes;
-        private long revision;
+    static final class Builder implements LogScanner.FrameRuns, Frame.Ops, Consumer<LogRecord> {
+        /** Buffers in flight between the scanner and the builder's thread, besides the one the scanner reads into. */
+        private static final int SPARE_BUFFERS = 2;
+        private static final Run END = new Run(null, 0, 0);
 
+        private final ReplayTable table = new ReplayTable();
+        final LeaseTable leases;
+        final IdempotencyRecords records;
+        private long revision;
+        private BlockingQueue<Run> runs;
+        private BlockingQueue<byte[]> free;
+        private int buffers;
+        private Thread thread;
+        private volatile Throwable failure;
+
+        private record Run(byte[] buf, int from, int to) {
+        }
+
+        /** A builder of the keys alone, with the default bounds on idempotency records (for tests and tools). */
+        Builder() {
+            this(new LeaseTable(), new IdempotencyRecords(IdempotencyOptions.DEFAULT));
+        }
+
+        Builder(LeaseTable leases, IdempotencyRecords records) {
+            this.leases = leases;
+            this.records = records;
+        }
+
+        /** A record, as a frame (for tests and tools that make records rather than logs). */
         @Override
         public void accept(LogRecord record) {
-            if (record instanceof LogRecord.Batch b) {
-                for (LogRecord op : b.ops()) {
-                    accept(op);
-                }
-            } else if (record instanceof LogRecord.Set r) {
-                long rev = next(r.revision());
-                long framed = r.createRevision();
-                // A version-2 frame names its creation revision; a seed frame creates the key unless it existed.
-                Entry old = entries.put(r.key(), new Entry(r.value(), rev, framed != 0 ? framed : rev));
-                if (framed == 0 && old != null) {
-                    entries.put(r.key(), new Entry(r.value(), rev, old.createRevision()));
-                }
-                liveBytes += liveDelta(r.key(), r.value(), old);
-            } else if (record instanceof LogRecord.Delete r) {
-                next(r.revision());
-                liveBytes += liveDelta(r.key(), null, entries.remove(r.key()));
-            } else if (record instanceof LogRecord.Revision r) {
-                revision = Math.max(revision, r.revision());
+            end();
+            Frame.visit(Frame.encodeRecord(record), 0, this);
+        }
+
+        @Override
+        public byte[] frames(byte[] buf, int from, int to, long offset, int count) {
+            if (thread == null) {
+                start();
             }
-            // A HISTORY frame changes no entry: it only marks where the change feed's history starts.
+            rethrowFailure();
+            put(runs, new Run(buf, from, to));
+            byte[] next = free.poll();
+            if (next == null && buffers < SPARE_BUFFERS) {
+                buffers++;
+                return new byte[buf.length];
+            }
+            return next != null ? next : take(free);
         }
 
-        /** The entry of {@code key} after the records so far, or {@code null}: for the change feed's replay. */
-        Entry get(String key) {
-            return entries.get(key);
+        /** Waits until the builder's thread has applied every run. */
+        @Override
+        public void end() {
+            if (thread == null) {
+                return;
+            }
+            put(runs, END);
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            thread = null;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            rethrowFailure();
         }
 
-        /** The revision counter after the records so far. */
+        private void start() {
+            runs = new ArrayBlockingQueue<>(SPARE_BUFFERS + 2);
+            free = new ArrayBlockingQueue<>(SPARE_BUFFERS + 2);
+            thread = new Thread(this::applyRuns, "kv-replay");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** The builder's thread: applies each run, and hands its buffer back. After a failure it only drains. */
+        private void applyRuns() {
+            while (true) {
+                Run r = take(runs);
+                if (r == END) {
+                    return;
+                }
+                if (failure == null) {
+                    try {
+                        for (int at = r.from; at < r.to; ) {
+                            Frame.visit(r.buf, at, this);
+                            at += (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(r.buf, at));
+                        }
+                    } catch (Throwable t) {
+                        failure = t;
+                    }
+                }
+                free.add(r.buf);
+            }
+        }
+
+        private void rethrowFailure() {
+            Throwable t = failure;
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long framed,
+                        long framedCreate, long lease) {
+            long rev = next(framed);
+            int e = table.findOrAdd(buf, keyAt, keyLen);
+            // A version-2 frame names its creation revision; a seed frame creates the key unless it existed.
+            long created = framedCreate != 0 ? framedCreate : table.live(e) ? table.createRevision(e) : rev;
+            byte[] text = Frame.isText(encoding) ? Arrays.copyOfRange(buf, valueAt, valueAt + valueLen) : null;
+            table.set(e, encoding, text == null ? Frame.numberBits(buf, valueAt) : 0, text, rev, created);
+            attach(buf, keyAt, keyLen, lease);
+        }
+
+        @Override
+        public void delete(byte[] buf, int keyAt, int keyLen, long framed) {
+            next(framed);
+            int e = table.find(buf, keyAt, keyLen);
+            if (e >= 0) {
+                table.remove(e);
+            }
+            attach(buf, keyAt, keyLen, 0);
+        }
+
+        /** The key now has an entry attached to {@code lease}, or to none (0), or was deleted (0). */
+        private void attach(byte[] buf, int keyAt, int keyLen, long lease) {
+            if (lease != 0 || leases.attachedKeys() > 0) {
+                leases.attach(Utf8.decode(buf, keyAt, keyLen), lease);
+            }
+        }
+
+        @Override
+        public void grant(long lease, long ttlMillis, long rev) {
+            revision(rev);
+            leases.grant(lease, ttlMillis);
+        }
+
+        @Override
+        public void revoke(long lease, boolean expired, long rev) {
+            for (String key : leases.keys(lease)) {
+                byte[] k = bytes(key);
+                int e = table.find(k, 0, k.length);
+                if (e >= 0) {
+                    table.remove(e);
+                }
+            }
+            revision(rev);
+            leases.end(lease);
+        }
+
+        @Override
+        public void record(byte[] buf, int keyAt, int keyLen, int valueAt, int valueLen, long rev) {
+            revision(rev);
+            records.insert(Frame.decodeRecord(buf, keyAt, keyLen, valueAt, valueLen, rev));
+        }
+
+        @Override
+        public void recordFloor(long floor, long horizon, long rev) {
+            revision(rev);
+            records.floor(floor, horizon);
+        }
+
+        @Override
+        public void revision(long rev) {
+            revision = Math.max(revision, rev);
+        }
+
+        /**
+         * The entry of the key {@code k}, with its lease, after the frames applied so far, or {@code null}: for the
+         * change feed's replay ({@link HistoryReplay}), which applies frames on the scanning thread once the
+         * builder's own thread is done ({@link #end}).
+         */
+        Entry entry(byte[] k) {
+            int e = table.find(k, 0, k.length);
+            Entry x = e < 0 ? null : table.entry(e);
+            if (x != null && leases.attachedKeys() > 0) {
+                Long lease = leases.attachments().get(new String(k, StandardCharsets.UTF_8));
+                x = lease == null ? x : x.withLease(lease);
+            }
+            return x;
+        }
+
+        /** The revision counter after the frames so far. */
         long revision() {
+            end();
             return revision;
         }
 
@@ -218,84 +450,61 @@ final class KeyIndex implements StateMachine.State {
             return rev;
         }
 
-        /** The entries as a skip list: sorted once (unless they came in order), then built bottom-up in one pass. */
-        private ConcurrentSkipListMap<String, Entry> sorted() {
-            @SuppressWarnings("unchecked")
-            Map.Entry<String, Entry>[] sorted = entries.entrySet().toArray(new Map.Entry[0]);
-            entries = new LinkedHashMap<>();
-            if (!inOrder(sorted)) {
-                Arrays.parallelSort(sorted, (a, b) -> KeyOrder.CODE_POINTS.compare(a.getKey(), b.getKey()));
+        /** The state: the live entries, sorted once unless they came in key order, built into a tree in one pass. */
+        private State state() {
+            end();
+            int[] order = table.order();
+            long live = 0;
+            for (int e : order) {
+                live += table.frameBytes(e);
             }
-            return new ConcurrentSkipListMap<>(new SortedEntries(sorted));
+            return new State(KeyTree.build(order.length, (from, to) -> table.gather(order, from, to)), order.length,
+                    live, revision, leasedTree(), leases.attachedKeys());
         }
 
-        private static boolean inOrder(Map.Entry<String, Entry>[] entries) {
-            for (int i = 1; i < entries.length; i++) {
-                if (KeyOrder.CODE_POINTS.compare(entries[i - 1].getKey(), entries[i].getKey()) > 0) {
-                    return false;
+        /** The keys with a lease, each with its lease id as its number. */
+        private KeyTree.Node leasedTree() {
+            KeyTree.Edit edit = new KeyTree.Edit(KeyTree.EMPTY);
+            leases.attachments().forEach((key, lease) -> {
+                byte[] k = bytes(key);
+                edit.set(k, 0, k.length, Frame.ENCODING_I64, lease, null, revision, revision);
+            });
+            return edit.finish();
+        }
+
+        private static <T> T take(BlockingQueue<T> q) {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        return q.take();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
-            return true;
-        }
-    }
-
-    /**
-     * Entries already in {@link KeyOrder#CODE_POINTS} order, as the {@link java.util.SortedMap} that
-     * {@link ConcurrentSkipListMap}'s copy constructor builds from in one pass; it reads only {@link #comparator()}
-     * and the entries.
-     */
-    // Inside a map class, Entry means Map.Entry: the store's Entry is named in full.
-    private static final class SortedEntries extends java.util.AbstractMap<String, dev.kvstore.store.Entry>
-            implements java.util.SortedMap<String, dev.kvstore.store.Entry> {
-        private final Map.Entry<String, dev.kvstore.store.Entry>[] sorted;
-
-        SortedEntries(Map.Entry<String, dev.kvstore.store.Entry>[] sorted) {
-            this.sorted = sorted;
         }
 
-        @Override
-        public java.util.Comparator<? super String> comparator() {
-            return KeyOrder.CODE_POINTS;
-        }
-
-        @Override
-        public java.util.Set<Map.Entry<String, dev.kvstore.store.Entry>> entrySet() {
-            return new java.util.AbstractSet<>() {
-                @Override
-                public java.util.Iterator<Map.Entry<String, dev.kvstore.store.Entry>> iterator() {
-                    return Arrays.asList(sorted).iterator();
+        private static <T> void put(BlockingQueue<T> q, T item) {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        q.put(item);
+                        return;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
-
-                @Override
-                public int size() {
-                    return sorted.length;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
-            };
-        }
-
-        @Override
-        public java.util.SortedMap<String, dev.kvstore.store.Entry> subMap(String from, String to) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.SortedMap<String, dev.kvstore.store.Entry> headMap(String to) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public java.util.SortedMap<String, dev.kvstore.store.Entry> tailMap(String from) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public String firstKey() {
-            return sorted[0].getKey();
-        }
-
-        @Override
-        public String lastKey() {
-            return sorted[sorted.length - 1].getKey();
+            }
         }
     }
 }

@@ -20,6 +20,14 @@ record LogFormat(byte magic, int maxKeyBytes, int maxValueBytes, int maxBatchByt
 
     /** The longest {@code total_len} a frame within the limits can have. */
     long maxTotalLength() {
-        return Frame.FIXED_TOTAL_LEN_V2 + Math.max((long) maxKeyBytes + maxValueBytes, maxBatchBytes);
+        return Frame.FIXED_TOTAL_LEN_V2 + maxItemsBytes();
+    }
+
+    /**
+     * The largest value of a BATCH frame: a batch, or a single write as a batch of one, with room for leases and an
+     * idempotency record ({@link Frame#EXTRA_BYTES}).
+     */
+    long maxItemsBytes() {
+        return Math.max((long) maxKeyBytes + maxValueBytes, maxBatchBytes) + Frame.EXTRA_BYTES;
     }
 }

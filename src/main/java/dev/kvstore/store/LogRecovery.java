@@ -68,7 +68,7 @@ final class LogRecovery {
      * @param mark the {@link ForcedMark} kept beside the log, or {@code null}
      */
     RecoveryReport recover(LogChannel channel, ForcedMark mark, boolean created, boolean restored,
-                           LogScanner.FrameSink sink) throws IOException {
+                           LogScanner.FrameRuns sink) throws IOException {
         long started = System.nanoTime();
         Diagnosis d = examine(channel, format, mark, sink);
         Path aside = null;
@@ -102,6 +102,12 @@ final class LogRecovery {
      * @param sink receives every sound frame before the first bad one, in order
      */
     static Diagnosis examine(LogChannel channel, LogFormat format, ForcedMark mark, LogScanner.FrameSink sink)
+            throws IOException {
+        return examine(channel, format, mark, LogScanner.decoding(sink));
+    }
+
+    /** As above, with the sound frames handed over in runs of bytes, as replay takes them. */
+    static Diagnosis examine(LogChannel channel, LogFormat format, ForcedMark mark, LogScanner.FrameRuns sink)
             throws IOException {
         long size = channel.size();
         Diagnosis.Mark fit = mark == null ? Diagnosis.Mark.NONE : mark.fit(channel, size);

@@ -33,36 +33,103 @@ final class LogScanner {
         }
     }
 
-    /** Receives each sound frame with its place in the file. */
+    /** Receives each sound frame with its place in the file, decoded: for the offline tool and tests. */
     @FunctionalInterface
     interface FrameSink {
         void frame(long offset, int length, LogRecord record);
+    }
+
+    /**
+     * Receives the sound frames as runs of bytes straight from the scan's buffer, in file order: what replay uses,
+     * with no object per frame. A run may be handed to another thread, which is why each call returns the buffer the
+     * scan goes on with: {@code buf} itself when the sink is done with it, or another one.
+     */
+    interface FrameRuns {
+        /**
+         * Frames {@code [from, to)} of {@code buf}, each sound, {@code count} of them, the first at {@code offset} in
+         * the file. Returns the buffer the scan reads into next (of any size).
+         */
+        byte[] frames(byte[] buf, int from, int to, long offset, int count);
+
+        /** The scan is over: every run was handed over. Returns once the sink has taken all of them in. */
+        default void end() {
+        }
     }
 
     /** A sound frame and its length. */
     record Sound(LogRecord record, int length) {
     }
 
-    /** Feeds every sound frame from the start of the file to {@code sink}, stopping at the first defect. */
+    /** Sound frames seen in the buffer and not yet handed to the {@link FrameRuns}. */
+    private FrameRuns runs;
+    private int runFrom = -1;
+    private int runTo;
+    private long runOffset;
+    private int runCount;
+    private final Frame.TextCheck text = new Frame.TextCheck();
+
+    /** Feeds every sound frame from the start of the file to {@code sink}, decoded, stopping at the first defect. */
     Result scan(FrameSink sink) throws IOException {
-        long pos = 0;
-        long frames = 0;
-        while (pos < size) {
-            FrameDefect defect = examine(pos);
-            if (defect != null) {
-                return defectAt(pos, frames, defect);
+        return scan(decoding(sink));
+    }
+
+    /** {@code sink} as {@link FrameRuns}: decodes each frame of a run, on the scanning thread. */
+    static FrameRuns decoding(FrameSink sink) {
+        return (buf, from, to, offset, count) -> {
+            for (int at = from; at < to; ) {
+                int length = (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(buf, at));
+                sink.frame(offset + (at - from), length, Frame.decode(buf, at));
+                at += length;
             }
-            int start = (int) (pos - bufStart);
-            LogRecord record = Frame.decode(buf, start);
-            if (record == null) {
-                return defectAt(pos, frames, FrameDefect.INVALID_UTF8);
+            return buf;
+        };
+    }
+
+    /**
+     * Feeds every sound frame from the start of the file to {@code sink} in runs, stopping at the first defect; every
+     * frame before it has been handed over (and {@link FrameRuns#end} called) when this returns.
+     */
+    Result scan(FrameRuns sink) throws IOException {
+        runs = sink;
+        try {
+            long pos = 0;
+            long frames = 0;
+            Result result = null;
+            while (pos < size) {
+                FrameDefect defect = examine(pos);
+                if (defect != null) {
+                    result = defectAt(pos, frames, defect);
+                    break;
+                }
+                int start = (int) (pos - bufStart);
+                int length = (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(buf, start));
+                if (runFrom < 0) {
+                    runFrom = start;
+                    runOffset = pos;
+                }
+                runTo = start + length;
+                runCount++;
+                frames++;
+                pos += length;
             }
-            int length = (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(buf, start));
-            sink.frame(pos, length, record);
-            frames++;
-            pos += length;
+            handOver();
+            return result != null ? result : new Result(pos, frames, null, (byte) 0, (byte) 0);
+        } finally {
+            runs = null;
+            runFrom = -1;
+            runCount = 0;
+            sink.end();
         }
-        return new Result(pos, frames, null, (byte) 0, (byte) 0);
+    }
+
+    /** Hands the frames of the current run to the sink before the buffer is read over. */
+    private void handOver() {
+        if (runs != null && runFrom >= 0) {
+            buf = runs.frames(buf, runFrom, runTo, runOffset, runCount);
+            bufLen = 0;
+            runFrom = -1;
+            runCount = 0;
+        }
     }
 
     /** What a search for a frame after a bad one found. */
@@ -282,7 +349,9 @@ final class LogScanner {
             return defect;
         }
         load(pos, (int) (Frame.LENGTH_FIELD_BYTES + totalLen));
-        return Frame.checkBody(buf, (int) (pos - bufStart), format);
+        int start = (int) (pos - bufStart);
+        FrameDefect body = Frame.checkBody(buf, start, format);
+        return body != null ? body : text.check(buf, start);
     }
 
     /** Checks the CRC of a frame too large for the buffer by streaming it through the buffer. */
@@ -321,6 +390,7 @@ final class LogScanner {
         if (pos >= bufStart && pos + n <= bufStart + bufLen) {
             return;
         }
+        handOver();
         if (n > buf.length) {
             buf = new byte[n];
         }

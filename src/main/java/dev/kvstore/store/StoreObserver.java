@@ -6,7 +6,7 @@ public interface StoreObserver {
     StoreObserver NONE = new StoreObserver() {
     };
 
-    enum Operation { GET, SET, DELETE, INCREMENT, BATCH, LIST }
+    enum Operation { GET, SET, DELETE, INCREMENT, BATCH, LIST, LEASE }
 
     /** An operation finished; {@code outcome} is e.g. {@code hit}, {@code miss}, {@code created}, {@code failed}. */
     default void onOperation(Operation operation, String outcome) {
@@ -22,5 +22,12 @@ public interface StoreObserver {
 
     /** A compaction ended, completed or failed. Called on the compaction's thread. */
     default void onCompaction(CompactionResult result) {
+    }
+
+    /**
+     * A lease expired, {@code latenessNanos} after its deadline (from the deadline to the moment its keys were
+     * deleted). Called on the expiry thread.
+     */
+    default void onLeaseExpired(long latenessNanos) {
     }
 }

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A typed key-value store: an in-memory index in front of a write-ahead log. This class is the engine's public face
@@ -16,12 +18,16 @@ import java.util.Map;
  *   <li>{@link LogRecovery}: the recovery policy and its one verdict, the {@link Diagnosis}, over the
  *       {@link LogScanner} and the frame codec ({@link Frame});</li>
  *   <li>{@link KeyIndex}: the live entries, their counters and consistent reads, built in bulk by replay;</li>
+ *   <li>{@link LeaseTable} and {@link IdempotencyRecords}: the rest of the state ({@link AppliedState}), rebuilt
+ *       by the same replay ({@link StateBuilder});</li>
  *   <li>{@link StateMachine}: the deterministic decision of each {@link Command} against the state;</li>
  *   <li>{@link GroupCommitWriter}: orders, writes, forces and publishes what was decided (its {@link Sequencer}
  *       decides against the index plus the group), with the {@link ActiveLog} and the {@link MarkKeeper};</li>
  *   <li>{@link Compactor}: compaction and snapshots, switching files through the {@link LogSwitch};</li>
  *   <li>{@link History}: the change feed, each applied revision's changes with the entries before them, filled by
  *       replay ({@link HistoryReplay}) and by the apply step, and kept in the log across compactions.</li>
+ *   <li>{@link LeaseExpiry}: the leases' deadlines, soft state of this node, which expires leases through the
+ *       write path.</li>
  * </ul>
  *
  * <p>{@link #open} recovers the log and rebuilds the index from it. Every write that changes something takes the
@@ -33,7 +39,7 @@ import java.util.Map;
  *
  * <p>Safe for any number of threads.
  */
-public final class WalKeyValueStore implements AutoCloseable {
+public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
 
     private final StoreOptions options;
     private final DataDirectory dir;
@@ -44,29 +50,42 @@ public final class WalKeyValueStore implements AutoCloseable {
     private final StoreObserver observer;
     private final EntryLimits limits;
     private final KeyIndex index;
+    private final StateMachine machine;
+    private final AppliedState state;
     private final ActiveLog log;
     private final MarkKeeper marks;
     private final GroupCommitWriter writer;
     private final Compactor compactor;
     private final History history;
+    private final LeaseExpiry expiry;
+    private final Clock clock;
+    /** Idempotency keys whose first request is being decided on this node, with its fingerprint. */
+    private final Map<IdempotencyRecord.Id, Command.Fingerprint> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong replays = new AtomicLong();
 
     private WalKeyValueStore(StoreOptions options, DataDirectory dir, Clock clock, Opened opened, int groupBytes) {
         LogFormat format = options.format();
         this.options = options;
         this.dir = dir;
+        this.clock = clock;
         this.lock = opened.lock;
         this.markFile = opened.markFile;
         this.recovery = opened.report;
         this.setAside = opened.setAside;
         this.observer = options.observer();
         this.limits = new EntryLimits(options);
-        this.index = new KeyIndex(opened.replayed);
+        this.index = new KeyIndex(opened.replayed.keys);
+        this.state = new AppliedState(index, opened.replayed.leases, opened.replayed.records);
         this.history = opened.history;
         this.log = new ActiveLog(opened.channel, opened.length, observer);
         this.marks = new MarkKeeper(markFile, log, options.sync(), options.syncInterval(), maxWrite(format, groupBytes));
+        this.machine = new StateMachine(format.magic(), options.compressionMinBytes());
         this.writer = new GroupCommitWriter(log, marks, options.sync(), groupBytes,
-                new Sequencer(new StateMachine(format.magic()), index, history, log::written), observer);
-        this.compactor = new Compactor(dir, format, writer, log, new LogSwitch(dir, log, marks), index, history,
+                new Sequencer(machine, state, history, log::written), observer);
+        this.expiry = new LeaseExpiry(this::expire, System::nanoTime, observer::onLeaseExpired);
+        expiry.load(state.leases.leases(), state.leases.orphans());
+        state.leases.listen(expiry);
+        this.compactor = new Compactor(dir, format, writer, log, new LogSwitch(dir, log, marks), state, history,
                 options.compaction(), observer, clock);
         history.start();
         // A log that outgrew the thresholds before a restart is compacted without waiting for a write.
@@ -83,7 +102,7 @@ public final class WalKeyValueStore implements AutoCloseable {
         Closeable lock;
         LogChannel channel;
         LogChannel markFile;
-        KeyIndex.Builder replayed;
+        StateBuilder replayed;
         History history;
         /** The log's length after recovery (and the HISTORY frame an older log gets). */
         long length;
@@ -140,16 +159,16 @@ public final class WalKeyValueStore implements AutoCloseable {
                 o.channel.force(true);
                 dir.force();
             }
-            o.replayed = new KeyIndex.Builder();
+            o.replayed = new StateBuilder(options.idempotency());
             o.history = new History(options.historyRetention());
-            HistoryReplay replay = new HistoryReplay(o.replayed, o.history, o.channel.size(),
+            HistoryReplay replay = new HistoryReplay(o.replayed.keys, o.history, o.channel.size(),
                     options.historyRetention());
             o.report = new LogRecovery(dir, format, options.repair(), clock)
                     .recover(o.channel, dir.readMark(), created, restored, replay);
             o.length = o.report.validBytes();
             if (!replay.endsInHistory()) {
                 // A log compacted before HISTORY frames existed: from here on, what is written is history.
-                byte[] mark = Frame.encodeHistory(format.magic(), o.replayed.revision());
+                byte[] mark = Frame.encodeHistory(format.magic(), o.replayed.keys.revision());
                 o.channel.writeFully(java.nio.ByteBuffer.wrap(mark), o.length);
                 o.length += mark.length;
             }
@@ -230,6 +249,136 @@ public final class WalKeyValueStore implements AutoCloseable {
     }
 
     /**
+     * Decides {@code command} (any but an {@link Command.Idempotent}, for which see {@link #idempotent}) and returns
+     * once it is acknowledged: the one way every write goes, which the methods above name.
+     *
+     * @throws InvalidEntryException     when the store does not take it; nothing was written
+     * @throws StoreUnavailableException when the log does not take writes, or did not answer within the write timeout
+     */
+    public CommandResult execute(Command command) {
+        if (command instanceof Command.Idempotent) {
+            throw new IllegalArgumentException("an idempotent command goes through idempotent()");
+        }
+        return execute(operationOf(command), command);
+    }
+
+    /**
+     * Decides {@code command} once for {@code scope}'s idempotency {@code key}: the first time, the command is
+     * decided and its result remembered with {@code fingerprint} in the same frame ({@link IdempotentResult.Status#APPLIED});
+     * a repeat with the same fingerprint gets the remembered result and decides nothing
+     * ({@link IdempotentResult.Status#REPLAYED}); one with another fingerprint gets
+     * {@link IdempotentResult.Status#MISMATCH}; one while the first is still being decided on this node gets
+     * {@link IdempotentResult.Status#IN_FLIGHT}. The record's time is read here, before the command is queued.
+     *
+     * @throws InvalidEntryException     when the key, the scope or the command is not one the store takes
+     * @throws StoreUnavailableException as for {@link #execute(Command)}: the command may still be applied later, and
+     *                                   a repeat then finds its record
+     */
+    public IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command) {
+        EntryLimits.checkIdempotencyKey(key);
+        StoreObserver.Operation operation = operationOf(command);
+        IdempotencyRecord.Id id = new IdempotencyRecord.Id(scope, key);
+        Command.Fingerprint running = inFlight.putIfAbsent(id, fingerprint);
+        if (running != null) {
+            observer.onOperation(operation, "idempotent_in_flight");
+            return new IdempotentResult(running.equals(fingerprint) ? IdempotentResult.Status.IN_FLIGHT
+                    : IdempotentResult.Status.MISMATCH, null);
+        }
+        try {
+            IdempotencyRecord known = state.records.get(scope, key);
+            IdempotentResult result = known != null
+                    ? new IdempotentResult(known.fingerprint().equals(fingerprint) ? IdempotentResult.Status.REPLAYED
+                            : IdempotentResult.Status.MISMATCH, known.fingerprint().equals(fingerprint)
+                            ? known.result() : null)
+                    : (IdempotentResult) execute(operation, new Command.Idempotent(scope, key, fingerprint,
+                            clock.millis(), command));
+            if (known != null) {
+                observer.onOperation(operation, outcome(result));
+            }
+            if (result.status() == IdempotentResult.Status.REPLAYED) {
+                replays.incrementAndGet();
+            }
+            return result;
+        } finally {
+            inFlight.remove(id, fingerprint);
+        }
+    }
+
+    /** Grants a lease of {@code ttl} (1 ms to 365 days); its id is the revision the grant took. */
+    public LeaseResult grantLease(Duration ttl) {
+        return (LeaseResult) execute(StoreObserver.Operation.LEASE, new Command.GrantLease(ttl.toMillis()));
+    }
+
+    /**
+     * Renews the lease {@code id} for its whole time to live from now; returns that time to live in milliseconds,
+     * or -1 when the lease has expired (its deadline passed) or was revoked. Writes nothing: deadlines are this
+     * node's soft state (see {@link LeaseExpiry}).
+     */
+    public long keepLeaseAlive(long id) {
+        long ttl = expiry.keepAlive(id);
+        observer.onOperation(StoreObserver.Operation.LEASE, ttl < 0 ? "keepalive_not_found" : "kept_alive");
+        return ttl;
+    }
+
+    /**
+     * Ends the lease {@code id} and deletes every key attached to it, in one revision. With a {@code keyPrefix}, it is
+     * refused ({@link LeaseOutcome#OUT_OF_SCOPE}, nothing written) unless every such key starts with it.
+     */
+    public LeaseResult revokeLease(long id, String keyPrefix) {
+        return (LeaseResult) execute(StoreObserver.Operation.LEASE, new Command.RevokeLease(id, false, keyPrefix));
+    }
+
+    /** The lease {@code id} with its keys, or {@code null} when it has ended or never was. */
+    public Lease lease(long id) {
+        long ttl = state.leases.ttl(id);
+        long remaining = expiry.remainingMillis(id);
+        if (ttl < 0 || remaining < 0) {
+            return null;
+        }
+        return new Lease(id, ttl, remaining, state.leases.keys(id));
+    }
+
+    /**
+     * Starts the leases' deadlines: from now on, a lease not kept alive within its time to live expires. Until this
+     * is called, nothing expires; the service calls it once it takes requests, so that after a restart every lease
+     * has its whole time to live from the moment clients can reach it again. Idempotent.
+     */
+    public void startLeaseExpiry() {
+        expiry.start();
+    }
+
+    public LeaseStatus leaseStatus() {
+        return new LeaseStatus(state.leases.size(), state.leases.attachedKeys(), expiry.expired(), expiry.started());
+    }
+
+    public IdempotencyStatus idempotencyStatus() {
+        return new IdempotencyStatus(state.records.size(), state.records.bytes(), replays.get(), options.idempotency());
+    }
+
+    /** The expiry thread's write, queued: its answer is true when the lease expired now, false when it was gone. */
+    private LeaseExpiry.Expiry expire(long lease) {
+        GroupCommitWriter.Pending p = submit(StoreObserver.Operation.LEASE, new Command.RevokeLease(lease, true,
+                null));
+        return () -> ((LeaseResult) await(StoreObserver.Operation.LEASE, p)).outcome() == LeaseOutcome.EXPIRED;
+    }
+
+    private static StoreObserver.Operation operationOf(Command command) {
+        if (command instanceof Command.Put) {
+            return StoreObserver.Operation.SET;
+        }
+        if (command instanceof Command.Delete) {
+            return StoreObserver.Operation.DELETE;
+        }
+        if (command instanceof Command.Increment) {
+            return StoreObserver.Operation.INCREMENT;
+        }
+        if (command instanceof Command.Batch) {
+            return StoreObserver.Operation.BATCH;
+        }
+        return StoreObserver.Operation.LEASE;
+    }
+
+    /**
      * Checks that {@code key} is one the store takes (1 to {@code maxKeyBytes} UTF-8 bytes, valid Unicode).
      *
      * @throws InvalidEntryException when it is not
@@ -240,13 +389,25 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     /** Checks the command, queues it and waits for the writer's answer. */
     private CommandResult execute(StoreObserver.Operation operation, Command command) {
-        GroupCommitWriter.Pending p = new GroupCommitWriter.Pending(command, limits.check(command));
+        return await(operation, submit(operation, command));
+    }
+
+    /** Checks the command and queues it. */
+    private GroupCommitWriter.Pending submit(StoreObserver.Operation operation, Command command) {
+        int frameBytes = limits.check(command);
+        // The values' stored forms (UTF-8, compressed when large) are made here, on the caller's thread.
+        GroupCommitWriter.Pending p = new GroupCommitWriter.Pending(command, frameBytes, machine.prepare(command));
         try {
             writer.submit(p);
         } catch (StoreUnavailableException e) {
             observer.onOperation(operation, "failed");
             throw e;
         }
+        return p;
+    }
+
+    /** Waits for the writer's answer to {@code p}. */
+    private CommandResult await(StoreObserver.Operation operation, GroupCommitWriter.Pending p) {
         if (!p.await(options.writeTimeout().toNanos())) {
             observer.onOperation(operation, "failed");
             throw new StoreUnavailableException(String.format("the write was not acknowledged within %d ms"
@@ -267,7 +428,14 @@ public final class WalKeyValueStore implements AutoCloseable {
 
     private static String outcome(CommandResult result) {
         if (result instanceof BatchResult b) {
-            return b.applied() ? "applied" : "precondition_failed";
+            return b.applied() ? "applied" : b.results().get(b.failedIndex()).outcome().name().toLowerCase(Locale.ROOT);
+        }
+        if (result instanceof LeaseResult l) {
+            return l.outcome().name().toLowerCase(Locale.ROOT);
+        }
+        if (result instanceof IdempotentResult i) {
+            return i.status() == IdempotentResult.Status.APPLIED ? outcome(i.result())
+                    : "idempotent_" + i.status().name().toLowerCase(Locale.ROOT);
         }
         return ((WriteResult) result).outcome().name().toLowerCase(Locale.ROOT);
     }
@@ -334,6 +502,11 @@ public final class WalKeyValueStore implements AutoCloseable {
         return index;
     }
 
+    /** The whole state, for tests that decide commands against it. */
+    AppliedState state() {
+        return state;
+    }
+
     /** A copy of every live value; for tests, not for serving. */
     Map<String, Value> entries() {
         return index.values();
@@ -346,6 +519,7 @@ public final class WalKeyValueStore implements AutoCloseable {
     @Override
     public void close() throws IOException {
         compactor.close();
+        expiry.close();
         try {
             writer.close();
         } finally {

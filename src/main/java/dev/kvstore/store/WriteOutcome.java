@@ -14,7 +14,9 @@ public enum WriteOutcome {
     /** An operation of a batch that was not applied because another one's precondition failed. */
     ABORTED,
     /** An increment whose result leaves the signed 64-bit range, or is not a finite float: nothing written. */
-    OVERFLOW;
+    OVERFLOW,
+    /** A write that would attach its key to a lease that does not exist (expired, revoked, never granted). */
+    LEASE_NOT_FOUND;
 
     /** Whether the write changed the store. */
     public boolean applied() {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.springframework.util.unit.DataSize;
 import tools.jackson.core.JsonGenerator;
@@ -226,6 +227,13 @@ public final class LogTool {
                     g.writeNumber(i.value());
                 } else {
                     g.writeNumber(((Value.Float) f.value()).value());
+                }
+            }
+            for (Map.Entry<String, Object> d : f.details().entrySet()) {
+                if (d.getValue() instanceof Number n) {
+                    g.writeNumberProperty(d.getKey(), n.longValue());
+                } else {
+                    g.writeStringProperty(d.getKey(), String.valueOf(d.getValue()));
                 }
             }
         });

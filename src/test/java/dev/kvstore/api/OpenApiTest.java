@@ -36,8 +36,8 @@ class OpenApiTest {
     void describesTheOperationsOnKeysListingsAndBatches() {
         JsonPath doc = doc();
         Map<String, Object> paths = doc.getMap("paths");
-        assertThat(paths).containsOnlyKeys("/keys/{key}", "/keys", "/batch", "/watch", "/admin/compaction",
-                "/admin/snapshot");
+        assertThat(paths).containsOnlyKeys("/keys/{key}", "/keys", "/batch", "/watch", "/leases", "/leases/{id}",
+                "/leases/{id}/keepalive", "/admin/compaction", "/admin/snapshot");
         Map<String, Object> ops = doc.getMap("paths.'/keys/{key}'");
         assertThat(ops).containsOnlyKeys("get", "put", "delete", "patch");
         for (String op : KEY_OPS) {
@@ -71,7 +71,8 @@ class OpenApiTest {
         int checked = 0;
         List<String> operations = new java.util.ArrayList<>(
                 KEY_OPS.stream().map(op -> "'/keys/{key}'." + op).toList());
-        operations.addAll(List.of("'/keys'.get", "'/batch'.post"));
+        operations.addAll(List.of("'/keys'.get", "'/batch'.post", "'/leases'.post", "'/leases/{id}'.get",
+                "'/leases/{id}'.delete", "'/leases/{id}/keepalive'.post"));
         for (String path : operations) {
             Map<String, Object> responses = doc.getMap("paths." + path + ".responses");
             for (String code : responses.keySet()) {
@@ -99,9 +100,11 @@ class OpenApiTest {
                 }
             }
         }
-        // Each of the six operations: 400, 401, 403, 421; and its own (GET 404 406 412, PUT 406 412 413 415 503,
-        // DELETE 404 412 503, PATCH 406 409 412 413 415 503, list 406, batch 406 412 413 415 503).
-        assertThat(checked).isEqualTo(6 * 4 + 3 + 5 + 3 + 6 + 1 + 5);
+        // Each of the six operations on keys and batches: 400, 401, 403, 421; and its own (GET 404 406 412, PUT 406
+        // 409 412 413 415 422 503, DELETE 404 409 412 422 503, PATCH 406 409 412 413 415 422 503, list 406, batch
+        // 406 409 412 413 415 422 503). The four on leases: 401, 403, 421; and their own (grant 400 406 413 415 503,
+        // read and keepalive 404 406, revoke 404 503).
+        assertThat(checked).isEqualTo(6 * 4 + 3 + 7 + 5 + 7 + 1 + 7 + 4 * 3 + 5 + 2 + 2 + 2);
     }
 
     @Test
@@ -117,7 +120,8 @@ class OpenApiTest {
                 .isEqualTo("number");
         assertThat(doc.getList("components.schemas.IncrementRequest.required")).containsExactly("increment");
         String conflict = patch + ".responses.'409'.content.'application/problem+json'.examples";
-        assertThat(doc.getMap(conflict)).containsOnlyKeys("not-a-number", "type-mismatch", "overflow");
+        assertThat(doc.getMap(conflict)).containsOnlyKeys("not-a-number", "type-mismatch", "overflow",
+                "unknown-lease", "idempotency-key-in-flight");
         for (String name : List.of("not-a-number", "type-mismatch", "overflow")) {
             assertThat(doc.getString(conflict + ".'" + name + "'.value.type"))
                     .isEqualTo("urn:kv-store:problem:" + name);
@@ -130,8 +134,9 @@ class OpenApiTest {
     void documentsConditionalRequestHeaders() {
         JsonPath doc = doc();
         Map<String, List<String>> expected = Map.of("get", List.of("If-Match", "If-None-Match"),
-                "put", List.of("If-Match", "If-None-Match"), "patch", List.of("If-Match", "If-None-Match"),
-                "delete", List.of("If-Match"));
+                "put", List.of("If-Match", "If-None-Match", "Idempotency-Key"),
+                "patch", List.of("If-Match", "If-None-Match", "Idempotency-Key"),
+                "delete", List.of("If-Match", "Idempotency-Key"));
         expected.forEach((op, headers) -> {
             String base = "paths.'/keys/{key}'." + op;
             assertThat(doc.getList(base + ".parameters.findAll { it['in'] == 'header' }.name")).as(op)
@@ -220,7 +225,7 @@ class OpenApiTest {
         assertThat(doc.getString("components.schemas.BatchRequest.properties.operations.items.$ref"))
                 .isEqualTo("#/components/schemas/BatchOperation");
         assertThat(doc.getMap("components.schemas.BatchOperation.properties")).containsOnlyKeys("op", "key", "type",
-                "value", "ifRevision", "ifAbsent");
+                "value", "ifRevision", "ifAbsent", "lease");
         for (String code : List.of("200", "400", "412", "413")) {
             String media = code.equals("200") ? "application/json" : "application/problem+json";
             assertThat(examples(doc, batch + ".responses.'" + code + "'.content.'" + media + "'")).as(code)

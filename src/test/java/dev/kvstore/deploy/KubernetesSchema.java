@@ -3,6 +3,7 @@ package dev.kvstore.deploy;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import io.kubernetes.client.openapi.JSON;
+import io.kubernetes.client.openapi.models.V1NetworkPolicy;
 import io.kubernetes.client.openapi.models.V1PodDisruptionBudget;
 import io.kubernetes.client.openapi.models.V1Service;
 import io.kubernetes.client.openapi.models.V1StatefulSet;
@@ -51,7 +52,9 @@ final class KubernetesSchema {
             "apps/v1 StatefulSet", new Schema(V1StatefulSet.class, V1StatefulSet::validateJsonElement),
             "v1 Service", new Schema(V1Service.class, V1Service::validateJsonElement),
             "policy/v1 PodDisruptionBudget",
-            new Schema(V1PodDisruptionBudget.class, V1PodDisruptionBudget::validateJsonElement));
+            new Schema(V1PodDisruptionBudget.class, V1PodDisruptionBudget::validateJsonElement),
+            "networking.k8s.io/v1 NetworkPolicy",
+            new Schema(V1NetworkPolicy.class, V1NetworkPolicy::validateJsonElement));
 
     private static final Gson PLAIN = new Gson();
 

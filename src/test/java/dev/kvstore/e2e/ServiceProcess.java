@@ -23,13 +23,20 @@ final class ServiceProcess implements AutoCloseable {
     private final Path output;
     final int port;
     final String healthPath;
+    /** Where the service answers HTTP: localhost, or its address in a network namespace. */
+    final String host;
     private String token;
 
     private ServiceProcess(Process process, Path output, int port, String healthPath) {
+        this(process, output, port, healthPath, "localhost");
+    }
+
+    private ServiceProcess(Process process, Path output, int port, String healthPath, String host) {
         this.process = process;
         this.output = output;
         this.port = port;
         this.healthPath = healthPath;
+        this.host = host;
     }
 
     /**
@@ -74,6 +81,33 @@ final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(pb.start(), output, port, spec.healthPath());
     }
 
+    /**
+     * As above, started through {@code launcher} (e.g. {@code ip netns exec <name>}, which execs the JVM in a network
+     * namespace, so that the process id is the JVM's), answering HTTP at {@code host} on {@code port}.
+     */
+    static ServiceProcess start(DockerfileSpec spec, Path jar, Path dataDir, Path output, String jvmOptions,
+                                Map<String, String> moreEnv, List<String> launcher, String host, int port)
+            throws IOException {
+        List<String> command = new ArrayList<>(launcher);
+        for (String arg : spec.entrypoint()) {
+            if (arg.startsWith("-XX:SharedArchiveFile=/app/")) {
+                continue; // the image's AOT cache, as above
+            }
+            command.add(arg.equals(IMAGE_JAR) ? jar.toString() : arg);
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        Map<String, String> env = pb.environment();
+        env.putAll(spec.env());
+        if (!jvmOptions.isEmpty()) {
+            env.merge("JAVA_TOOL_OPTIONS", jvmOptions, (image, extra) -> image + " " + extra);
+        }
+        env.putAll(moreEnv);
+        env.put("KV_DATA_DIR", dataDir.toString());
+        env.put("SERVER_PORT", Integer.toString(port));
+        return new ServiceProcess(pb.start(), output, port, spec.healthPath(), host);
+    }
+
     /** Waits until the Dockerfile's HEALTHCHECK URL answers 200. */
     void awaitReady(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -116,6 +150,20 @@ final class ServiceProcess implements AutoCloseable {
         return send(request(path).DELETE().build());
     }
 
+    /** Sends {@code method} with a JSON body ({@code null}: none) and more headers, as name, value, .... */
+    HttpResponse<String> send(String method, String path, String json, String... headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = request(path).method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json));
+        if (json != null) {
+            b.header("Content-Type", "application/json");
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
+    }
+
     private HttpRequest.Builder request(String path) {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
         return token == null ? b : b.header("Authorization", "Bearer " + token);
@@ -127,8 +175,12 @@ final class ServiceProcess implements AutoCloseable {
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    private URI uri(String path) {
-        return URI.create("http://localhost:" + port + path);
+    URI uri(String path) {
+        return URI.create("http://" + host + ":" + port + path);
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     /** Sends SIGTERM, as {@code docker stop} does, and waits for the process to exit. */
@@ -170,7 +222,7 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }

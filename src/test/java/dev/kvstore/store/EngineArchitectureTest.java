@@ -41,11 +41,18 @@ class EngineArchitectureTest {
             // a write as a value, and its bytes: what a replicated log carries (issue 15)
             "Command", "CommandResult", "CommandCodec", "MalformedCommandException",
             // the change feed (issue 16)
-            "ChangeFeed", "ChangeEvent", "Change", "HistoryCompactedException");
+            "ChangeFeed", "ChangeEvent", "Change", "HistoryCompactedException",
+            // what the HTTP layer reads and writes in either mode, and one replica of the cluster's state (issue 15)
+            "KeyValueStore", "ReplicaStore",
+            // leases and idempotency keys (issue 17)
+            "KeyLease", "Lease", "LeaseResult", "LeaseOutcome", "LeaseStatus", "IdempotentResult", "IdempotencyOptions",
+            "IdempotencyStatus");
 
     /** The facade's methods: one name per thing. */
     private static final Set<String> FACADE = Set.of("open", "get", "list", "put", "delete",
-            "increment", "batch", "validateKey", "compact", "snapshot", "status", "revision", "size", "feed", "close");
+            "increment", "batch", "validateKey", "compact", "snapshot", "status", "revision", "size", "feed", "close",
+            "execute", "idempotent", "grantLease", "keepLeaseAlive", "revokeLease", "lease", "startLeaseExpiry",
+            "leaseStatus", "idempotencyStatus");
 
     @Test
     void theEngineImportsNoFrameworks() {

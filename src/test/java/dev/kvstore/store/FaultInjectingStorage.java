@@ -76,6 +76,12 @@ public final class FaultInjectingStorage implements LogStorage {
         forceGate = new CountDownLatch(1);
     }
 
+    /** Waits until a force is held by {@link #holdForces()}; returns whether one was within {@code timeout}. */
+    public boolean awaitHeldForce(java.time.Duration timeout) throws InterruptedException {
+        CountDownLatch entered = forceEntered;
+        return entered != null && entered.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     public void releaseForces() {
         CountDownLatch gate = forceGate;
         forceGate = null;

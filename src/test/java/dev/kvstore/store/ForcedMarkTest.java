@@ -32,7 +32,8 @@ class ForcedMarkTest {
     private StoreOptions options() {
         return StoreOptions.defaults(dir).withLimits(1024, VALUE_LIMIT)
                 .withBatchLimits(StoreOptions.DEFAULT_MAX_BATCH_OPERATIONS, VALUE_LIMIT)
-                .withCompaction(new CompactionPolicy(false, 0, 2.0));
+                .withCompaction(new CompactionPolicy(false, 0, 2.0))
+                .withCompression(Integer.MAX_VALUE); // frames as large as their values: the tests count write calls
     }
 
     private Path log() {

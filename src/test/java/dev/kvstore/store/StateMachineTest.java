@@ -27,8 +27,14 @@ class StateMachineTest {
 
     private static final byte MAGIC = StoreOptions.DEFAULT_MAGIC;
 
+    /** A fixed clock: the idempotency records' times are then those of the probes. */
+    private static final java.time.Clock CLOCK = java.time.Clock.fixed(java.time.Instant.ofEpochMilli(1_700_000_000_000L),
+            java.time.ZoneOffset.UTC);
+    private static final Command.Fingerprint FP = new Command.Fingerprint(7, 9);
+    private static final Command.Fingerprint OTHER = new Command.Fingerprint(7, 10);
+
     private WalKeyValueStore open() throws IOException {
-        return WalKeyValueStore.open(StoreOptions.defaults(dir));
+        return WalKeyValueStore.open(StoreOptions.defaults(dir), LogStorage.files(), CLOCK);
     }
 
     private Path log() {
@@ -46,7 +52,17 @@ class StateMachineTest {
         store.batch(List.of(BatchOperation.set("b/1", Value.of(1L), NONE), BatchOperation.set("b/2", Value.of(2L),
                 NONE)));
         store.put("int", Value.of(42L), NONE);
+        // Leases: lease 9 with two keys, a key with a lease of its own, and an idempotency record.
+        long lease = store.grantLease(java.time.Duration.ofMinutes(1)).lease();
+        assertThat(lease).isEqualTo(LEASE);
+        store.execute(new Command.Put("leased/a", Value.of(1L), NONE, KeyLease.of(lease)));
+        store.execute(new Command.Put("leased/b", Value.of("b"), NONE, KeyLease.of(lease)));
+        store.execute(new Command.Put("own", Value.of("o"), NONE, KeyLease.grant(5_000)));
+        store.idempotent("writer", "seen", FP, new Command.Increment("int", Value.of(1L), NONE));
     }
+
+    /** The lease {@link #fill} grants. */
+    private static final long LEASE = 9;
 
     /** Commands of every kind and outcome, decided against the state {@link #fill} leaves. */
     private static List<Command> probes() {
@@ -72,27 +88,87 @@ class StateMachineTest {
                         BatchOperation.set("b/3", Value.of(3.0), Precondition.ifAbsent()))),
                 new Command.Batch(List.of(BatchOperation.set("b/1", Value.of(0L), NONE),
                         BatchOperation.set("b/2", Value.of(0L), Precondition.ifRevision(99)),
-                        BatchOperation.set("b/4", Value.of(0L), Precondition.ifExists()))));
+                        BatchOperation.set("b/4", Value.of(0L), Precondition.ifExists()))),
+                // leases
+                new Command.Put("new", Value.of("n"), NONE, KeyLease.of(LEASE)),
+                new Command.Put("new", Value.of("n"), NONE, KeyLease.of(999)),
+                new Command.Put("leased/a", Value.of("n"), NONE),
+                new Command.Put("fresh", Value.of(3L), Precondition.ifAbsent(), KeyLease.grant(2_000)),
+                new Command.Increment("leased/a", Value.of(5L), NONE),
+                new Command.Increment("int", Value.of(5L), NONE, KeyLease.of(LEASE)),
+                new Command.Increment("int", Value.of(5L), NONE, KeyLease.of(999)),
+                new Command.Batch(List.of(BatchOperation.set("b/1", Value.of(1L), NONE, KeyLease.of(LEASE)),
+                        BatchOperation.set("leased/b", Value.of(2L), NONE))),
+                new Command.Batch(List.of(BatchOperation.set("b/1", Value.of(1L), NONE),
+                        BatchOperation.set("b/2", Value.of(2L), NONE, KeyLease.of(999)))),
+                new Command.GrantLease(1_000),
+                new Command.RevokeLease(LEASE, false, null),
+                new Command.RevokeLease(LEASE, true, null),
+                new Command.RevokeLease(LEASE, false, "leased/"),
+                new Command.RevokeLease(LEASE, false, "other/"),
+                new Command.RevokeLease(999, false, null),
+                // idempotency: a new key (applied, refused), a repeat, a mismatch
+                idem("new-key", new Command.Put("new", Value.of("n"), NONE)),
+                idem("new-key", new Command.Delete("gone", NONE)),
+                idem("new-key", new Command.Batch(List.of(BatchOperation.set("b/9", Value.of(9L), NONE,
+                        KeyLease.of(LEASE))))),
+                idem("new-key", new Command.RevokeLease(LEASE, false, null)),
+                new Command.Idempotent("writer", "seen", FP, CLOCK.millis(), new Command.Increment("int",
+                        Value.of(1L), NONE)),
+                new Command.Idempotent("writer", "seen", OTHER, CLOCK.millis(), new Command.Increment("int",
+                        Value.of(1L), NONE)),
+                new Command.Idempotent("reader", "seen", FP, CLOCK.millis(), new Command.Increment("int",
+                        Value.of(1L), NONE)));
     }
 
-    /** A state kept apart from the store's index: a plain sorted map and a counter. */
-    private record MapState(Map<String, Entry> entries, long revision) implements StateMachine.State {
+    private static Command idem(String key, Command inner) {
+        return new Command.Idempotent("writer", key, FP, CLOCK.millis(), inner);
+    }
+
+    /** A state kept apart from the store's: plain maps and a counter. */
+    private record MapState(Map<String, Entry> entries, long revision, Map<Long, Long> leases,
+                            Map<Long, List<String>> keys, Map<List<String>, IdempotencyRecord> records)
+            implements StateMachine.Context {
         static MapState copyOf(WalKeyValueStore store) {
             Map<String, Entry> copy = new TreeMap<>();
+            Map<Long, List<String>> keys = new TreeMap<>();
             for (Map.Entry<String, Entry> e : store.list("", null, 1_000_000).entries()) {
                 copy.put(e.getKey(), e.getValue());
+                if (e.getValue().lease() != 0) {
+                    keys.computeIfAbsent(e.getValue().lease(), l -> new ArrayList<>()).add(e.getKey());
+                }
             }
-            return new MapState(copy, store.revision());
+            Map<List<String>, IdempotencyRecord> records = new java.util.HashMap<>();
+            for (IdempotencyRecord r : store.state().records.copy().records()) {
+                records.put(List.of(r.scope(), r.key()), r);
+            }
+            return new MapState(copy, store.revision(), new TreeMap<>(store.state().leases.leases()), keys, records);
         }
 
         @Override
         public Entry get(String key) {
             return entries.get(key);
         }
+
+        @Override
+        public long leaseTtl(long lease) {
+            return leases.getOrDefault(lease, -1L);
+        }
+
+        @Override
+        public java.util.Collection<String> leaseKeys(long lease) {
+            return keys.getOrDefault(lease, List.of());
+        }
+
+        @Override
+        public IdempotencyRecord record(String scope, String key) {
+            return records.get(List.of(scope, key));
+        }
     }
 
     /** What a decision is, as comparable values (its frame as a list of bytes). */
-    private record Decided(CommandResult result, long revision, List<Change> changes, List<Byte> frame) {
+    private record Decided(CommandResult result, long revision, List<Change> changes, List<Byte> frame,
+                           Decision.Grant granted, long ended, IdempotencyRecord record) {
         static Decided of(Decision d) {
             List<Byte> frame = null;
             if (d.frame() != null) {
@@ -101,11 +177,11 @@ class StateMachineTest {
                     frame.add(b);
                 }
             }
-            return new Decided(d.result(), d.revision(), d.changes(), frame);
+            return new Decided(d.result(), d.revision(), d.changes(), frame, d.granted(), d.ended(), d.record());
         }
     }
 
-    private static List<Decided> decideAll(StateMachine.State state) {
+    private static List<Decided> decideAll(StateMachine.Context state) {
         StateMachine machine = new StateMachine(MAGIC);
         List<Decided> out = new ArrayList<>();
         for (Command c : probes()) {
@@ -122,14 +198,14 @@ class StateMachineTest {
             long revision = store.revision();
             Map<String, Value> before = store.entries();
 
-            live = decideAll(store.index());
-            assertThat(decideAll(store.index())).as("decided twice").isEqualTo(live);
+            live = decideAll(store.state());
+            assertThat(decideAll(store.state())).as("decided twice").isEqualTo(live);
             assertThat(decideAll(MapState.copyOf(store))).as("decided against a copy of the state").isEqualTo(live);
             assertThat(store.revision()).as("deciding changes nothing").isEqualTo(revision);
             assertThat(store.entries()).isEqualTo(before);
         }
         try (WalKeyValueStore store = open()) {
-            assertThat(decideAll(store.index())).as("decided against the state rebuilt from the log").isEqualTo(live);
+            assertThat(decideAll(store.state())).as("decided against the state rebuilt from the log").isEqualTo(live);
         }
         // Spot checks that the probes cover what they claim.
         assertThat(live).extracting(d -> d.result() instanceof WriteResult w ? w.outcome() : null).contains(
@@ -138,6 +214,13 @@ class StateMachineTest {
                 WriteOutcome.OVERFLOW);
         assertThat(live).extracting(d -> d.result() instanceof BatchResult b ? b.applied() : null).contains(true,
                 false);
+        assertThat(live).extracting(d -> d.result() instanceof WriteResult w ? w.outcome() : null)
+                .contains(WriteOutcome.LEASE_NOT_FOUND);
+        assertThat(live).extracting(d -> d.result() instanceof LeaseResult l ? l.outcome() : null).contains(
+                LeaseOutcome.GRANTED, LeaseOutcome.REVOKED, LeaseOutcome.EXPIRED, LeaseOutcome.NOT_FOUND,
+                LeaseOutcome.OUT_OF_SCOPE);
+        assertThat(live).extracting(d -> d.result() instanceof IdempotentResult i ? i.status() : null).contains(
+                IdempotentResult.Status.APPLIED, IdempotentResult.Status.REPLAYED, IdempotentResult.Status.MISMATCH);
     }
 
     @Test
@@ -145,7 +228,7 @@ class StateMachineTest {
         try (WalKeyValueStore store = open()) {
             fill(store);
             for (Command c : probes()) {
-                Decision d = new StateMachine(MAGIC).decide(store.index(), c);
+                Decision d = new StateMachine(MAGIC).decide(store.state(), c);
                 long before = Files.size(log());
                 CommandResult answered = execute(store, c);
                 byte[] log = Files.readAllBytes(log());
@@ -170,7 +253,7 @@ class StateMachineTest {
             fill(store);
             Entry int0 = store.get("int");
             Entry b2 = store.get("b/2");
-            Decision d = new StateMachine(MAGIC).decide(store.index(), new Command.Batch(List.of(
+            Decision d = new StateMachine(MAGIC).decide(store.state(), new Command.Batch(List.of(
                     BatchOperation.set("int", Value.of(0L), NONE), BatchOperation.delete("b/2", NONE),
                     BatchOperation.delete("missing", NONE), BatchOperation.set("fresh", Value.of("f"), NONE))));
             long rev = store.revision() + 1;
@@ -183,14 +266,21 @@ class StateMachineTest {
     }
 
     private static CommandResult execute(WalKeyValueStore store, Command c) {
-        if (c instanceof Command.Put p) {
+        if (c instanceof Command.Idempotent i) {
+            return store.idempotent(i.scope(), i.key(), i.fingerprint(), i.command());
+        }
+        if (c instanceof Command.Put p && p.lease() instanceof KeyLease.None) {
             return store.put(p.key(), p.value(), p.precondition());
+        }
+        if (!(c instanceof Command.Delete || c instanceof Command.Increment || c instanceof Command.Batch)) {
+            return store.execute(c);
         }
         if (c instanceof Command.Delete p) {
             return store.delete(p.key(), p.precondition());
         }
         if (c instanceof Command.Increment p) {
-            return store.increment(p.key(), p.step(), p.precondition());
+            return p.lease() instanceof KeyLease.Keep ? store.increment(p.key(), p.step(), p.precondition())
+                    : store.execute(p);
         }
         return store.batch(((Command.Batch) c).operations());
     }

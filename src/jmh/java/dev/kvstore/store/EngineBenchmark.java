@@ -47,14 +47,14 @@ import org.openjdk.jmh.runner.IterationType;
  *       {@link Frame#checkBody}, {@link Frame#decode}). 16-byte key, 16-byte string value.</li>
  *   <li>{@code append*}: {@link WalKeyValueStore#put} of a key drawn at random from 1,000,000 16-byte keys, 16-byte
  *       string value, compaction off, under {@code sync=none} (never forced) and {@code sync=always} (one
- *       {@code force} per group commit), from 1 and from 8 threads. The writes per group (and so per force) are
+ *       {@code force} per group commit), from 1, 8 and 64 threads. The writes per group (and so per force) are
  *       counted through {@link StoreObserver#onBatch} and printed after each iteration as {@code [append ...]}.</li>
  *   <li>{@code replay*}: recovery of a 102 MB log of 1,500,000 SET frames over 1,000,000 keys, in the page cache:
  *       {@code replay} is {@link WalKeyValueStore#open} + {@code close} of it and of its compacted form (68 MB); the
  *       others take it apart: {@code replayRead} only reads the file through a 1 MiB buffer as the scanner does,
- *       {@code replayScan} also checks and decodes every frame ({@link LogScanner}), {@code replayApply} also feeds
- *       the records to the consumer {@code open} gives recovery ({@code KeyIndex.Builder}), without the rest
- *       of {@code open}. MB/s (10^6 bytes) is
+ *       {@code replayScan} also checks every frame ({@link LogScanner}), {@code replayApply} also feeds
+ *       the frames to the consumer {@code open} gives recovery ({@code KeyIndex.Builder}) and builds the index,
+ *       without the rest of {@code open}. MB/s (10^6 bytes) is
  *       printed at the end of each trial as {@code [replay ...]}.</li>
  * </ul>
  * Run with {@code bench/engine.sh [pattern]}; never part of {@code ./mvnw verify}.
@@ -310,6 +310,17 @@ public class EngineBenchmark {
         return set(s, k);
     }
 
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Warmup(iterations = 2, time = 3)
+    @Measurement(iterations = 5, time = 3)
+    @Fork(1)
+    @Threads(64)
+    public Object append64Threads(AppendStore s, KeyPicker k) {
+        return set(s, k);
+    }
+
     // ---------------------------------------------------------------- replay
 
     /**
@@ -532,7 +543,7 @@ public class EngineBenchmark {
         return sum;
     }
 
-    /** Reads, checks and decodes every frame ({@link LogScanner#scan}), and drops the records. */
+    /** Reads and checks every frame (envelope, layout, UTF-8: {@link LogScanner#scan}) and drops the runs. */
     @Benchmark
     @BenchmarkMode(Mode.SingleShotTime)
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -543,7 +554,10 @@ public class EngineBenchmark {
         long t0 = System.nanoTime();
         LogScanner.Result r;
         try (LogChannel ch = LogStorage.files().open(s.file, false)) {
-            r = new LogScanner(ch, s.format, ch.size()).scan((offset, length, record) -> bh.consume(record));
+            r = new LogScanner(ch, s.format, ch.size()).scan((buf, from, to, offset, count) -> {
+                bh.consume(count);
+                return buf;
+            });
         }
         s.record(System.nanoTime() - t0);
         if (!r.clean() || r.frames() != REPLAY_FRAMES) {
@@ -553,9 +567,9 @@ public class EngineBenchmark {
     }
 
     /**
-     * The scan feeding {@code KeyIndex.Builder}, the consumer {@code open} hands to recovery, which builds the
-     * index state from the records; without the rest of {@code open} (whatever that does with the replayed state
-     * afterwards, the force, the forced mark, the writer's threads, and the close).
+     * The scan feeding {@code KeyIndex.Builder}, the consumer {@code open} hands to recovery (which applies the runs of
+     * frames on a thread of its own), and the index built from it; without the rest of {@code open} (the force, the
+     * forced mark, the writer's threads, and the close).
      */
     @Benchmark
     @BenchmarkMode(Mode.SingleShotTime)
@@ -568,12 +582,13 @@ public class EngineBenchmark {
         KeyIndex.Builder replay = new KeyIndex.Builder();
         LogScanner.Result r;
         try (LogChannel ch = LogStorage.files().open(s.file, false)) {
-            r = new LogScanner(ch, s.format, ch.size()).scan((offset, length, record) -> replay.accept(record));
+            r = new LogScanner(ch, s.format, ch.size()).scan(replay);
         }
+        KeyIndex index = new KeyIndex(replay);
         s.record(System.nanoTime() - t0);
-        if (!r.clean() || replay.revision() != REPLAY_FRAMES) {
-            throw new IllegalStateException("replayed up to revision " + replay.revision() + ", scan " + r);
+        if (!r.clean() || index.revision() != REPLAY_FRAMES || index.size() != KEYS) {
+            throw new IllegalStateException("replayed up to revision " + index.revision() + ", scan " + r);
         }
-        return replay;
+        return index;
     }
 }

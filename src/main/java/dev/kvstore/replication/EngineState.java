@@ -1,0 +1,50 @@
+package dev.kvstore.replication;
+
+import dev.kvstore.cluster.LogPosition;
+import dev.kvstore.cluster.ReplicatedState;
+import dev.kvstore.store.ReplicaStore;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The engine behind Raft's seam: committed commands go to {@link ReplicaStore#apply}, snapshots are the store's
+ * compacted log. Queries are not used: a linearizable read passes a read barrier and then reads the replica's index
+ * directly, without copying the answer through Ratis.
+ */
+final class EngineState implements ReplicatedState {
+
+    private final ReplicaStore replica;
+
+    EngineState(ReplicaStore replica) {
+        this.replica = replica;
+    }
+
+    @Override
+    public byte[] apply(LogPosition position, byte[] command) {
+        return replica.apply(position.term(), position.index(), command);
+    }
+
+    @Override
+    public byte[] query(byte[] request) {
+        throw new UnsupportedOperationException("reads go to the replica's index after a read barrier");
+    }
+
+    @Override
+    public LogPosition lastApplied() {
+        long index = replica.appliedIndex();
+        return index < 0 ? LogPosition.NONE : new LogPosition(replica.appliedTerm(), index);
+    }
+
+    @Override
+    public LogPosition writeSnapshot(Path target) throws IOException {
+        // Ratis calls this on its apply thread, so nothing is applied while the state is written.
+        LogPosition at = lastApplied();
+        replica.writeSnapshot(target);
+        return at;
+    }
+
+    @Override
+    public void loadSnapshot(Path source, LogPosition position) throws IOException {
+        replica.loadSnapshot(source, position.term(), position.index());
+    }
+}

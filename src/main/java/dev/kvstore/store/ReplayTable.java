@@ -1,0 +1,308 @@
+package dev.kvstore.store;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * Replay's working table: every key the log names, found by the hash of its UTF-8 bytes, with its latest entry. Each
+ * key has one record in large shared chunks of bytes, written the first time the key is seen: its length, its
+ * revisions and number, its encoding and its bytes, side by side. A frame then costs a hash probe, which reads the
+ * slot and that one record, and a few stores into the same record; no object but a string value's bytes. Replay is
+ * bound by those memory reads: an entry spread over six arrays took four times as many.
+ *
+ * <p>It keeps the order in which keys first came, and whether that was key order (as in a compacted log or a
+ * snapshot), so that the index is built without a sort when it was. One thread fills it; it is read after that thread
+ * is done.
+ */
+final class ReplayTable {
+
+    /** The encoding of an entry whose key was deleted (it may be set again). */
+    static final byte ABSENT = -1;
+
+    // A record, 8-byte aligned: key_len, entry number, revision, creation revision, a number's bits, encoding, key.
+    private static final int KEY_LEN = 0;
+    private static final int ENTRY = 4;
+    private static final int REVISION = 8;
+    private static final int CREATE_REVISION = 16;
+    private static final int BITS = 24;
+    private static final int ENCODING = 32;
+    private static final int KEY = 33;
+
+    /** A reference to a record: its chunk in the high bits, its offset / 8 in the low {@link #OFFSET_BITS}. */
+    private static final int OFFSET_BITS = 19;
+    private static final int CHUNK_BYTES = 8 << OFFSET_BITS;
+    private static final int MAX_CHUNKS = 1 << (31 - OFFSET_BITS);
+
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private byte[][] chunks = new byte[4][];
+    private int chunkCount;
+    private int chunkUsed = CHUNK_BYTES;
+
+    private int count;
+    /** Each entry's record, in the order keys first came. */
+    private int[] refs = new int[1024];
+    /** String values by entry number; {@code null} until one is set. */
+    private byte[][] texts;
+    /** The key's hash (high half) and its record's reference + 1 (low half), 0 for a free slot; at most half full. */
+    private long[] slots = new long[2048];
+    private boolean inKeyOrder = true;
+
+    /** The record of the key at {@code buf[at, at + len)}, or -1. */
+    int find(byte[] buf, int at, int len) {
+        return (int) slots[probe(buf, at, len, hash(buf, at, len))] - 1;
+    }
+
+    /** The record of the key, added ({@link #ABSENT}) with a copy of the key when it is new. */
+    int findOrAdd(byte[] buf, int at, int len) {
+        int h = hash(buf, at, len);
+        int s = probe(buf, at, len, h);
+        int ref = (int) slots[s] - 1;
+        if (ref >= 0) {
+            return ref;
+        }
+        ref = add(buf, at, len);
+        slots[s] = ((long) h << 32) | ((ref + 1) & 0xFFFFFFFFL);
+        if (2 * count > slots.length) {
+            rehash();
+        }
+        return ref;
+    }
+
+    /** The slot of the key: its record's, or the free one where it would go. */
+    private int probe(byte[] buf, int at, int len, int h) {
+        int mask = slots.length - 1;
+        for (int s = h & mask; ; s = (s + 1) & mask) {
+            long slot = slots[s];
+            if (slot == 0) {
+                return s;
+            }
+            if ((int) (slot >>> 32) == h) {
+                int ref = (int) slot - 1;
+                byte[] c = chunk(ref);
+                int o = offset(ref);
+                if ((int) INT.get(c, o + KEY_LEN) == len && Arrays.equals(c, o + KEY, o + KEY + len, buf, at, at + len)) {
+                    return s;
+                }
+            }
+        }
+    }
+
+    private int add(byte[] buf, int at, int len) {
+        int size = (KEY + len + 7) & ~7;
+        if (CHUNK_BYTES - chunkUsed < size) {
+            if (chunkCount == MAX_CHUNKS) {
+                throw new IllegalStateException("the log names more keys than replay can hold in memory");
+            }
+            if (chunkCount == chunks.length) {
+                chunks = Arrays.copyOf(chunks, 2 * chunkCount);
+            }
+            // A record larger than a chunk (a key of megabytes) gets one of its own.
+            chunks[chunkCount++] = new byte[Math.max(CHUNK_BYTES, size)];
+            chunkUsed = 0;
+        }
+        int ref = ((chunkCount - 1) << OFFSET_BITS) | (chunkUsed >>> 3);
+        byte[] c = chunks[chunkCount - 1];
+        int o = chunkUsed;
+        chunkUsed = size > CHUNK_BYTES ? CHUNK_BYTES : chunkUsed + size;
+        if (count == refs.length) {
+            refs = Arrays.copyOf(refs, 2 * count);
+            if (texts != null) {
+                texts = Arrays.copyOf(texts, 2 * count);
+            }
+        }
+        int e = count++;
+        refs[e] = ref;
+        INT.set(c, o + KEY_LEN, len);
+        INT.set(c, o + ENTRY, e);
+        c[o + ENCODING] = ABSENT;
+        System.arraycopy(buf, at, c, o + KEY, len);
+        if (inKeyOrder && e > 0 && compare(refs[e - 1], ref) > 0) {
+            inKeyOrder = false;
+        }
+        return ref;
+    }
+
+    private void rehash() {
+        long[] next = new long[2 * slots.length];
+        int mask = next.length - 1;
+        for (long slot : slots) {
+            if (slot != 0) {
+                int s = (int) (slot >>> 32) & mask;
+                while (next[s] != 0) {
+                    s = (s + 1) & mask;
+                }
+                next[s] = slot;
+            }
+        }
+        slots = next;
+    }
+
+    private byte[] chunk(int ref) {
+        return chunks[ref >>> OFFSET_BITS];
+    }
+
+    private static int offset(int ref) {
+        return (ref & ((1 << OFFSET_BITS) - 1)) << 3;
+    }
+
+    void set(int ref, byte encoding, long bits, byte[] text, long revision, long createRevision) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        c[o + ENCODING] = encoding;
+        LONG.set(c, o + REVISION, revision);
+        LONG.set(c, o + CREATE_REVISION, createRevision);
+        LONG.set(c, o + BITS, bits);
+        if (text != null && texts == null) {
+            texts = new byte[refs.length][];
+        }
+        if (texts != null) {
+            texts[(int) INT.get(c, o + ENTRY)] = text;
+        }
+    }
+
+    void remove(int ref) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        c[o + ENCODING] = ABSENT;
+        if (texts != null) {
+            texts[(int) INT.get(c, o + ENTRY)] = null;
+        }
+    }
+
+    boolean live(int ref) {
+        return chunk(ref)[offset(ref) + ENCODING] != ABSENT;
+    }
+
+    /** The record's entry, or {@code null} when its key is deleted: for the change feed's replay. */
+    Entry entry(int ref) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        byte encoding = c[o + ENCODING];
+        if (encoding == ABSENT) {
+            return null;
+        }
+        return new Entry(encoding, (long) LONG.get(c, o + BITS), text(ref), (long) LONG.get(c, o + REVISION),
+                (long) LONG.get(c, o + CREATE_REVISION));
+    }
+
+    long createRevision(int ref) {
+        return (long) LONG.get(chunk(ref), offset(ref) + CREATE_REVISION);
+    }
+
+    int keyLength(int ref) {
+        return (int) INT.get(chunk(ref), offset(ref) + KEY_LEN);
+    }
+
+    private byte[] text(int ref) {
+        return texts == null ? null : texts[(int) INT.get(chunk(ref), offset(ref) + ENTRY)];
+    }
+
+    /** Bytes of the record's version-2 SET frame, which a compacted log holds. */
+    long frameBytes(int ref) {
+        byte[] t = text(ref);
+        return Frame.OVERHEAD_V2 + (long) keyLength(ref) + (t != null ? t.length : Frame.NUMBER_BYTES);
+    }
+
+    /** Order of the keys of records {@code a} and {@code b}: unsigned bytes, which is code point order. */
+    int compare(int a, int b) {
+        byte[] ca = chunk(a);
+        int oa = offset(a) + KEY;
+        byte[] cb = chunk(b);
+        int ob = offset(b) + KEY;
+        return Arrays.compareUnsigned(ca, oa, oa + keyLength(a), cb, ob, ob + keyLength(b));
+    }
+
+    /** Bytes {@code 8 * word} to {@code 8 * word + 7} of the record's key, big-endian, zeros past its end. */
+    long word(int ref, int word) {
+        byte[] c = chunk(ref);
+        int from = 8 * word;
+        int left = (int) INT.get(c, offset(ref) + KEY_LEN) - from;
+        int at = offset(ref) + KEY + from;
+        if (left >= 8) {
+            return (long) LONG_BE.get(c, at);
+        }
+        long w = 0;
+        for (int i = 0; i < 8; i++) {
+            w = (w << 8) | (i < left ? c[at + i] & 0xFF : 0);
+        }
+        return w;
+    }
+
+    /** The records of the live entries, in key order: sorted only when the keys did not come in key order. */
+    int[] order() {
+        int live = 0;
+        for (int e = 0; e < count; e++) {
+            live += live(refs[e]) ? 1 : 0;
+        }
+        int[] order = new int[live];
+        for (int e = 0, i = 0; e < count; e++) {
+            if (live(refs[e])) {
+                order[i++] = refs[e];
+            }
+        }
+        if (!inKeyOrder) {
+            KeySort.sort(order, this);
+        }
+        return order;
+    }
+
+    /**
+     * Records {@code order[from, to)} gathered into one leaf-shaped run, for {@link KeyTree#build} to cut into leaves:
+     * the reads out of the table, in no order, happen here, one record each, and the tree is then built by copying
+     * ranges.
+     */
+    KeyTree.Leaf gather(int[] order, int from, int to) {
+        int n = to - from;
+        int keyBytes = 0;
+        boolean anyText = false;
+        for (int i = from; i < to; i++) {
+            keyBytes += keyLength(order[i]);
+            anyText |= texts != null && text(order[i]) != null;
+        }
+        byte[] keys = new byte[keyBytes];
+        int[] ends = new int[n];
+        long[] nums = new long[3 * n];
+        byte[] encs = new byte[n];
+        byte[][] ts = anyText ? new byte[n][] : null;
+        for (int i = 0, b = 0; i < n; i++) {
+            int ref = order[from + i];
+            byte[] c = chunk(ref);
+            int o = offset(ref);
+            int len = (int) INT.get(c, o + KEY_LEN);
+            System.arraycopy(c, o + KEY, keys, b, len);
+            b += len;
+            ends[i] = b;
+            nums[3 * i] = (long) LONG.get(c, o + REVISION);
+            nums[3 * i + 1] = (long) LONG.get(c, o + CREATE_REVISION);
+            nums[3 * i + 2] = (long) LONG.get(c, o + BITS);
+            encs[i] = c[o + ENCODING];
+            if (ts != null) {
+                ts[i] = texts[(int) INT.get(c, o + ENTRY)];
+            }
+        }
+        return new KeyTree.Leaf(keys, ends, nums, encs, ts, null);
+    }
+
+    /** A hash of the key's bytes, eight at a time. */
+    static int hash(byte[] b, int at, int len) {
+        long h = 0x9E3779B97F4A7C15L * (len + 1);
+        int i = 0;
+        for (; i + 8 <= len; i += 8) {
+            h = (h ^ (long) LONG.get(b, at + i)) * 0xBF58476D1CE4E5B9L;
+            h ^= h >>> 31;
+        }
+        long w = 0;
+        for (int j = len - 1; j >= i; j--) {
+            w = (w << 8) | (b[at + j] & 0xFF);
+        }
+        h = (h ^ w) * 0x94D049BB133111EBL;
+        h ^= h >>> 29;
+        h *= 0xBF58476D1CE4E5B9L;
+        return (int) (h ^ (h >>> 32));
+    }
+}

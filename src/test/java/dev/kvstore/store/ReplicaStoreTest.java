@@ -1,0 +1,224 @@
+package dev.kvstore.store;
+
+import static dev.kvstore.store.Precondition.NONE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kvstore.tool.LogTool;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One replica of the cluster's state: the apply step it runs for every committed command is the single-node store's
+ * (same results, revisions and entries for the same commands), deterministic across replicas, never thrown off by
+ * bytes that are not a command, and its snapshots are compacted logs that the tool verifies, a single-node store
+ * restores from, and another replica loads to the same state. Randomized: the seed is printed, and
+ * {@code -Dkv.test.seed=} replays it.
+ */
+class ReplicaStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private static final long SEED = Long.getLong("kv.test.seed", System.nanoTime());
+
+    private static ReplicaStore replica() {
+        return ReplicaStore.empty(StoreOptions.defaults(Path.of("unused")));
+    }
+
+    /** Commands of every kind over a few keys, so that preconditions hold and fail, numbers overflow, and so on. */
+    private static List<Command> commands(Random random, int n) {
+        List<Command> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String key = "k" + random.nextInt(8);
+            Precondition p = switch (random.nextInt(6)) {
+                case 0 -> Precondition.ifRevision(random.nextInt(i + 2));
+                case 1 -> Precondition.ifAbsent();
+                case 2 -> Precondition.ifExists();
+                default -> NONE;
+            };
+            Value value = switch (random.nextInt(4)) {
+                case 0 -> Value.of("v" + i + "✓");
+                case 1 -> Value.of(random.nextBoolean() ? Long.MAX_VALUE - random.nextInt(3) : random.nextInt(100));
+                case 2 -> Value.of(random.nextDouble() * 10);
+                default -> Value.of((long) i);
+            };
+            out.add(switch (random.nextInt(5)) {
+                case 0 -> new Command.Delete(key, p);
+                case 1 -> new Command.Increment(key, random.nextBoolean() ? Value.of(1L) : Value.of(0.5), p);
+                case 2 -> new Command.Batch(List.of(BatchOperation.set(key, value, p),
+                        BatchOperation.delete("k" + (8 + random.nextInt(3)), NONE)));
+                default -> new Command.Put(key, value, p);
+            });
+        }
+        return out;
+    }
+
+    private static CommandResult execute(WalKeyValueStore store, Command c) {
+        if (c instanceof Command.Put p) {
+            return store.put(p.key(), p.value(), p.precondition());
+        }
+        if (c instanceof Command.Delete p) {
+            return store.delete(p.key(), p.precondition());
+        }
+        if (c instanceof Command.Increment p) {
+            return store.increment(p.key(), p.step(), p.precondition());
+        }
+        return store.batch(((Command.Batch) c).operations());
+    }
+
+    private static Map<String, Entry> entries(Page page) {
+        Map<String, Entry> out = new TreeMap<>();
+        page.entries().forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    private static Map<String, Entry> all(ReplicaStore r) {
+        return entries(r.list("", null, 1_000_000));
+    }
+
+    @Test
+    void appliesCommandsAsTheSingleNodeStoreDecidesThemAndTheSameOnEveryReplica() throws IOException {
+        System.out.println("ReplicaStoreTest seed " + SEED + " (replay with -Dkv.test.seed=" + SEED + ")");
+        List<Command> commands = commands(new Random(SEED), 400);
+        ReplicaStore a = replica();
+        ReplicaStore b = replica();
+        try (WalKeyValueStore single = WalKeyValueStore.open(StoreOptions.defaults(dir.resolve("single")))) {
+            long index = 0;
+            for (Command c : commands) {
+                index += 1 + (index % 3 == 0 ? 1 : 0); // configuration entries take indexes too
+                byte[] bytes = a.encode(c);
+                byte[] fromA = a.apply(2, index, bytes);
+                byte[] fromB = b.apply(2, index, bytes.clone());
+                assertThat(fromB).as("the result of %s on another replica", c).isEqualTo(fromA);
+                assertThat(CommandCodec.decodeResult(fromA)).as("%s as the single-node store decides it", c)
+                        .isEqualTo(execute(single, c));
+            }
+            assertThat(a.appliedIndex()).isEqualTo(index);
+            assertThat(a.appliedTerm()).isEqualTo(2);
+            assertThat(all(a)).isEqualTo(all(b)).isEqualTo(entries(single.list("", null, 1_000_000)));
+            assertThat(a.revision()).isEqualTo(b.revision()).isEqualTo(single.revision());
+            assertThat(a.size()).isEqualTo(single.size());
+            assertThat(a.liveBytes()).isEqualTo(single.status().liveBytes());
+        }
+    }
+
+    @Test
+    void bytesThatAreNoCommandChangeNothingButTheirPositionAndIndexesOnlyGoForward() {
+        ReplicaStore r = replica();
+        r.apply(1, 1, r.encode(new Command.Put("a", Value.of(1L), NONE)));
+        byte[] garbage = "not a command".getBytes(StandardCharsets.UTF_8);
+        assertThat(r.apply(1, 2, garbage)).isSameAs(ReplicaStore.MALFORMED);
+        assertThat(r.appliedIndex()).isEqualTo(2);
+        assertThat(r.revision()).isEqualTo(1);
+        assertThat(r.get("a")).isEqualTo(new Entry(Value.of(1L), 1, 1));
+
+        assertThatThrownBy(() -> r.apply(1, 2, r.encode(new Command.Delete("a", NONE))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 applied after 2");
+        assertThat(r.get("a")).isNotNull();
+    }
+
+    @Test
+    void encodingChecksTheLimitsBeforeAnythingIsProposed() {
+        ReplicaStore r = ReplicaStore.empty(StoreOptions.defaults(Path.of("unused")).withLimits(4, 8));
+        assertThatThrownBy(() -> r.encode(new Command.Put("12345", Value.of("x"), NONE)))
+                .isInstanceOf(InvalidEntryException.class).hasMessageContaining("limit is 4");
+        assertThatThrownBy(() -> r.encode(new Command.Put("k", Value.of("123456789"), NONE)))
+                .isInstanceOf(InvalidEntryException.class).hasMessageContaining("limit is 8");
+        assertThatThrownBy(() -> r.validateKey("")).isInstanceOf(InvalidEntryException.class);
+        assertThat(CommandCodec.decode(r.encode(new Command.Put("k", Value.of("v"), NONE))))
+                .isEqualTo(new Command.Put("k", Value.of("v"), NONE));
+    }
+
+    @Test
+    void aSnapshotIsACompactedLogThatTheToolVerifiesAStoreRestoresAndAReplicaLoads() throws IOException {
+        System.out.println("ReplicaStoreTest seed " + SEED + " (replay with -Dkv.test.seed=" + SEED + ")");
+        List<Command> commands = commands(new Random(SEED + 1), 300);
+        ReplicaStore a = replica();
+        ReplicaStore b = replica();
+        long index = 0;
+        for (Command c : commands.subList(0, 200)) {
+            byte[] bytes = a.encode(c);
+            a.apply(3, ++index, bytes);
+            b.apply(3, index, bytes);
+        }
+        // The last key with the highest revision deleted: the counter must still come back whole.
+        byte[] last = a.encode(new Command.Batch(List.of(BatchOperation.delete("k0", NONE),
+                BatchOperation.delete("k1", NONE), BatchOperation.set("z", Value.of("x"), NONE))));
+        a.apply(3, ++index, last);
+        b.apply(3, index, last);
+        byte[] deleteZ = a.encode(new Command.Delete("z", NONE));
+        a.apply(3, ++index, deleteZ);
+        b.apply(3, index, deleteZ);
+
+        Path snapA = dir.resolve("a.snapshot");
+        Path snapB = dir.resolve("b.snapshot");
+        a.writeSnapshot(snapA);
+        b.writeSnapshot(snapB);
+        assertThat(Files.readAllBytes(snapB)).as("two replicas at one position write the same bytes")
+                .isEqualTo(Files.readAllBytes(snapA));
+        assertThat(Files.size(snapA)).isEqualTo(a.liveBytes());
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = LogTool.run(new String[] {"verify", snapA.toString()}, new PrintStream(out),
+                new PrintStream(new ByteArrayOutputStream()));
+        assertThat(status).as("verify: %s", out).isZero();
+
+        try (WalKeyValueStore restored = WalKeyValueStore.open(StoreOptions.defaults(dir.resolve("restored"))
+                .withRestoreFrom(snapA))) {
+            assertThat(entries(restored.list("", null, 1_000_000))).isEqualTo(all(a));
+            assertThat(restored.revision()).isEqualTo(a.revision());
+        }
+
+        ReplicaStore c = replica();
+        c.apply(1, 1, c.encode(new Command.Put("old", Value.of("state"), NONE)));
+        c.loadSnapshot(snapA, 3, index);
+        assertThat(all(c)).isEqualTo(all(a));
+        assertThat(c.revision()).isEqualTo(a.revision());
+        assertThat(c.appliedIndex()).isEqualTo(index);
+        for (Command cmd : commands.subList(200, 300)) {
+            byte[] bytes = a.encode(cmd);
+            index++;
+            assertThat(c.apply(4, index, bytes)).as("after the snapshot: %s", cmd).isEqualTo(a.apply(4, index, bytes));
+        }
+        assertThat(all(c)).isEqualTo(all(a));
+    }
+
+    @Test
+    void aDamagedOrForeignSnapshotIsRefusedAndChangesNothing() throws IOException {
+        ReplicaStore a = replica();
+        a.apply(1, 1, a.encode(new Command.Put("a", Value.of("x".repeat(100)), NONE)));
+        a.apply(1, 2, a.encode(new Command.Put("b", Value.of(2L), NONE)));
+        Path snap = dir.resolve("snap");
+        a.writeSnapshot(snap);
+        assertThatThrownBy(() -> a.writeSnapshot(snap)).isInstanceOf(IOException.class).hasMessageContaining("exists");
+
+        byte[] bytes = Files.readAllBytes(snap);
+        Path cut = dir.resolve("cut");
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length - 3));
+        Path flipped = dir.resolve("flipped");
+        byte[] f = bytes.clone();
+        f[60] ^= 1;
+        Files.write(flipped, f);
+        ReplicaStore other = ReplicaStore.empty(StoreOptions.defaults(Path.of("unused")).withMagic((byte) 0x55));
+
+        ReplicaStore r = replica();
+        r.apply(1, 1, r.encode(new Command.Put("mine", Value.of(1L), NONE)));
+        assertThatThrownBy(() -> r.loadSnapshot(cut, 1, 2)).isInstanceOf(InvalidSnapshotException.class);
+        assertThatThrownBy(() -> r.loadSnapshot(flipped, 1, 2)).isInstanceOf(InvalidSnapshotException.class);
+        assertThatThrownBy(() -> other.loadSnapshot(snap, 1, 2)).isInstanceOf(IncompatibleLogException.class);
+        assertThat(all(r)).containsOnlyKeys("mine");
+        assertThat(r.appliedIndex()).isEqualTo(1);
+    }
+}
