@@ -189,6 +189,61 @@ class ChangeFeedTest {
      * chain of entries replays to the store's state), and after each restart the history the store derives from its
      * log is exactly what the follower saw, from a floor no higher than before the restart.
      */
+    /**
+     * The end of a lease deletes its keys in one revision: an {@code expire} for each key when it expired, a
+     * {@code delete} when it was revoked, with the entry (and lease) before; replay derives the same events from the
+     * LEASE_REVOKE frames, after a restart and after a compaction (whose priors carry the keys' leases).
+     */
+    @Test
+    void theEndOfALeaseIsOneEventOfExpiresOrDeletesLiveAndAfterRestartsAndCompactions() throws Exception {
+        List<ChangeEvent> live;
+        long floor;
+        try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
+            long revoked = store.grantLease(java.time.Duration.ofMinutes(5)).lease();
+            long expiring = store.grantLease(java.time.Duration.ofMillis(100)).lease();
+            store.execute(new Command.Put("r/1", Value.of("one"), NONE, KeyLease.of(revoked)));
+            store.batch(List.of(BatchOperation.set("r/2", Value.of(2L), NONE, KeyLease.of(revoked)),
+                    BatchOperation.set("x/1", Value.of("x"), NONE, KeyLease.of(expiring)),
+                    BatchOperation.set("plain", Value.of("p"), NONE)));
+            store.execute(new Command.Put("x/2", Value.of(2.5), NONE, KeyLease.of(expiring)));
+            // Compacted with every key still there: the copy's state and priors carry the leases.
+            store.compact();
+            long revokedAt = store.revokeLease(revoked, null).revision();
+            store.startLeaseExpiry();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (store.get("x/1") != null && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(store.get("x/1")).as("expired").isNull();
+            live = all(store.feed(), 1, "");
+            floor = store.feed().compactRevision();
+            ChangeEvent revoke = live.stream().filter(e -> e.revision() == revokedAt).findFirst().orElseThrow();
+            assertThat(revoke.changes()).extracting(Change::key).containsExactly("r/1", "r/2");
+            assertThat(revoke.changes()).allSatisfy(c -> {
+                assertThat(c.op()).isEqualTo(Change.Op.DELETE);
+                assertThat(c.current()).isNull();
+                assertThat(c.previous().lease()).isEqualTo(revoked);
+            });
+            ChangeEvent expiry = live.get(live.size() - 1);
+            assertThat(expiry.changes()).extracting(Change::key).containsExactly("x/1", "x/2");
+            assertThat(expiry.changes()).allSatisfy(c -> {
+                assertThat(c.op()).isEqualTo(Change.Op.EXPIRE);
+                assertThat(c.current()).isNull();
+                assertThat(c.previous().lease()).isEqualTo(expiring);
+            });
+        }
+        try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
+            assertThat(store.feed().compactRevision()).isEqualTo(floor);
+            assertThat(describe(all(store.feed(), floor, ""))).as("replayed after a restart")
+                    .isEqualTo(describe(live));
+            store.compact();
+        }
+        try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
+            assertThat(describe(all(store.feed(), floor, ""))).as("replayed after a compaction and a restart")
+                    .isEqualTo(describe(live));
+        }
+    }
+
     @Test
     void theHistoryIsExactAcrossRestartsAndCompactionsWhileWritesGoOn() throws Exception {
         long seed = Long.getLong("kv.test.seed", System.nanoTime());
