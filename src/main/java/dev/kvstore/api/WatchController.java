@@ -1,6 +1,7 @@
 package dev.kvstore.api;
 
 import dev.kvstore.problem.ProblemType;
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.security.Access;
 import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.HistoryCompactedException;
@@ -20,6 +21,7 @@ import org.springframework.web.context.request.async.DeferredResult;
  * then the {@link WatchHub} takes over.
  */
 @RestController
+@SingleNodeMode
 class WatchController implements WatchApi {
 
     /** A long poll's own timer answers it; the container's timeout is only a backstop. */

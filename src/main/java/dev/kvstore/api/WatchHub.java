@@ -2,6 +2,7 @@ package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
 import dev.kvstore.problem.ProblemWriter;
+import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.ChangeEvent;
 import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.HistoryCompactedException;
@@ -41,6 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
  * shutdown does not wait for watchers; clients resume elsewhere or after the restart.
  */
 @Component
+@SingleNodeMode
 class WatchHub implements SmartLifecycle {
 
     private static final Log LOG = LogFactory.getLog(WatchHub.class);

@@ -1,7 +1,7 @@
 package dev.kvstore.ops;
 
-import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.replication.SingleNodeMode;
+import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.CompactionStats;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
