@@ -5,6 +5,8 @@ import dev.kvstore.store.Utf8;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The query of {@code GET /keys}, read from the raw query string and percent-decoded strictly as UTF-8 ({@code +} is a
@@ -16,31 +18,15 @@ import java.util.Base64;
 record ListQuery(String prefix, int limit, String after, boolean keysOnly) {
 
     private static final byte CURSOR_FORMAT = 1;
+    private static final Set<String> PARAMETERS = Set.of("prefix", "limit", "cursor", "keysOnly");
 
     static ListQuery parse(HttpServletRequest request, int defaultLimit, int maxLimit) {
-        String prefix = null;
-        String limit = null;
-        String cursor = null;
-        String keysOnly = null;
-        String query = request.getQueryString();
-        if (query != null && !query.isEmpty()) {
-            for (String pair : query.split("&", -1)) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq), "a parameter name");
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), "parameter " + name);
-                switch (name) {
-                    case "prefix" -> prefix = once(name, prefix, value);
-                    case "limit" -> limit = once(name, limit, value);
-                    case "cursor" -> cursor = once(name, cursor, value);
-                    case "keysOnly" -> keysOnly = once(name, keysOnly, value);
-                    default -> throw invalid(String.format(
-                            "Unknown parameter \"%s\": GET /keys takes prefix, limit, cursor and keysOnly.", name));
-                }
-            }
-        }
+        Map<String, String> q = StrictQuery.parse(request, PARAMETERS, name -> String.format(
+                "Unknown parameter \"%s\": GET /keys takes prefix, limit, cursor and keysOnly.", name));
+        String prefix = q.get("prefix");
+        String limit = q.get("limit");
+        String cursor = q.get("cursor");
+        String keysOnly = q.get("keysOnly");
         int n = limit(limit, defaultLimit, maxLimit);
         String p = prefix == null ? "" : prefix;
         String after = cursor == null || cursor.isEmpty() ? null : cursorKey(cursor, p);
@@ -98,8 +84,9 @@ record ListQuery(String prefix, int limit, String after, boolean keysOnly) {
         } catch (NumberFormatException e) {
             // refused below
         }
-        throw invalid(String.format("limit must be an integer from 1 to %d (kv.list.max-limit), not \"%s\".",
-                maxLimit, text.length() > 40 ? text.substring(0, 40) + "..." : text));
+        throw StrictQuery.invalid(String.format(
+                "limit must be an integer from 1 to %d (kv.list.max-limit), not \"%s\".", maxLimit,
+                text.length() > 40 ? text.substring(0, 40) + "..." : text));
     }
 
     private static boolean bool(String text) {
@@ -109,26 +96,7 @@ record ListQuery(String prefix, int limit, String after, boolean keysOnly) {
         if (text.equals("true") || text.isEmpty()) {
             return true;
         }
-        throw invalid("keysOnly must be true or false, not \"" + text + "\".");
-    }
-
-    private static String once(String name, String previous, String value) {
-        if (previous != null) {
-            throw invalid("The parameter " + name + " appears twice.");
-        }
-        return value;
-    }
-
-    private static String decode(String raw, String what) {
-        try {
-            return KeyPath.decodeQuery(raw);
-        } catch (IllegalArgumentException e) {
-            throw invalid(String.format("The %s is not valid: %s.", what, e.getMessage()));
-        }
-    }
-
-    private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ProblemType.INVALID_QUERY, detail);
+        throw StrictQuery.invalid("keysOnly must be true or false, not \"" + text + "\".");
     }
 
     private static ApiProblem badCursor(String why) {

@@ -3,6 +3,7 @@ package dev.kvstore.api;
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.store.KeyLease;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,32 +22,11 @@ final class WriteQuery {
      * @param allowed the parameters this method takes
      */
     static KeyLease lease(HttpServletRequest request, Set<String> allowed, KeyLease otherwise) {
-        String lease = null;
-        String ttl = null;
-        String query = request.getQueryString();
-        if (query != null && !query.isEmpty()) {
-            for (String pair : query.split("&", -1)) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq), "a parameter name");
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), "parameter " + name);
-                if (!allowed.contains(name)) {
-                    throw invalid(String.format("Unknown parameter \"%s\": %s /keys/{key} takes %s.", name,
-                            request.getMethod(), allowed.isEmpty() ? "no parameter" : String.join(" and ",
-                                    allowed.stream().sorted().toList())));
-                }
-                if (name.equals("lease") ? lease != null : ttl != null) {
-                    throw invalid("The parameter " + name + " appears twice.");
-                }
-                if (name.equals("lease")) {
-                    lease = value;
-                } else {
-                    ttl = value;
-                }
-            }
-        }
+        Map<String, String> q = StrictQuery.parse(request, allowed, name -> String.format(
+                "Unknown parameter \"%s\": %s /keys/{key} takes %s.", name, request.getMethod(),
+                allowed.isEmpty() ? "no parameter" : String.join(" and ", allowed.stream().sorted().toList())));
+        String lease = q.get("lease");
+        String ttl = q.get("ttl");
         if (lease != null && ttl != null) {
             throw new ApiProblem(ProblemType.INVALID_LEASE, "lease and ttl cannot go together: ttl grants a new"
                     + " lease for the key, lease attaches it to an existing one.");
@@ -80,15 +60,4 @@ final class WriteQuery {
         return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
-    private static String decode(String raw, String what) {
-        try {
-            return KeyPath.decodeQuery(raw);
-        } catch (IllegalArgumentException e) {
-            throw invalid(String.format("The %s is not valid: %s.", what, e.getMessage()));
-        }
-    }
-
-    private static ApiProblem invalid(String detail) {
-        return new ApiProblem(ProblemType.INVALID_QUERY, detail);
-    }
 }
