@@ -2,9 +2,11 @@ package dev.kvstore.api;
 
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The query of {@code GET /watch}, read strictly like a listing's ({@link ListQuery}): {@code prefix},
+ * The query of {@code GET /watch}, read by {@link StrictQuery} like a listing's: {@code prefix},
  * {@code fromRevision}, and for the long poll {@code wait} and {@code limit}; a stream's {@code Last-Event-ID}
  * header, which takes precedence over {@code fromRevision}.
  *
@@ -15,34 +17,19 @@ import java.time.Duration;
 record WatchQuery(String prefix, long from, Duration maxWait, int limit) {
 
     static final String LAST_EVENT_ID = "Last-Event-ID";
+    private static final Set<String> PARAMETERS = Set.of("prefix", "fromRevision", "wait", "limit");
 
     static WatchQuery parse(HttpServletRequest request, boolean stream, Duration maxWait, int maxEvents) {
-        String prefix = null;
-        String from = null;
-        String wait = null;
-        String limit = null;
-        String query = request.getQueryString();
-        if (query != null && !query.isEmpty()) {
-            for (String pair : query.split("&", -1)) {
-                if (pair.isEmpty()) {
-                    continue;
-                }
-                int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq), "a parameter name");
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1), "parameter " + name);
-                switch (name) {
-                    case "prefix" -> prefix = once(name, prefix, value);
-                    case "fromRevision" -> from = once(name, from, value);
-                    case "wait" -> wait = once(name, wait, value);
-                    case "limit" -> limit = once(name, limit, value);
-                    default -> throw invalid(String.format("Unknown parameter \"%s\": GET /watch takes prefix,"
-                            + " fromRevision, and for the long poll (Accept: application/json) wait and limit.", name));
-                }
-            }
-        }
+        Map<String, String> q = StrictQuery.parse(request, PARAMETERS, name -> String.format("Unknown parameter"
+                + " \"%s\": GET /watch takes prefix, fromRevision, and for the long poll (Accept: application/json)"
+                + " wait and limit.", name));
+        String prefix = q.get("prefix");
+        String from = q.get("fromRevision");
+        String wait = q.get("wait");
+        String limit = q.get("limit");
         if (stream && (wait != null || limit != null)) {
-            throw invalid("wait and limit apply to the long poll (Accept: application/json), not to a stream of"
-                    + " events.");
+            throw StrictQuery.invalid("wait and limit apply to the long poll (Accept: application/json), not to a"
+                    + " stream of events.");
         }
         long start = from == null ? 0 : number(from, 1, "The parameter fromRevision");
         String lastEventId = stream ? request.getHeader(LAST_EVENT_ID) : null;
@@ -64,8 +51,8 @@ record WatchQuery(String prefix, long from, Duration maxWait, int limit) {
         } catch (NumberFormatException e) {
             // refused below
         }
-        throw invalid(String.format("%s must be a revision, an integer of at least %d, not \"%s\".", what, min,
-                shorten(text)));
+        throw StrictQuery.invalid(String.format("%s must be a revision, an integer of at least %d, not \"%s\".",
+                what, min, shorten(text)));
     }
 
     /**
@@ -91,8 +78,8 @@ record WatchQuery(String prefix, long from, Duration maxWait, int limit) {
             // refused below
         }
         if (d == null || d.isNegative()) {
-            throw invalid(String.format("wait must be a duration such as 30s, 500ms or 2m, not \"%s\".",
-                    shorten(text)));
+            throw StrictQuery.invalid(String.format(
+                    "wait must be a duration such as 30s, 500ms or 2m, not \"%s\".", shorten(text)));
         }
         return d.compareTo(max) > 0 ? max : d;
     }
@@ -106,30 +93,11 @@ record WatchQuery(String prefix, long from, Duration maxWait, int limit) {
         } catch (NumberFormatException e) {
             // refused below
         }
-        throw invalid(String.format("limit must be an integer from 1 to %d (kv.watch.max-events), not \"%s\".", max,
-                shorten(text)));
+        throw StrictQuery.invalid(String.format(
+                "limit must be an integer from 1 to %d (kv.watch.max-events), not \"%s\".", max, shorten(text)));
     }
 
     private static String shorten(String text) {
         return text.length() > 40 ? text.substring(0, 40) + "..." : text;
-    }
-
-    private static String once(String name, String previous, String value) {
-        if (previous != null) {
-            throw invalid("The parameter " + name + " appears twice.");
-        }
-        return value;
-    }
-
-    private static String decode(String raw, String what) {
-        try {
-            return KeyPath.decodeQuery(raw);
-        } catch (IllegalArgumentException e) {
-            throw invalid(String.format("The %s is not valid: %s.", what, e.getMessage()));
-        }
-    }
-
-    private static ApiProblem invalid(String detail) {
-        return new ApiProblem(dev.kvstore.problem.ProblemType.INVALID_QUERY, detail);
     }
 }
