@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -27,6 +28,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * and signals; callbacks of waiting readers run on the feed's own thread ({@link #onRevision}).
  */
 final class History implements ChangeFeed, AutoCloseable {
+
+    /** Cancelled waiters that bring a sweep of the queue when nothing is written (see {@link #cancelledWaiter}). */
+    static final int SWEEP_CANCELLED = 256;
 
     private final long retention;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -49,6 +53,8 @@ final class History implements ChangeFeed, AutoCloseable {
     private volatile long logBytes;
 
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** Waiters cancelled since the feed's thread last swept the queue for lack of writes. */
+    private final AtomicInteger cancelled = new AtomicInteger();
     private final Thread notifier;
     private volatile boolean due;
     private volatile boolean closed;
@@ -218,6 +224,11 @@ final class History implements ChangeFeed, AutoCloseable {
         }
     }
 
+    /** Readers waiting, and cancelled ones the feed's thread has not swept out yet. */
+    int waiting() {
+        return waiters.size();
+    }
+
     @Override
     public Subscription onRevision(long from, Runnable callback) {
         return onChange(from, "", callback);
@@ -361,11 +372,12 @@ final class History implements ChangeFeed, AutoCloseable {
 
     // ---- waiting readers ----
 
-    private static final class Waiter implements Subscription {
+    private final class Waiter implements Subscription {
         /** The first revision it waits for; moved on by the feed's thread past revisions without its prefix. */
         volatile long from;
         final String prefix;
-        final Runnable callback;
+        /** Dropped once it ran or was cancelled: a waiter left in the queue holds nothing of its reader. */
+        volatile Runnable callback;
         final AtomicBoolean done = new AtomicBoolean();
 
         Waiter(long from, String prefix, Runnable callback) {
@@ -376,7 +388,10 @@ final class History implements ChangeFeed, AutoCloseable {
 
         @Override
         public void cancel() {
-            done.set(true);
+            if (done.compareAndSet(false, true)) {
+                callback = null;
+                cancelledWaiter();
+            }
         }
 
         boolean cancelled() {
@@ -386,12 +401,26 @@ final class History implements ChangeFeed, AutoCloseable {
         /** Runs the callback unless it ran or was cancelled. */
         void fire() {
             if (done.compareAndSet(false, true)) {
+                Runnable c = callback;
+                callback = null;
                 try {
-                    callback.run();
+                    c.run();
                 } catch (RuntimeException e) {
                     // a reader's own failure; the others still get theirs
                 }
             }
+        }
+    }
+
+    /**
+     * A waiter was cancelled: the feed's thread takes it out of the queue on its next pass, which a write brings;
+     * without writes, every {@link #SWEEP_CANCELLED} cancellations bring one (a watcher cancels its wait for each
+     * progress event it sends), so that the queue does not grow while nothing is written.
+     */
+    private void cancelledWaiter() {
+        if (cancelled.incrementAndGet() >= SWEEP_CANCELLED) {
+            cancelled.set(0);
+            signal();
         }
     }
 

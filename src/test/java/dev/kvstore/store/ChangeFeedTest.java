@@ -141,6 +141,30 @@ class ChangeFeedTest {
         assertThat(closedCall.await(10, TimeUnit.SECONDS)).as("told at close").isTrue();
     }
 
+    /**
+     * A watcher cancels its wait each time it sends a progress event; while nothing is written, the feed's thread
+     * still sweeps cancelled waits out, so that they do not pile up (each would hold its watcher's request).
+     */
+    @Test
+    void waitsCancelledWhileNothingIsWrittenDoNotPileUp() throws Exception {
+        try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
+            long from = store.put("a", Value.of(1L), NONE).revision() + 1;
+            History feed = (History) store.feed();
+            for (int i = 0; i < 100_000; i++) {
+                feed.onChange(from, "idle/", () -> { }).cancel();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (feed.waiting() >= History.SWEEP_CANCELLED) {
+                assertThat(System.nanoTime()).as("waits left: %d", feed.waiting()).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            CountDownLatch live = new CountDownLatch(1);
+            feed.onChange(from, "idle/", live::countDown);
+            store.put("idle/x", Value.of(1L), NONE);
+            assertThat(live.await(10, TimeUnit.SECONDS)).as("a wait that was not cancelled is called").isTrue();
+        }
+    }
+
     @Test
     void aListingPageCarriesTheRevisionItWasReadAt() throws IOException {
         try (WalKeyValueStore store = WalKeyValueStore.open(options())) {
