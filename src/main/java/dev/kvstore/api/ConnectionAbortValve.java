@@ -12,6 +12,9 @@ import org.apache.coyote.ActionCode;
  * bytes waiting in Tomcat that {@code AsyncContext.complete()} would go on trying to send (until the connection
  * timeout). The servlet API has no abort, so this valve hands the request Tomcat's own ({@code CLOSE_NOW}, what
  * Tomcat does after an I/O error), as a {@link Runnable} in the request attribute {@link #ATTRIBUTE}.
+ *
+ * <p>Tomcat reuses the request's objects for later connections: the stream runs the abort only while its request is
+ * current, under the lock its container callbacks take ({@link SseStream}).
  */
 final class ConnectionAbortValve extends ValveBase {
 
@@ -25,14 +28,7 @@ final class ConnectionAbortValve extends ValveBase {
     public void invoke(Request request, Response response) throws IOException, ServletException {
         if (request.getDecodedRequestURI().equals("/watch")) {
             org.apache.coyote.Response coyote = response.getCoyoteResponse();
-            // Tomcat reuses these objects for later connections; the facade is new for each request (facades are
-            // discarded on recycle), so it tells whether the connection is still this request's.
-            Object facade = request.getRequest();
-            request.setAttribute(ATTRIBUTE, (Runnable) () -> {
-                if (request.getRequest() == facade) {
-                    coyote.action(ActionCode.CLOSE_NOW, null);
-                }
-            });
+            request.setAttribute(ATTRIBUTE, (Runnable) () -> coyote.action(ActionCode.CLOSE_NOW, null));
         }
         getNext().invoke(request, response);
     }

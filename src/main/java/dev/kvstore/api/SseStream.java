@@ -55,11 +55,12 @@ final class SseStream implements WriteListener, AsyncListener {
     private volatile boolean progressDue;
     private volatile End ending;
     /**
-     * The connection failed or the request completed: Tomcat may recycle its objects for another connection as soon
-     * as the callback that says so returns, so nothing may touch them after; guarded by {@code this}, which
-     * {@link #abortIfCurrent} holds while it drops the connection.
+     * The connection failed or the request completed: Tomcat recycles the request's objects for another connection as
+     * soon as the callback that says so returns. Guarded by {@code this}: the pump touches the response (write, flush,
+     * isReady, complete, abort) only while holding it and seeing {@code gone} false, and the callbacks set it while
+     * holding it, so they wait for a call in progress and nothing touches the objects after.
      */
-    private volatile boolean gone;
+    private boolean gone;
 
     SseStream(WatchHub hub, AsyncContext async, ServletOutputStream out, Runnable abort, ChangeFeed feed,
               String prefix, long from) {
@@ -216,19 +217,23 @@ final class SseStream implements WriteListener, AsyncListener {
     }
 
     private void write(byte[] bytes) throws IOException {
-        requireCurrent();
-        out.write(bytes);
+        synchronized (this) {
+            requireCurrent();
+            out.write(bytes);
+        }
         lastSent = System.nanoTime();
     }
 
     /** Flushes what was written; false when the socket cannot take it all now (Tomcat calls back when it can). */
     private boolean flushed() throws IOException {
-        requireCurrent();
-        if (out.isReady()) {
-            out.flush();
+        synchronized (this) {
+            requireCurrent();
             if (out.isReady()) {
-                blockedSince = 0;
-                return true;
+                out.flush();
+                if (out.isReady()) {
+                    blockedSince = 0;
+                    return true;
+                }
             }
         }
         if (blockedSince == 0) {
@@ -251,7 +256,10 @@ final class SseStream implements WriteListener, AsyncListener {
 
     /**
      * The pump runs after the container's callbacks have said the request is over (they schedule it): by then the
-     * response's objects may serve another request, so it stops here instead of writing.
+     * response's objects may serve another connection, so it stops here instead of touching them. A write that fails
+     * on a dead connection makes Tomcat record the failure in the response and its processor: were that to happen
+     * after the callbacks returned, the failure would land on the next connection's request, which Tomcat would then
+     * close before answering it. Called holding {@code this}.
      */
     private void requireCurrent() throws IOException {
         if (gone) {
@@ -273,6 +281,17 @@ final class SseStream implements WriteListener, AsyncListener {
         }
     }
 
+    /** Completes the request unless the container has ended it (then it completes it itself). */
+    private synchronized void completeIfCurrent() {
+        if (!gone) {
+            try {
+                async.complete();
+            } catch (IllegalStateException e) {
+                // completed already, or ended by the abort
+            }
+        }
+    }
+
     private void finish(End why) {
         ended = true;
         if (waiting != null) {
@@ -283,12 +302,6 @@ final class SseStream implements WriteListener, AsyncListener {
             // Bytes wait for a client that does not read: completing would wait for them; drop the connection.
             abortIfCurrent();
         }
-        if (!gone) {
-            try {
-                async.complete();
-            } catch (IllegalStateException e) {
-                // completed already, or ended by the abort
-            }
-        }
+        completeIfCurrent();
     }
 }

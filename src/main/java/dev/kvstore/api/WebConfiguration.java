@@ -28,7 +28,7 @@ class WebConfiguration {
     /**
      * Tomcat refuses {@code %2F} and {@code %5C} in a path by default. Keys may hold {@code /}, and clients (Swagger
      * UI among them) send it encoded, so let it through undecoded; {@link KeyPath} decodes it from the raw URI.
-     * Socket buffers are direct, which saves a copy on each read and write. Facades are discarded on recycle.
+     * Socket buffers are direct, which saves a copy on each read and write.
      */
     @Bean
     TomcatConnectorCustomizer connectorSettings() {
@@ -36,10 +36,6 @@ class WebConfiguration {
             connector.setEncodedSolidusHandling("passthrough");
             connector.setEncodedReverseSolidusHandling("passthrough");
             connector.setProperty("socket.directBuffer", "true");
-            // A watch stream's pump may still hold a request's objects when Tomcat recycles them for another
-            // connection without telling the stream (it does so when a connection closes under an async request):
-            // discarded facades make any such late use fail instead of writing into the other connection.
-            connector.setDiscardFacades(true);
         };
     }
 
