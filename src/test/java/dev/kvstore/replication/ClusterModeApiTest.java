@@ -180,7 +180,10 @@ class ClusterModeApiTest {
         assertThat(health.getLong("components.cluster.details.lag")).isGreaterThanOrEqualTo(0);
         assertThat(health.getMap("components")).doesNotContainKey("wal");
         given().port(port).get("/actuator/prometheus").then().statusCode(200)
-                .body(org.hamcrest.Matchers.containsString("kv_cluster_leader"));
+                .body(org.hamcrest.Matchers.containsString("kv_cluster_leader"))
+                .body(org.hamcrest.Matchers.containsString("kv_leases "))
+                .body(org.hamcrest.Matchers.containsString("kv_idempotency_replays_total "))
+                .body(org.hamcrest.Matchers.containsString("kv_leases_expiry_lateness_seconds_count "));
     }
 
     @Test
