@@ -257,9 +257,14 @@ final class Compactor implements AutoCloseable {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    /** About what a compacted log holds: the live entries, and the frames of the history it keeps. */
+    /**
+     * About what a compacted log holds: the state (with the HISTORY frame after it, which a replica's snapshot does
+     * not have), and the frames of the history it keeps; not the priors, which only keys changed since the history's
+     * floor have.
+     */
     long keptBytes() {
-        return state.compactedBytes() + history.logBytes();
+        long state = this.state.compactedBytes();
+        return state + (state > 0 ? Frame.OVERHEAD_V2 : 0) + history.logBytes();
     }
 
     private void checkHeadroom(String what) throws IOException {
@@ -399,18 +404,7 @@ final class Compactor implements AutoCloseable {
                         created, lease));
                 entries++;
             });
-            for (java.util.Map.Entry<Long, Long> lease : state.leases.leases().entrySet()) {
-                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeGrantOp(lease.getKey(),
-                        lease.getValue())), lease.getKey()));
-            }
-            IdempotencyRecords.Copy records = state.records.copy();
-            if (records.floor() > 0 || !records.records().isEmpty()) {
-                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordFloorOp(records.floor(),
-                        records.horizon())), Math.max(Math.max(floor, records.floor()), 1)));
-            }
-            for (IdempotencyRecord r : records.records()) {
-                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordOp(r)), r.revision()));
-            }
+            state.putLeasesAndRecords(format.magic(), floor, this::put);
             priors();
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
                 long applied = log.applied();

@@ -71,13 +71,10 @@ final class KeyIndex implements StateMachine.State {
         return state.size;
     }
 
-    /**
-     * The size of a freshly compacted log without history: the live entries' frames, between the REVISION frame that
-     * keeps the counter and the HISTORY frame after which history follows.
-     */
+    /** The size of a freshly compacted log: the live entries' frames, after the REVISION frame that keeps the counter. */
     long compactedBytes() {
         State s = state;
-        return s.liveBytes + (s.revision > 0 ? 2 * Frame.OVERHEAD_V2 : 0);
+        return s.liveBytes + (s.revision > 0 ? Frame.OVERHEAD_V2 : 0);
     }
 
     /**
