@@ -269,6 +269,8 @@ final class KeyIndex implements StateMachine.State {
         final LeaseTable leases;
         final IdempotencyRecords records;
         private long revision;
+        /** Bytes of frames the scan said would come, 0 when it did not say. */
+        private long expected;
         private BlockingQueue<Run> runs;
         private BlockingQueue<byte[]> free;
         private int buffers;
@@ -296,8 +298,15 @@ final class KeyIndex implements StateMachine.State {
         }
 
         @Override
+        public void expect(long bytes) {
+            expected = bytes;
+        }
+
+        @Override
         public byte[] frames(byte[] buf, int from, int to, long offset, int count) {
             if (thread == null) {
+                // As many keys as frames at the first run's size, at most: the table then rarely grows.
+                table.expect(expected / Math.max(1, (to - from) / count));
                 start();
             }
             rethrowFailure();

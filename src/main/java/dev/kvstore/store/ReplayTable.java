@@ -32,7 +32,7 @@ final class ReplayTable {
     static final byte ABSENT = -1;
 
     // A record, 8-byte aligned: key_len, entry number, revision, creation revision, a number's bits, encoding, whether
-    // the key is attached to a lease, key.
+    // the key is attached to a lease, the value's length in its frame, key.
     private static final int KEY_LEN = 0;
     private static final int ENTRY = 4;
     private static final int REVISION = 8;
@@ -40,7 +40,8 @@ final class ReplayTable {
     private static final int BITS = 24;
     private static final int ENCODING = 32;
     private static final int LEASED = 33;
-    private static final int KEY = 34;
+    private static final int VALUE_LEN = 36;
+    private static final int KEY = 40;
 
     /** A reference to a record: its chunk in the high bits, its offset / 8 in the low {@link #OFFSET_BITS}. */
     private static final int OFFSET_BITS = 19;
@@ -76,8 +77,23 @@ final class ReplayTable {
     /** What the reads ahead read, kept so that they are not optimised away. */
     private long touchedSum;
 
+    /** The most slots {@link #expect} makes at once (32 MiB): past that, the table grows as keys come. */
+    private static final int MAX_EXPECTED_SLOTS = 1 << 22;
+
     /** Keys a window reads ahead. */
     static final int WINDOW = 32;
+
+    /**
+     * Makes room for {@code keys} keys (up to a bound), so that the table does not grow one doubling after the other,
+     * each moving every key; before any key is added.
+     */
+    void expect(long keys) {
+        if (count == 0 && keys > slots.length / 2) {
+            long wanted = Long.highestOneBit(Math.min(2 * keys, MAX_EXPECTED_SLOTS) - 1) << 1;
+            slots = new long[(int) Math.max(slots.length, wanted)];
+            refs = new int[(int) Math.max(refs.length, wanted / 2)];
+        }
+    }
 
     /** The record of the key at {@code buf[at, at + len)}, or -1. */
     int find(byte[] buf, int at, int len) {
@@ -120,7 +136,11 @@ final class ReplayTable {
                 int ref = (int) slot - 1;
                 byte[] c = chunk(ref);
                 int o = offset(ref);
-                sum += c[o] + c[Math.min(o + KEY + 15, c.length - 1)];
+                sum += c[Math.min(o + KEY + 15, c.length - 1)];
+                if (texts != null) {
+                    // The entry's slot for a string, which its frame may write.
+                    sum += texts[(int) INT.get(c, o + ENTRY)] == null ? 0 : 1;
+                }
             }
         }
         touchedSum += sum;
@@ -206,12 +226,14 @@ final class ReplayTable {
     }
 
     void set(int ref, byte encoding, long bits, byte[] text, long revision, long createRevision) {
+        // The value's length is kept in the record, so that the compacted bytes need not read the old value.
         byte[] c = chunk(ref);
         int o = offset(ref);
         if (c[o + ENCODING] != ABSENT) {
             liveBytes -= frameBytes(ref);
         }
         c[o + ENCODING] = encoding;
+        INT.set(c, o + VALUE_LEN, text != null ? text.length : Frame.NUMBER_BYTES);
         LONG.set(c, o + REVISION, revision);
         LONG.set(c, o + CREATE_REVISION, createRevision);
         LONG.set(c, o + BITS, bits);
@@ -297,14 +319,11 @@ final class ReplayTable {
         return (int) INT.get(chunk(ref), offset(ref) + KEY_LEN);
     }
 
-    private byte[] text(int ref) {
-        return texts == null ? null : texts[(int) INT.get(chunk(ref), offset(ref) + ENTRY)];
-    }
-
     /** Bytes of the record's version-2 SET frame. */
     private long frameBytes(int ref) {
-        byte[] t = text(ref);
-        return Frame.OVERHEAD_V2 + (long) keyLength(ref) + (t != null ? t.length : Frame.NUMBER_BYTES);
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        return Frame.OVERHEAD_V2 + (long) (int) INT.get(c, o + KEY_LEN) + (int) INT.get(c, o + VALUE_LEN);
     }
 
     /** Order of the keys of records {@code a} and {@code b}: unsigned bytes, which is code point order. */
@@ -360,7 +379,7 @@ final class ReplayTable {
         boolean anyText = false;
         for (int i = from; i < to; i++) {
             keyBytes += keyLength(order[i]);
-            anyText |= texts != null && text(order[i]) != null;
+            anyText |= Frame.isText(chunk(order[i])[offset(order[i]) + ENCODING]);
         }
         byte[] keys = new byte[keyBytes];
         int[] ends = new int[n];
