@@ -32,7 +32,8 @@ final class ReplayTable {
     static final byte ABSENT = -1;
 
     // A record, 8-byte aligned: key_len, entry number, revision, creation revision, a number's bits, encoding, whether
-    // the key is attached to a lease, the value's length in its frame, key.
+    // the key is attached to a lease, the value's length in its frame (so that the compacted bytes are kept without
+    // reading the old value), key.
     private static final int KEY_LEN = 0;
     private static final int ENTRY = 4;
     private static final int REVISION = 8;
@@ -226,7 +227,6 @@ final class ReplayTable {
     }
 
     void set(int ref, byte encoding, long bits, byte[] text, long revision, long createRevision) {
-        // The value's length is kept in the record, so that the compacted bytes need not read the old value.
         byte[] c = chunk(ref);
         int o = offset(ref);
         if (c[o + ENCODING] != ABSENT) {
