@@ -72,6 +72,11 @@ final class HistoryReplay implements LogScanner.FrameRuns {
     }
 
     @Override
+    public void expect(long bytes) {
+        builder.expect(bytes);
+    }
+
+    @Override
     public void end() {
         builder.end();
     }
@@ -220,7 +225,7 @@ final class HistoryReplay implements LogScanner.FrameRuns {
 
         @Override
         public void revoke(long lease, boolean expired, long revision) {
-            for (String key : builder.leases.keys(lease)) {
+            for (String key : builder.attachedKeys(lease)) {
                 keys.add(key.getBytes(StandardCharsets.UTF_8));
                 ops.add(expired ? Change.Op.EXPIRE : Change.Op.DELETE);
             }
