@@ -64,10 +64,11 @@ final class RatisSettings {
         // chain is extended inside AtomicReference.updateAndGet, whose function is re-run on contention, so a
         // discarded attempt still runs its append, at the same time as the kept one ('SegmentedRaftLog: Already
         // running a method'); once one append fails the chain stays failed, and this follower takes no entry again
-        // until its division restarts; and a heartbeat is checked against an append still in flight, so when that
-        // append fails the commit index may already have moved over old-term entries it was to replace. Off, a
-        // follower appends on the thread that received the entries, as Ratis did before 3.1.3: a failed append
-        // fails that one request, and the leader sends the entries again.
+        // until its division restarts; and a heartbeat is checked against appends still queued there, so a follower's
+        // commit index can move over old-term entries before (or, when the append fails, instead of) their
+        // replacement, and it applies entries that were never committed. Off, a follower appends on the thread that
+        // received the entries, as Ratis did before 3.1.3: a failed append fails that one request, the leader sends
+        // the entries again, and a heartbeat is checked against the log itself.
         RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
 
         // An entry must fit the appender's buffer (a larger one fails an assertion in the appender) and the log
