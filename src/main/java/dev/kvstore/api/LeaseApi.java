@@ -39,13 +39,20 @@ interface LeaseApi {
                     + " POST /leases/{id}/keepalive. It expires when its time to live passes without a keepalive,"
                     + " never sooner, and in steady state within a second after; then every key attached to it is"
                     + " deleted in one revision. The id is the revision the grant took. After a restart, every lease"
-                    + " gets its whole time to live again from the moment the service takes requests.")
+                    + " gets its whole time to live again from the moment the service takes requests (in cluster"
+                    + " mode, from the moment a new leader is ready). With an Idempotency-Key, a retried grant"
+                    + " grants no second lease: the repeat answers the first one's id.")
+    @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, description = KeyApiDoc.IDEMPOTENCY_KEY,
+            schema = @Schema(type = "string"))
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = LeaseRequest.class),
             examples = @ExampleObject(value = "{\"ttlSeconds\":30}")))
-    @ApiResponse(responseCode = "201", description = "Granted; the lease, and its URL in Location",
-            headers = @Header(name = "Location", description = "The lease's URL", schema = @Schema(type = "string",
+    @ApiResponse(responseCode = "201", description = "Granted; the lease, and its URL in Location (replayed: the"
+            + " lease the first request granted, with its remaining time now, 0 once it ended)",
+            headers = {@Header(name = "Location", description = "The lease's URL", schema = @Schema(type = "string",
                     format = "uri-reference", example = "/leases/40")),
+                @Header(name = "Idempotent-Replayed", description = KeyApiDoc.IDEMPOTENT_REPLAYED,
+                    schema = @Schema(type = "string", allowableValues = "true"))},
             content = @Content(schema = @Schema(implementation = LeaseView.class),
                     examples = @ExampleObject(value = GRANTED)))
     @ApiResponse(responseCode = "400", description = "A body that is not {\"ttlSeconds\": n} with n from 1 to"
@@ -59,11 +66,14 @@ interface LeaseApi {
             headers = @Header(name = "Retry-After", description = OpenApiConfiguration.RETRY_AFTER,
                     schema = @Schema(type = "integer")),
             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
-    ResponseEntity<LeaseView> grant(@Parameter(hidden = true) HttpServletRequest request) throws IOException;
+    ResponseEntity<LeaseView> grant(@Parameter(hidden = true) HttpServletRequest request,
+                                    @Parameter(hidden = true) jakarta.servlet.http.HttpServletResponse response)
+            throws IOException;
 
     @Operation(summary = "Keep a lease alive",
             description = "Renews the lease for its whole time to live from now. Writes nothing to the log:"
-                    + " deadlines are kept by the node that runs expiry. 404 once the lease has expired (its time"
+                    + " deadlines are kept by the node that runs expiry (in cluster mode the leader, which any node"
+                    + " asks, and which answers only once a majority confirmed that it still leads). 404 once the lease has expired (its time"
                     + " to live passed since the last keepalive) or was revoked, even a moment before its keys are"
                     + " deleted.")
     @ApiResponse(responseCode = "200", description = "Renewed; remainingMillis is the whole time to live",

@@ -1,14 +1,15 @@
 package dev.kvstore.api;
 
-import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.problem.ProblemType;
 import dev.kvstore.KvProperties;
 import dev.kvstore.security.Access;
 import dev.kvstore.security.Caller;
+import dev.kvstore.store.Command;
+import dev.kvstore.store.KeyValueStore;
 import dev.kvstore.store.Lease;
 import dev.kvstore.store.LeaseResult;
-import dev.kvstore.store.WalKeyValueStore;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -28,27 +29,32 @@ import tools.jackson.core.JsonToken;
  * {@code /leases}: grant, keep alive, read and revoke leases. A key attached to a lease ({@code ?lease=} on a write)
  * is deleted when the lease ends, every such key in one revision. Deadlines belong to the engine's expiry
  * ({@code LeaseExpiry}): never before the time to live has passed since the last keepalive, and in steady state
- * within a second after.
+ * within a second after. In cluster mode the same, through the log, with the deadlines kept by the leader, which
+ * keepalives and reads of a lease reach from any node.
  */
 @RestController
-@SingleNodeMode
 class LeaseController implements LeaseApi {
 
-    private final WalKeyValueStore store;
+    private final KeyValueStore store;
+    private final IdempotentWrites writes;
     private final long maxRequestBytes;
 
-    LeaseController(WalKeyValueStore store, KvProperties properties) {
+    LeaseController(KeyValueStore store, IdempotentWrites writes, KvProperties properties) {
         this.store = store;
+        this.writes = writes;
         this.maxRequestBytes = properties.limits().maxRequestBytes();
     }
 
     @Override
     @PostMapping(path = "/leases", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    public ResponseEntity<LeaseView> grant(HttpServletRequest request) throws IOException {
+    public ResponseEntity<LeaseView> grant(HttpServletRequest request, HttpServletResponse response)
+            throws IOException {
         RequestBody body = RequestBody.read(request, maxRequestBytes);
         long ttl = ttlSeconds(body);
-        LeaseResult granted = store.grantLease(Duration.ofSeconds(ttl));
+        // With an Idempotency-Key, a repeat answers the lease the first request granted, and grants none.
+        LeaseResult granted = (LeaseResult) writes.execute(request, response, body,
+                new Command.GrantLease(Duration.ofSeconds(ttl).toMillis()));
         String id = LeaseIds.format(granted.lease());
         Lease now = store.lease(granted.lease());
         return ResponseEntity.created(URI.create(request.getContextPath() + "/leases/" + id))

@@ -93,8 +93,9 @@ class OpenApiConfiguration {
                     IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)
                     .example(PRECONDITION_FAILED, BATCH_PRECONDITION_FAILED)
                     .example(UNKNOWN_LEASE, BATCH_UNKNOWN_LEASE)),
-            Map.entry("POST /leases", new Refusals(List.of(MALFORMED_JSON, INVALID_LEASE, TOO_LARGE,
-                    STORE_UNAVAILABLE, OVERLOADED), 406, 415)),
+            Map.entry("POST /leases", new Refusals(List.of(MALFORMED_JSON, INVALID_LEASE, INVALID_IDEMPOTENCY_KEY,
+                    IDEMPOTENCY_KEY_IN_FLIGHT, TOO_LARGE, IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406,
+                    415)),
             Map.entry("GET /leases/{id}", new Refusals(List.of(LEASE_NOT_FOUND), 406)),
             Map.entry("POST /leases/{id}/keepalive", new Refusals(List.of(LEASE_NOT_FOUND), 406)),
             Map.entry("DELETE /leases/{id}", new Refusals(List.of(LEASE_NOT_FOUND, STORE_UNAVAILABLE))),
@@ -107,19 +108,23 @@ class OpenApiConfiguration {
      * Cluster mode's refusals besides (or, for the admin operations, instead of) {@link #PROBLEMS}: a read may wait
      * for a majority and names its consistency, a write may not commit in time, and members are added and removed.
      */
-    static final Map<String, Refusals> CLUSTER_PROBLEMS = Map.of(
-            "GET /keys/{key}", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
-            "GET /keys", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE)),
-            "PUT /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
-            "PATCH /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
-            "DELETE /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
-            "POST /batch", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
-            "POST /admin/compaction", new Refusals(List.of(CLUSTER_UNAVAILABLE)),
-            "GET /admin/snapshot", new Refusals(List.of(ADMIN_OPERATION_FAILED, CLUSTER_UNAVAILABLE)),
-            "POST /admin/cluster/members", new Refusals(List.of(MALFORMED_JSON, INVALID_MEMBER, MEMBERSHIP_CONFLICT,
-                    CLUSTER_UNAVAILABLE), 415),
-            "DELETE /admin/cluster/members/{id}", new Refusals(List.of(MEMBER_NOT_FOUND, MEMBERSHIP_CONFLICT,
-                    CLUSTER_UNAVAILABLE)));
+    static final Map<String, Refusals> CLUSTER_PROBLEMS = Map.ofEntries(
+            Map.entry("GET /keys/{key}", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE))),
+            Map.entry("GET /keys", new Refusals(List.of(INVALID_READ_CONSISTENCY, CLUSTER_UNAVAILABLE))),
+            Map.entry("PUT /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("PATCH /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("DELETE /keys/{key}", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("POST /batch", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("POST /leases", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("GET /leases/{id}", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("POST /leases/{id}/keepalive", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("DELETE /leases/{id}", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("POST /admin/compaction", new Refusals(List.of(CLUSTER_UNAVAILABLE))),
+            Map.entry("GET /admin/snapshot", new Refusals(List.of(ADMIN_OPERATION_FAILED, CLUSTER_UNAVAILABLE))),
+            Map.entry("POST /admin/cluster/members", new Refusals(List.of(MALFORMED_JSON, INVALID_MEMBER,
+                    MEMBERSHIP_CONFLICT, CLUSTER_UNAVAILABLE), 415)),
+            Map.entry("DELETE /admin/cluster/members/{id}", new Refusals(List.of(MEMBER_NOT_FOUND,
+                    MEMBERSHIP_CONFLICT, CLUSTER_UNAVAILABLE))));
 
     static final String READ_CONSISTENCY = "Cluster mode: `linearizable` (the default) answers only after this node"
             + " made sure, with a majority of the cluster, that its state holds every write acknowledged before the"

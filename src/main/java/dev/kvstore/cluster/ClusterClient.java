@@ -134,6 +134,33 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /**
+     * A request that the leader answers from its own soft state ({@link ReplicatedState#leaderQuery}), from any
+     * node: the leader answers it only after confirming with a majority, after the request arrived, that it still
+     * leads. A leader that could not confirm is asked again, until the operation timeout.
+     *
+     * @throws ClusterUnavailableException when no leader confirmed in time; the request may have been answered
+     */
+    public byte[] leaderQuery(byte[] request) {
+        final long deadline = System.nanoTime() + operationTimeout.toNanos();
+        final byte[] message = new byte[request.length + 1];
+        message[0] = StateMachineAdapter.LEADER;
+        System.arraycopy(request, 0, message, 1, request.length);
+        while (true) {
+            try {
+                return bytes(raft.io().sendReadOnlyNonLinearizable(Message.valueOf(
+                        UnsafeByteOperations.unsafeWrap(message))));
+            } catch (StateMachineException e) {
+                if (System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline) {
+                    throw unavailable("leader query", e);
+                }
+                pause();
+            } catch (IOException e) {
+                throw unavailable("leader query", e);
+            }
+        }
+    }
+
+    /**
      * A stale read: this node's state as it is, without asking anyone; it may miss writes acknowledged elsewhere, and
      * a node cut off from the majority answers from an old state. For callers that ask for it explicitly.
      */

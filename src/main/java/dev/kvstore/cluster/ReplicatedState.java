@@ -38,6 +38,26 @@ public interface ReplicatedState {
     byte[] query(byte[] request) throws Exception;
 
     /**
+     * Answers a request only the leader can: one about its soft state (a lease's deadline, say). Called on the leader
+     * once it confirmed with a majority, after the request arrived, that it still leads, and applied every entry
+     * committed before; so a leader elected later was elected after the request arrived.
+     */
+    default byte[] leaderQuery(byte[] request) throws Exception {
+        throw new UnsupportedOperationException("this state answers no leader query");
+    }
+
+    /**
+     * This node leads in {@code term} and has applied every entry before the term's first one (Ratis's
+     * "leader ready"). Called on Ratis's apply thread: return quickly, and do not wait for the log from here.
+     */
+    default void leading(long term) {
+    }
+
+    /** This node stopped leading (it stepped down, or is shutting down). Return quickly. */
+    default void notLeading() {
+    }
+
+    /**
      * The position of the last command the state reflects; {@link LogPosition#NONE} for an empty state. After a
      * restart this is what the state holds durably (a state kept only in memory starts at {@code NONE}, and is then
      * filled from the latest snapshot and the log).

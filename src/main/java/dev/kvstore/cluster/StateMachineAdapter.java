@@ -52,6 +52,11 @@ final class StateMachineAdapter extends BaseStateMachine {
     static final byte CONFIRM = 2;
     /** First byte of a stale read from the leader's {@link LeadershipCheck}: answer with this member's term. */
     static final byte TERM = 3;
+    /**
+     * First byte of a request to the leader's {@link ReplicatedState#leaderQuery}: answered once leadership is
+     * confirmed with a majority after the request arrived and the log is applied up to the commit index of then.
+     */
+    static final byte LEADER = 4;
 
     private final ReplicatedState state;
     private final SnapshotFiles snapshots = new SnapshotFiles();
@@ -235,6 +240,9 @@ final class StateMachineAdapter extends BaseStateMachine {
             if (content.byteAt(0) == CONFIRM) {
                 return confirmedReadIndex();
             }
+            if (content.byteAt(0) == LEADER) {
+                return leaderQuery(content.substring(1).toByteArray());
+            }
             if (content.byteAt(0) == TERM) {
                 return CompletableFuture.completedFuture(ascii(division().getInfo().getCurrentTerm()));
             }
@@ -270,6 +278,49 @@ final class StateMachineAdapter extends BaseStateMachine {
             }
             return ascii(readIndex);
         });
+    }
+
+    /**
+     * On the leader: {@link ReplicatedState#leaderQuery}, once a majority confirmed after this moment that this node
+     * still leads in its term, and this node applied what was committed before the confirmation began.
+     */
+    private CompletableFuture<Message> leaderQuery(byte[] request) {
+        final LeadershipCheck check = leadership;
+        if (check == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the server is still starting"));
+        }
+        final RaftServer.Division division = division();
+        final long term = division.getInfo().getCurrentTerm();
+        if (!division.getInfo().isLeader() || !division.getInfo().isLeaderReady()) {
+            return CompletableFuture.failedFuture(new NotLeaderException(division.getMemberId(), null, List.of()));
+        }
+        final long readIndex = division.getRaftLog().getLastCommittedIndex();
+        return check.confirm().thenCompose(confirmedTerm -> {
+            if (confirmedTerm != term) {
+                throw new java.util.concurrent.CompletionException(new NotLeaderException(division.getMemberId(),
+                        null, List.of()));
+            }
+            return awaitApplied(readIndex);
+        }).thenApply(applied -> {
+            try {
+                return Message.valueOf(UnsafeByteOperations.unsafeWrap(state.leaderQuery(request)));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
+    /** The leader applied its term's first entry: leader-only duties of the state start. */
+    @Override
+    public void notifyLeaderReady() {
+        if (halted.get() == null) {
+            state.leading(division().getInfo().getCurrentTerm());
+        }
+    }
+
+    @Override
+    public void notifyNotLeader(java.util.Collection<TransactionContext> pendingEntries) {
+        state.notLeading();
     }
 
     private RaftServer.Division division() {

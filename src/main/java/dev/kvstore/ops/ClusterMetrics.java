@@ -4,6 +4,7 @@ import dev.kvstore.replication.ClusterMode;
 import dev.kvstore.cluster.ClusterNode;
 import dev.kvstore.cluster.ClusterStatus;
 import dev.kvstore.replication.ReplicatedKeyValueStore;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
@@ -11,8 +12,10 @@ import org.springframework.stereotype.Component;
 /**
  * Cluster mode's gauges: {@code kv.keys} and {@code kv.revision} of this replica, and {@code kv.cluster.term},
  * {@code kv.cluster.commit.index}, {@code kv.cluster.applied.index}, {@code kv.cluster.leader} (1 on the leader),
- * {@code kv.cluster.leader.known} (0 while this node knows no leader) and {@code kv.cluster.snapshot.index}.
- * ({@code kv.operations} counts writes and reads as in single-node mode, through {@link StoreMetrics}.)
+ * {@code kv.cluster.leader.known} (0 while this node knows no leader) and {@code kv.cluster.snapshot.index}; the
+ * leases' and idempotency records' gauges as in single-node mode ({@code kv.leases.expired} counts the expiries this
+ * node proposed as leader). ({@code kv.operations} and {@code kv.leases.expiry.lateness} as in single-node mode,
+ * through {@link StoreMetrics}.)
  */
 @Component
 @ClusterMode
@@ -35,6 +38,18 @@ class ClusterMetrics {
                 .description("1 while this node knows a leader").register(registry);
         Gauge.builder("kv.cluster.snapshot.index", node, ClusterNode::latestSnapshotIndex)
                 .description("Raft log index of this node's newest snapshot").register(registry);
+        Gauge.builder("kv.leases", store, st -> st.leaseStatus().leases()).description("Leases granted and not ended")
+                .register(registry);
+        Gauge.builder("kv.leases.keys", store, st -> st.leaseStatus().attachedKeys())
+                .description("Keys attached to a lease").register(registry);
+        FunctionCounter.builder("kv.leases.expired", store, st -> st.leaseStatus().expired())
+                .description("Leases expired by this node while it led").register(registry);
+        Gauge.builder("kv.idempotency.keys", store, st -> st.idempotencyStatus().keys())
+                .description("Idempotency keys remembered").register(registry);
+        Gauge.builder("kv.idempotency.bytes", store, st -> st.idempotencyStatus().bytes()).baseUnit("bytes")
+                .description("Bytes the remembered idempotency records take in the log").register(registry);
+        FunctionCounter.builder("kv.idempotency.replays", store, st -> st.idempotencyStatus().replays())
+                .description("Repeated requests answered from an idempotency record by this node").register(registry);
     }
 
     private static boolean isLeader(ClusterStatus s) {

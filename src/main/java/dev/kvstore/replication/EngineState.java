@@ -1,5 +1,7 @@
 package dev.kvstore.replication;
 
+import dev.kvstore.cluster.ClusterClient;
+import dev.kvstore.cluster.ClusterUnavailableException;
 import dev.kvstore.cluster.LogPosition;
 import dev.kvstore.cluster.ReplicatedState;
 import dev.kvstore.store.ReplicaStore;
@@ -9,14 +11,42 @@ import java.nio.file.Path;
 /**
  * The engine behind Raft's seam: committed commands go to {@link ReplicaStore#apply}, snapshots are the store's
  * compacted log. Queries are not used: a linearizable read passes a read barrier and then reads the replica's index
- * directly, without copying the answer through Ratis.
+ * directly, without copying the answer through Ratis. The leader's own duties (lease expiry, keepalives) run while
+ * Ratis says this node leads.
  */
 final class EngineState implements ReplicatedState {
 
     private final ReplicaStore replica;
+    /** How this node proposes; set once its Raft server runs. */
+    private volatile ClusterClient client;
 
     EngineState(ReplicaStore replica) {
         this.replica = replica;
+    }
+
+    void proposeThrough(ClusterClient client) {
+        this.client = client;
+    }
+
+    @Override
+    public byte[] leaderQuery(byte[] request) {
+        return LeaseQueries.answer(replica, request);
+    }
+
+    @Override
+    public void leading(long term) {
+        replica.lead(term, command -> {
+            ClusterClient c = client;
+            if (c == null) {
+                throw new ClusterUnavailableException("the node is still starting", null);
+            }
+            return c.write(command);
+        });
+    }
+
+    @Override
+    public void notLeading() {
+        replica.follow();
     }
 
     @Override

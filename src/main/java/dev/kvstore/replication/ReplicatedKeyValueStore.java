@@ -10,10 +10,13 @@ import dev.kvstore.store.Command;
 import dev.kvstore.store.CommandCodec;
 import dev.kvstore.store.CommandResult;
 import dev.kvstore.store.Entry;
+import dev.kvstore.store.IdempotencyStatus;
 import dev.kvstore.store.IdempotentResult;
 import dev.kvstore.store.InvalidEntryException;
-import dev.kvstore.store.KeyLease;
 import dev.kvstore.store.KeyValueStore;
+import dev.kvstore.store.Lease;
+import dev.kvstore.store.LeaseResult;
+import dev.kvstore.store.LeaseStatus;
 import dev.kvstore.store.Page;
 import dev.kvstore.store.Precondition;
 import dev.kvstore.store.ReplicaStore;
@@ -23,8 +26,12 @@ import dev.kvstore.store.Value;
 import dev.kvstore.store.WriteOutcome;
 import dev.kvstore.store.WriteResult;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The store in cluster mode: one member of a Raft group ({@link ClusterNode}) whose state is the engine's
@@ -34,12 +41,24 @@ import java.util.Locale;
  * returns once the command is committed (forced on a majority) and applied, with the result the state machine
  * decided, the same on every replica. Reads answer from this replica's state: after {@link #readBarrier()} they
  * reflect every write acknowledged before the barrier began (linearizable); without it they may be stale.
+ * <p>
+ * Leases are granted, revoked and expired through the log like any write; their deadlines are the leader's soft
+ * state ({@link ReplicaStore#lead}), so keepalives and a lease's remaining time are asked of the leader
+ * ({@link LeaseQueries}), which answers only after confirming that it still leads. Idempotency records are in the
+ * log too: a repeat on any node, after any failover, finds the first request's record once it is applied, and the
+ * apply step itself answers a repeat that was proposed before the record was there, so a command is applied once.
  */
 public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseable {
 
     private final ReplicaStore replica;
     private final ClusterNode node;
     private final StoreObserver observer;
+    /** Idempotency keys whose first request this node is proposing, with its fingerprint. */
+    private final Map<IdempotencyKey, Command.Fingerprint> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong replays = new AtomicLong();
+
+    private record IdempotencyKey(String scope, String key) {
+    }
 
     private ReplicatedKeyValueStore(ReplicaStore replica, ClusterNode node, StoreObserver observer) {
         this.replica = replica;
@@ -54,8 +73,16 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
      */
     public static ReplicatedKeyValueStore start(ClusterConfig config, StoreOptions options) throws IOException {
         ReplicaStore replica = ReplicaStore.empty(options);
-        return new ReplicatedKeyValueStore(replica, ClusterNode.start(config, new EngineState(replica)),
-                options.observer());
+        EngineState state = new EngineState(replica);
+        ClusterNode node;
+        try {
+            node = ClusterNode.start(config, state);
+        } catch (IOException | RuntimeException e) {
+            replica.close();
+            throw e;
+        }
+        state.proposeThrough(node.client());
+        return new ReplicatedKeyValueStore(replica, node, options.observer());
     }
 
     public ClusterNode node() {
@@ -111,43 +138,100 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
         return (BatchResult) propose(StoreObserver.Operation.BATCH, new Command.Batch(operations));
     }
 
-    /**
-     * A put, delete, increment or batch without leases. Leases are not replicated yet (their expiry must be run by
-     * the leader, issue 17), so a command that attaches or grants one is refused before it is proposed.
-     */
+    /** A put, delete, increment, batch, or a lease's grant or revocation. */
     @Override
     public CommandResult execute(Command command) {
-        if (command instanceof Command.Put p) {
-            noLease(p.lease());
-            return propose(StoreObserver.Operation.SET, p);
+        if (command instanceof Command.Idempotent) {
+            throw new IllegalArgumentException("an idempotent command goes through idempotent()");
         }
-        if (command instanceof Command.Increment i) {
-            noLease(i.lease());
-            return propose(StoreObserver.Operation.INCREMENT, i);
-        }
-        if (command instanceof Command.Delete d) {
-            return propose(StoreObserver.Operation.DELETE, d);
-        }
-        if (command instanceof Command.Batch b) {
-            b.operations().forEach(op -> noLease(op.lease()));
-            return propose(StoreObserver.Operation.BATCH, b);
-        }
-        throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_LEASE,
-                "leases are not available in cluster mode yet");
+        return propose(operationOf(command), command);
     }
 
-    /** Idempotency keys are not replicated yet: a request with one is refused, and nothing is done. */
+    /**
+     * As {@link dev.kvstore.store.WalKeyValueStore#idempotent}: this replica's record answers a repeat at once;
+     * otherwise the command is proposed with its record, and the apply step decides, on every replica, whether it
+     * is the first (applied and recorded) or a repeat (answered from the record, nothing applied). A repeat while
+     * the first is being proposed from this node is {@code IN_FLIGHT}; from another node, it is simply decided
+     * second. The record's time is this node's wall clock, read here, before proposing.
+     */
     @Override
     public IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command) {
-        throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_IDEMPOTENCY_KEY,
-                "Idempotency-Key is not available in cluster mode yet; send the request without it");
+        StoreObserver.Operation operation = operationOf(command);
+        IdempotencyKey id = new IdempotencyKey(scope, key);
+        Command.Fingerprint running = inFlight.putIfAbsent(id, fingerprint);
+        if (running != null) {
+            observer.onOperation(operation, "idempotent_in_flight");
+            return new IdempotentResult(running.equals(fingerprint) ? IdempotentResult.Status.IN_FLIGHT
+                    : IdempotentResult.Status.MISMATCH, null);
+        }
+        try {
+            IdempotentResult known = replica.recorded(scope, key, fingerprint);
+            IdempotentResult result = known != null ? known : (IdempotentResult) propose(operation,
+                    new Command.Idempotent(scope, key, fingerprint, System.currentTimeMillis(), command));
+            if (known != null) {
+                observer.onOperation(operation, "idempotent_" + known.status().name().toLowerCase(Locale.ROOT));
+            }
+            if (result.status() == IdempotentResult.Status.REPLAYED) {
+                replays.incrementAndGet();
+            }
+            return result;
+        } finally {
+            inFlight.remove(id, fingerprint);
+        }
     }
 
-    private static void noLease(KeyLease lease) {
-        if (lease instanceof KeyLease.Attach || lease instanceof KeyLease.Grant) {
-            throw new InvalidEntryException(InvalidEntryException.Reason.INVALID_LEASE,
-                    "leases (lease, ttl) are not available in cluster mode yet; write without them");
+    @Override
+    public LeaseResult grantLease(Duration ttl) {
+        return (LeaseResult) propose(StoreObserver.Operation.LEASE, new Command.GrantLease(ttl.toMillis()));
+    }
+
+    /**
+     * Asks the leader, which renews the deadline after confirming that it still leads (a leader elected later
+     * starts every deadline afresh from its election, which comes after this keepalive arrived).
+     *
+     * @throws ClusterUnavailableException when no leader confirmed in time
+     */
+    @Override
+    public long keepLeaseAlive(long id) {
+        return LeaseQueries.keepAliveAnswer(node.client().leaderQuery(LeaseQueries.keepAlive(id)));
+    }
+
+    @Override
+    public LeaseResult revokeLease(long id, String keyPrefix) {
+        return (LeaseResult) propose(StoreObserver.Operation.LEASE, new Command.RevokeLease(id, false, keyPrefix));
+    }
+
+    /** The lease as the leader sees it (its deadline, and its state after every write acknowledged before). */
+    @Override
+    public Lease lease(long id) {
+        return LeaseQueries.leaseAnswer(id, node.client().leaderQuery(LeaseQueries.lease(id)));
+    }
+
+    /** This node's view: the leases of its replica, and the expiry it runs when it leads. */
+    @Override
+    public LeaseStatus leaseStatus() {
+        return replica.leaseStatus();
+    }
+
+    @Override
+    public IdempotencyStatus idempotencyStatus() {
+        return replica.idempotencyStatus(replays.get());
+    }
+
+    private static StoreObserver.Operation operationOf(Command command) {
+        if (command instanceof Command.Put) {
+            return StoreObserver.Operation.SET;
         }
+        if (command instanceof Command.Delete) {
+            return StoreObserver.Operation.DELETE;
+        }
+        if (command instanceof Command.Increment) {
+            return StoreObserver.Operation.INCREMENT;
+        }
+        if (command instanceof Command.Batch) {
+            return StoreObserver.Operation.BATCH;
+        }
+        return StoreObserver.Operation.LEASE;
     }
 
     /**
@@ -178,6 +262,13 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
         if (result instanceof BatchResult b) {
             return b.applied() ? "applied" : "precondition_failed";
         }
+        if (result instanceof LeaseResult l) {
+            return l.outcome().name().toLowerCase(Locale.ROOT);
+        }
+        if (result instanceof IdempotentResult i) {
+            return i.status() == IdempotentResult.Status.APPLIED ? outcome(i.result())
+                    : "idempotent_" + i.status().name().toLowerCase(Locale.ROOT);
+        }
         WriteOutcome o = ((WriteResult) result).outcome();
         return o.name().toLowerCase(Locale.ROOT);
     }
@@ -185,6 +276,10 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
     /** Stops this node's Raft server; the state in memory goes with it (the Raft log and snapshots hold it). */
     @Override
     public void close() {
-        node.close();
+        try {
+            node.close();
+        } finally {
+            replica.close();
+        }
     }
 }

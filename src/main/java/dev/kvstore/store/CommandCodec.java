@@ -49,7 +49,10 @@ import java.util.List;
  *                 7 TYPE_MISMATCH 8 ABORTED 9 OVERFLOW 10 LEASE_NOT_FOUND
  * lease-outcome := 1 GRANTED 2 REVOKED 3 EXPIRED 4 NOT_FOUND 5 OUT_OF_SCOPE
  * </pre>
- * Decoding checks the form only (lengths within the bytes, known tags, strict UTF-8, nothing left over) and refuses
+ * In cluster mode, a replica also takes a command behind a term guard ({@code 0xE7, term i64, command}; see
+ * {@link ReplicaStore}): the leader's lease expiries, which change nothing when logged in another term.
+ *
+ * <p>Decoding checks the form only (lengths within the bytes, known tags, strict UTF-8, nothing left over) and refuses
  * anything else with {@link MalformedCommandException}; whether the store takes a command (key and value limits, a
  * finite float, a batch on distinct keys) is checked separately, by the store's limits.
  */

@@ -355,18 +355,7 @@ final class Compactor implements AutoCloseable {
                         created, lease));
                 entries++;
             });
-            for (java.util.Map.Entry<Long, Long> lease : state.leases.leases().entrySet()) {
-                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeGrantOp(lease.getKey(),
-                        lease.getValue())), lease.getKey()));
-            }
-            IdempotencyRecords.Copy records = state.records.copy();
-            if (records.floor() > 0 || !records.records().isEmpty()) {
-                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordFloorOp(records.floor(),
-                        records.horizon())), Math.max(Math.max(floor, records.floor()), 1)));
-            }
-            for (IdempotencyRecord r : records.records()) {
-                put(Frame.encodeBatch(format.magic(), java.util.List.of(Frame.encodeRecordOp(r)), r.revision()));
-            }
+            state.putLeasesAndRecords(format.magic(), floor, this::put);
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
                 long applied = log.applied();
                 if (applied - logFrom <= CATCH_UP_BYTES) {

@@ -82,6 +82,22 @@ final class IdempotencyRecords {
         }
     }
 
+    /** Holds {@code other}'s records, floor and horizon instead of its own (a replica that loaded a snapshot). */
+    synchronized void replaceWith(IdempotencyRecords other) {
+        Copy copy = other.copy();
+        byId.clear();
+        queue.clear();
+        long total = 0;
+        for (IdempotencyRecord r : copy.records()) {
+            queue.addLast(r);
+            byId.put(r.id(), r);
+            total += r.bytes();
+        }
+        bytes = total;
+        floor = copy.floor();
+        horizon = copy.horizon();
+    }
+
     /** Whether the oldest record must go while this many records of these bytes are kept. */
     private boolean mustDrop(int count, long totalBytes, long latest, IdempotencyRecord oldest) {
         return count > limits.maxKeys() || totalBytes > limits.maxBytes()

@@ -1,5 +1,6 @@
 package dev.kvstore.store;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -30,6 +31,25 @@ public interface KeyValueStore {
 
     /** Decides {@code command} once for {@code scope}'s idempotency {@code key}; see {@link WalKeyValueStore}. */
     IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command);
+
+    /** Grants a lease of {@code ttl} (1 ms to 365 days); its id is the revision the grant took. */
+    LeaseResult grantLease(Duration ttl);
+
+    /**
+     * Renews the lease {@code id} for its whole time to live from now; returns that time to live in milliseconds,
+     * or -1 when the lease has expired or was revoked.
+     */
+    long keepLeaseAlive(long id);
+
+    /** Ends the lease {@code id} and deletes every key attached to it, in one revision (see {@link WalKeyValueStore}). */
+    LeaseResult revokeLease(long id, String keyPrefix);
+
+    /** The lease {@code id} with its keys, or {@code null} when it has ended or never was. */
+    Lease lease(long id);
+
+    LeaseStatus leaseStatus();
+
+    IdempotencyStatus idempotencyStatus();
 
     /**
      * Checks that {@code key} is one the store takes.

@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * (once the service takes requests again after a restart, or, in a cluster, once a node becomes leader), every
  * lease gets its whole time to live from that moment. So nothing expires early after a restart, whatever the
  * clocks did, and a lease that nobody keeps alive is gone at most its time to live after the start, plus the
- * lateness below.
+ * lateness below. A node that stops leading {@link #stop stops}: its deadlines are forgotten, and an expiry its
+ * thread was still submitting is never retried by it (the term guard of cluster mode refuses it on every replica).
  *
  * <p><b>On time.</b> The thread sleeps until the earliest deadline and then expires the lease through the normal
  * write path (a {@link Command.RevokeLease} that deletes its keys in one revision); the leases due at one moment
@@ -56,6 +57,8 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
         final long ttlNanos;
         final long ttlMillis;
         long at;
+        /** When it first became due while expiring and retried: {@code at} moves on with each retry. */
+        long overdueFrom;
         boolean expiring;
         boolean retry;
 
@@ -63,13 +66,19 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
             this.ttlMillis = ttlMillis;
             this.ttlNanos = TimeUnit.MILLISECONDS.toNanos(ttlMillis);
         }
+
+        /** The moment it became due (guarded by the object). */
+        long dueSince(long now) {
+            return expiring && overdueFrom != 0 ? overdueFrom : Math.min(at, now);
+        }
     }
 
     /** A moment to look at a lease again; stale ones (the deadline moved) are skipped. */
     private record Due(long at, long lease) {
     }
 
-    private final Expirer expirer;
+    /** Guarded by this object; each start's thread keeps the one it started with. */
+    private Expirer expirer;
     private final LongSupplier nanoTime;
     private final LongConsumer onExpired;
     private final Map<Long, Deadline> deadlines = new ConcurrentHashMap<>();
@@ -78,6 +87,8 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
     private final AtomicLong expired = new AtomicLong();
     private volatile boolean started;
     private volatile boolean closed;
+    /** Counts starts and stops: a thread, or a retry, of an earlier one does nothing. Guarded by this object. */
+    private long generation;
     private Thread thread;
 
     /**
@@ -122,6 +133,18 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
     }
 
     /**
+     * As {@link #start()}, expiring leases through {@code by} until the next {@link #stop}: a leader's expiries,
+     * proposed in its term.
+     */
+    synchronized void start(Expirer by) {
+        if (started || closed) {
+            return;
+        }
+        this.expirer = by;
+        start(true);
+    }
+
+    /**
      * As {@link #start()}; without {@code thread}, nothing expires but through {@link #expireDue}, which a test
      * calls at the moments of its own clock.
      */
@@ -133,6 +156,8 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
         for (Deadline d : deadlines.values()) {
             synchronized (d) {
                 d.at = now + d.ttlNanos;
+                d.expiring = false;
+                d.retry = false;
             }
         }
         // Between the passes: a lease granted meanwhile either is in the second pass or sees the flag and
@@ -143,20 +168,75 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
                 queue.add(new Due(e.getValue().at, e.getKey()));
             }
         }
+        long g = ++generation;
+        Expirer e = expirer;
         if (thread) {
-            this.thread = new Thread(this::run, "kv-lease-expiry");
+            this.thread = new Thread(() -> run(g, e), "kv-lease-expiry");
             this.thread.setDaemon(true);
             this.thread.start();
         }
     }
 
+    /**
+     * Stops counting, as a node that no longer leads: the queue is dropped and the thread ends (without waiting for
+     * an expiry it is submitting). Deadlines stay known, and {@link #start} gives each its whole time to live again.
+     * Idempotent.
+     */
+    synchronized void stop() {
+        if (!started) {
+            return;
+        }
+        started = false;
+        generation++;
+        queue.clear();
+        thread = null;
+        notifyAll();
+    }
+
+    /** Forgets every deadline and knows these leases instead: the state was replaced by a snapshot. */
+    synchronized void reload(Map<Long, Long> leases, List<Long> orphans) {
+        deadlines.clear();
+        queue.clear();
+        load(leases, orphans);
+    }
+
     /** Expires, on the caller's thread, every lease due now. */
     void expireDue() {
         List<Long> due;
+        long g;
+        Expirer e;
         synchronized (this) {
             due = due(nanoTime.getAsLong());
+            g = generation;
+            e = expirer;
         }
-        expire(due);
+        expire(due, g, e);
+    }
+
+    /**
+     * How far behind expiry is: the time since the earliest deadline that passed and whose lease has not expired
+     * yet (being expired, or refused by the log and tried again), in milliseconds; 0 when none is overdue or expiry
+     * has not started.
+     */
+    long overdueMillis() {
+        if (!started) {
+            return 0;
+        }
+        long now = nanoTime.getAsLong();
+        long worst = 0;
+        for (Deadline d : deadlines.values()) {
+            synchronized (d) {
+                if (d.expiring || d.at - now < 0) {
+                    worst = Math.max(worst, now - d.dueSince(now));
+                }
+            }
+        }
+        return TimeUnit.NANOSECONDS.toMillis(worst);
+    }
+
+    /** Whether the thread that expires leases runs (false before the start, after a stop, and once it died). */
+    synchronized boolean running() {
+        return started && thread != null && thread.isAlive();
     }
 
     boolean started() {
@@ -212,19 +292,22 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
         }
     }
 
-    private void run() {
+    private void run(long g, Expirer e) {
         while (true) {
-            List<Long> due = takeDue();
+            List<Long> due = takeDue(g);
             if (due == null) {
                 return;
             }
-            expire(due);
+            expire(due, g, e);
         }
     }
 
-    /** Waits for the earliest deadline; the leases due then, taken to expire; {@code null} once closed. */
-    private synchronized List<Long> takeDue() {
-        while (!closed) {
+    /**
+     * Waits for the earliest deadline; the leases due then, taken to expire; {@code null} once closed or stopped
+     * (generation {@code g} is over).
+     */
+    private synchronized List<Long> takeDue(long g) {
+        while (!closed && generation == g) {
             Due next = queue.peek();
             long now = nanoTime.getAsLong();
             if (next != null && next.at - now <= 0) {
@@ -253,6 +336,9 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
             }
             synchronized (d) {
                 if (d.at - now <= 0 && (!d.expiring || d.retry)) {
+                    if (!d.expiring) {
+                        d.overdueFrom = d.at;
+                    }
                     d.expiring = true;
                     d.retry = false;
                     out.add(x.lease);
@@ -263,7 +349,7 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
     }
 
     /** Queues every expiry in {@code due}, then waits for each: they go to the log together. */
-    private void expire(List<Long> due) {
+    private void expire(List<Long> due, long g, Expirer expirer) {
         List<Long> leases = new ArrayList<>(due.size());
         List<Long> deadlinesOf = new ArrayList<>(due.size());
         List<Expiry> queued = new ArrayList<>(due.size());
@@ -279,7 +365,7 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
             try {
                 queued.add(expirer.submit(lease));
             } catch (RuntimeException e) {
-                retry(lease, d);
+                retry(lease, d, g);
                 continue;
             }
             leases.add(lease);
@@ -293,7 +379,7 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
             } catch (RuntimeException e) {
                 Deadline d = deadlines.get(lease);
                 if (d != null) {
-                    retry(lease, d);
+                    retry(lease, d, g);
                 }
                 continue;
             }
@@ -304,16 +390,21 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
         }
     }
 
-    /** The log refuses writes for now: the lease stays expired-pending, and is tried again. */
-    private void retry(long lease, Deadline d) {
+    /**
+     * The log refuses writes for now: the lease stays expired-pending, and is tried again; unless expiry stopped or
+     * restarted since generation {@code g} took it (decided under this object's lock, which {@link #start} and
+     * {@link #stop} hold, so that a new leader's deadlines are never moved by an old term's retry).
+     */
+    private synchronized void retry(long lease, Deadline d, long g) {
+        if (generation != g || !started || deadlines.get(lease) != d) {
+            return;
+        }
         long at;
         synchronized (d) {
             d.retry = true;
             at = d.at = nanoTime.getAsLong() + RETRY_NANOS;
         }
-        if (deadlines.get(lease) == d) {
-            schedule(at, lease);
-        }
+        schedule(at, lease);
     }
 
     @Override

@@ -134,6 +134,23 @@ final class LeaseTable {
         }
     }
 
+    /**
+     * Holds {@code other}'s leases and attachments instead of its own (a replica that loaded a snapshot); the
+     * listener is not told, the caller reloads it. Single writer; a reader meanwhile may see part of either.
+     */
+    void replaceWith(LeaseTable other) {
+        ttls.clear();
+        ttls.putAll(other.ttls);
+        keys.clear();
+        other.keys.forEach((lease, set) -> {
+            Set<String> copy = ConcurrentHashMap.newKeySet();
+            copy.addAll(set);
+            keys.put(lease, copy);
+        });
+        leaseOf.clear();
+        leaseOf.putAll(other.leaseOf);
+    }
+
     /** Applies what durable decisions did to leases and attachments, in log order. Single writer. */
     void apply(List<Decision> decisions) {
         for (Decision d : decisions) {

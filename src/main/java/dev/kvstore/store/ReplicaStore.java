@@ -3,7 +3,9 @@ package dev.kvstore.store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.nio.ByteOrder;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * The store as one replica of a replicated log (cluster mode): the live entries in memory, changed only by
@@ -21,6 +23,15 @@ import java.util.List;
  * offline tool's {@code verify} and {@code dump} read it, a single-node store restores from it, and two replicas at
  * the same position write byte-identical snapshots.
  *
+ * <p><b>Leases and idempotency records</b> are state like the keys: granted, ended and recorded by commands, decided
+ * by the same step, and written into snapshots after the keys (as a compacted log holds them). A lease's deadline is
+ * not: it is soft state of the leader ({@link LeaseExpiry}), started by {@link #lead} when this node becomes leader
+ * (every lease then gets its whole time to live from that moment) and stopped by {@link #follow}. The leader
+ * expires a lease by proposing a {@link Command.RevokeLease} guarded by its term ({@link #TERM_GUARD}): applied in
+ * another term (a deposed leader's proposal, forwarded to its successor), it changes nothing on any replica, so a
+ * new leader's deadlines are never cut short by an old one's. Keepalives go to the leader ({@link #keepAlive}).
+ * An idempotency record's time comes from the proposer, inside the command.
+ *
  * <p>Reads ({@link #get}, {@link #list}) may run on any thread at any time, and see whole commands only (the index's
  * lock). {@link #apply}, {@link #writeSnapshot} and {@link #loadSnapshot} are called by one thread at a time.
  */
@@ -31,6 +42,20 @@ public final class ReplicaStore {
      * any replica. Only a proposer that bypassed {@link #encode} can send one.
      */
     public static final byte[] MALFORMED = new byte[0];
+
+    /**
+     * The result of a command guarded by a term that is not the term of the log entry it was applied from: it
+     * changes nothing on any replica.
+     */
+    public static final byte[] STALE_TERM = {0};
+
+    /**
+     * First byte of a command valid only in one term: {@code 0xE7, term i64 (little-endian), command}. A command's
+     * own first byte is its version (1), so the two never meet. Applied from an entry of another term, it changes
+     * nothing and answers {@link #STALE_TERM}.
+     */
+    static final byte TERM_GUARD = (byte) 0xE7;
+    private static final int GUARD_BYTES = 1 + Long.BYTES;
 
     /**
      * Frames read from a snapshot are bounded by what the frame layout can hold, not by this node's limits: another
@@ -45,38 +70,11 @@ public final class ReplicaStore {
     private final LogFormat snapshotFormat;
     private final EntryLimits limits;
     private final StateMachine machine;
+    private final IdempotencyOptions idempotency;
     private final KeyIndex index = new KeyIndex(new KeyIndex.Builder());
-    /**
-     * The state as the decide step sees it: the keys, and no lease and no idempotency record. Cluster mode has neither
-     * yet (issue 17's leases need the leader to run expiry): a write naming a lease is refused as unknown on every
-     * replica alike, and {@code ReplicatedKeyValueStore} refuses leases and idempotency keys before proposing.
-     */
-    private final StateMachine.Context context = new StateMachine.Context() {
-        @Override
-        public Entry get(String key) {
-            return index.get(key);
-        }
-
-        @Override
-        public long revision() {
-            return index.revision();
-        }
-
-        @Override
-        public long leaseTtl(long lease) {
-            return -1;
-        }
-
-        @Override
-        public java.util.Collection<String> leaseKeys(long lease) {
-            return List.of();
-        }
-
-        @Override
-        public IdempotencyRecord record(String scope, String key) {
-            return null;
-        }
-    };
+    /** The whole state the decide step sees: the keys, the leases and the idempotency records. */
+    private final AppliedState state;
+    private final LeaseExpiry expiry;
     private final StoreObserver observer;
     /** The log position of the last command applied; written by the applying thread only. */
     private volatile long appliedTerm;
@@ -91,6 +89,13 @@ public final class ReplicaStore {
         // must store a value alike, so that snapshots at one position are byte-identical.
         this.machine = new StateMachine(magic);
         this.observer = options.observer();
+        this.idempotency = options.idempotency();
+        this.state = new AppliedState(index, new LeaseTable(), new IdempotencyRecords(idempotency));
+        // The expirer is given by lead(); until then nothing expires.
+        this.expiry = new LeaseExpiry(lease -> {
+            throw new IllegalStateException("not leading");
+        }, System::nanoTime, observer::onLeaseExpired);
+        state.leases.listen(expiry);
     }
 
     /**
@@ -131,7 +136,7 @@ public final class ReplicaStore {
 
     /** Bytes a compacted log of this state takes: about the size of its next snapshot. */
     public long liveBytes() {
-        return index.compactedBytes();
+        return state.compactedBytes();
     }
 
     /** @see WalKeyValueStore#validateKey */
@@ -163,19 +168,118 @@ public final class ReplicaStore {
         if (index <= appliedIndex) {
             throw new IllegalArgumentException("log index " + index + " applied after " + appliedIndex);
         }
+        byte[] body = command;
+        if (command.length > 0 && command[0] == TERM_GUARD) {
+            if (command.length < GUARD_BYTES) {
+                moveTo(term, index);
+                return MALFORMED;
+            }
+            if (ByteBuffer.wrap(command, 1, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong() != term) {
+                moveTo(term, index);
+                return STALE_TERM;
+            }
+            body = java.util.Arrays.copyOfRange(command, GUARD_BYTES, command.length);
+        }
         Command decoded;
         try {
-            decoded = CommandCodec.decode(command);
+            decoded = CommandCodec.decode(body);
         } catch (MalformedCommandException e) {
             moveTo(term, index);
             return MALFORMED;
         }
-        Decision d = machine.decide(context, decoded);
+        Decision d = machine.decide(state, decoded);
         if (d.writes()) {
-            this.index.apply(List.of(d));
+            state.apply(List.of(d));
         }
         moveTo(term, index);
         return CommandCodec.encodeResult(d.result());
+    }
+
+    /** {@code command}'s bytes, valid only when the entry that carries them is of {@code term}. */
+    static byte[] guarded(long term, byte[] command) {
+        byte[] out = new byte[GUARD_BYTES + command.length];
+        out[0] = TERM_GUARD;
+        ByteBuffer.wrap(out, 1, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(term);
+        System.arraycopy(command, 0, out, GUARD_BYTES, command.length);
+        return out;
+    }
+
+    // ---- leases and idempotency records ----
+
+    /**
+     * This node leads in {@code term} and has applied every entry before the term's first: deadlines start, every
+     * lease with its whole time to live from now, and a lease not kept alive in time is expired by proposing its
+     * revocation through {@code propose} (which returns the result bytes of the command once applied, or throws
+     * when it was not committed). Nothing happens when expiry runs already.
+     */
+    public void lead(long term, UnaryOperator<byte[]> propose) {
+        expiry.start(lease -> {
+            byte[] answer = propose.apply(guarded(term, CommandCodec.encode(
+                    new Command.RevokeLease(lease, true, null))));
+            return () -> answer.length > 1
+                    && CommandCodec.decodeResult(answer) instanceof LeaseResult r
+                    && r.outcome() == LeaseOutcome.EXPIRED;
+        });
+    }
+
+    /** This node no longer leads: its deadlines stop, and it expires nothing until it leads again. */
+    public void follow() {
+        expiry.stop();
+    }
+
+    /**
+     * On the leader, once it confirmed that it still leads after the keepalive arrived: renews {@code lease} for its
+     * whole time to live from now; returns that time to live in milliseconds, or -1 when the lease is gone or its
+     * deadline passed.
+     */
+    public long keepAlive(long lease) {
+        long ttl = expiry.keepAlive(lease);
+        observer.onOperation(StoreObserver.Operation.LEASE, ttl < 0 ? "keepalive_not_found" : "kept_alive");
+        return ttl;
+    }
+
+    /**
+     * The lease {@code id} with its keys, or {@code null} when it has ended or never was; its remaining time is this
+     * node's deadline, which only the leader's is (a follower's shows the whole time to live).
+     */
+    public Lease lease(long id) {
+        long ttl = state.leases.ttl(id);
+        long remaining = expiry.remainingMillis(id);
+        if (ttl < 0 || remaining < 0) {
+            return null;
+        }
+        return new Lease(id, ttl, remaining, state.leases.keys(id));
+    }
+
+    /** The leases as this node sees them; {@code expired} counts the expiries this node proposed as leader. */
+    public LeaseStatus leaseStatus() {
+        return new LeaseStatus(state.leases.size(), state.leases.attachedKeys(), expiry.expired(), expiry.started(),
+                expiry.running(), expiry.overdueMillis());
+    }
+
+    /** The records as this replica holds them; {@code replays} is the caller's count. */
+    public IdempotencyStatus idempotencyStatus(long replays) {
+        return new IdempotencyStatus(state.records.size(), state.records.bytes(), replays, idempotency);
+    }
+
+    /**
+     * What this replica's records say of a request with {@code scope}'s idempotency {@code key}: a replay of the
+     * remembered result when {@code fingerprint} is the recorded one, a mismatch when it is not, or {@code null}
+     * when no record is here (the command must then be proposed; its apply step decides again, on every replica).
+     */
+    public IdempotentResult recorded(String scope, String key, Command.Fingerprint fingerprint) {
+        IdempotencyRecord known = state.records.get(scope, key);
+        if (known == null) {
+            return null;
+        }
+        return known.fingerprint().equals(fingerprint)
+                ? new IdempotentResult(IdempotentResult.Status.REPLAYED, known.result())
+                : new IdempotentResult(IdempotentResult.Status.MISMATCH, null);
+    }
+
+    /** Stops expiry for good. */
+    public void close() {
+        expiry.close();
     }
 
     /** The term of the last command applied (0 when none). */
@@ -197,7 +301,9 @@ public final class ReplicaStore {
 
     /**
      * Writes the whole state to {@code target}, a new file, as a compacted log: a REVISION frame with the revision
-     * counter (when any write happened), then a SET frame per live key with its revisions, in key order. The caller
+     * counter (when any write happened), then a SET frame per live key with its revisions, in key order (a BATCH of
+     * one SET_LEASED for a key with a lease), then the leases and the idempotency records
+     * ({@link AppliedState#putLeasesAndRecords}). The caller
      * applies nothing meanwhile (so the file is exactly the state at {@link #appliedIndex}), and forces the file.
      */
     public void writeSnapshot(Path target) throws IOException {
@@ -212,6 +318,7 @@ public final class ReplicaStore {
             KeyIndex.forEach(index.snapshot(), (keys, keyAt, keyLen, encoding, bits, text, revision, created, lease) ->
                     writer.put(Frame.encodeStoredEntry(magic, keys, keyAt, keyLen, encoding, bits, text, revision,
                             created, lease)));
+            state.putLeasesAndRecords(magic, index.revision(), writer::put);
             writer.flush();
         }
     }
@@ -225,7 +332,8 @@ public final class ReplicaStore {
      * @throws IncompatibleLogException  when its frames are of another magic or version
      */
     public void loadSnapshot(Path source, long term, long index) throws IOException {
-        KeyIndex.Builder built = new KeyIndex.Builder();
+        StateBuilder whole = new StateBuilder(idempotency);
+        KeyIndex.Builder built = whole.keys;
         try (LogChannel in = LogStorage.files().openReadOnly(source)) {
             Diagnosis d = LogRecovery.examine(in, snapshotFormat, null, built);
             switch (d.kind()) {
@@ -239,6 +347,9 @@ public final class ReplicaStore {
             }
         }
         this.index.replaceWith(built);
+        state.leases.replaceWith(whole.leases);
+        state.records.replaceWith(whole.records);
+        expiry.reload(state.leases.leases(), state.leases.orphans());
         moveTo(term, index);
     }
 

@@ -107,13 +107,7 @@ final class Sequencer implements GroupCommitWriter.Stage, StateMachine.Context {
         for (GroupCommitWriter.Pending p : written) {
             decisions.add(p.decision);
         }
-        state.index.apply(decisions);
-        state.leases.apply(decisions);
-        for (Decision d : decisions) {
-            if (d.record() != null) {
-                state.records.insert(d.record());
-            }
-        }
+        state.apply(decisions);
         discard();
     }
 

@@ -329,7 +329,8 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
     }
 
     public LeaseStatus leaseStatus() {
-        return new LeaseStatus(state.leases.size(), state.leases.attachedKeys(), expiry.expired(), expiry.started());
+        return new LeaseStatus(state.leases.size(), state.leases.attachedKeys(), expiry.expired(), expiry.started(),
+                expiry.running(), expiry.overdueMillis());
     }
 
     public IdempotencyStatus idempotencyStatus() {

@@ -423,4 +423,65 @@ class LeaseApiTest extends LeasesApiContext {
                 .body(containsString("kv_idempotency_replays_total "));
         alice().delete("/leases/" + id).then().statusCode(204);
     }
+
+    /** A retried grant with an Idempotency-Key answers the first lease and grants no second one. */
+    @Test
+    void aRetriedGrantWithAnIdempotencyKeyGrantsOneLease() {
+        int before = store.leaseStatus().leases();
+        Response first = alice().contentType(JSON).header("Idempotency-Key", "grant-1").body("{\"ttlSeconds\":60}")
+                .post("/leases");
+        first.then().statusCode(201).header("Idempotent-Replayed", nullValue());
+        String id = first.jsonPath().getString("id");
+        Response again = alice().contentType(JSON).header("Idempotency-Key", "grant-1").body("{\"ttlSeconds\":60}")
+                .post("/leases");
+        again.then().statusCode(201).header("Idempotent-Replayed", equalTo("true")).body("id", equalTo(id))
+                .body("ttlSeconds", equalTo(60)).header("Location", endsWith("/leases/" + id));
+        assertThat(store.leaseStatus().leases()).as("one lease for two requests").isEqualTo(before + 1);
+        alice().contentType(JSON).header("Idempotency-Key", "grant-1").body("{\"ttlSeconds\":61}").post("/leases")
+                .then().statusCode(422).body("type", equalTo("urn:kv-store:problem:idempotency-key-reused"));
+        Response bobs = as(BOB).contentType(JSON).header("Idempotency-Key", "grant-1").body("{\"ttlSeconds\":60}")
+                .post("/leases");
+        bobs.then().statusCode(201).header("Idempotent-Replayed", nullValue());
+        assertThat(bobs.jsonPath().getString("id")).as("keys belong to their token").isNotEqualTo(id);
+        alice().contentType(JSON).header("Idempotency-Key", "").body("{\"ttlSeconds\":60}").post("/leases")
+                .then().statusCode(400).body("type", equalTo("urn:kv-store:problem:invalid-idempotency-key"));
+        alice().delete("/leases/" + id).then().statusCode(204);
+        Response afterRevoke = alice().contentType(JSON).header("Idempotency-Key", "grant-1")
+                .body("{\"ttlSeconds\":60}").post("/leases");
+        afterRevoke.then().statusCode(201).header("Idempotent-Replayed", equalTo("true")).body("id", equalTo(id))
+                .body("remainingMillis", equalTo(0));
+        as(BOB).delete("/leases/" + bobs.jsonPath().getString("id")).then().statusCode(204);
+    }
+
+    /** While an expiry cannot be written (the disk holds its force), health shows how overdue it is. */
+    @Test
+    void healthShowsAnExpiryThatCannotBeWritten() throws Exception {
+        String id = grant(1);
+        put("l9/a", "lease=" + id, "{\"type\":\"integer\",\"value\":1}").then().statusCode(201);
+        DISK.holdForces();
+        try {
+            assertThat(DISK.awaitHeldForce(Duration.ofSeconds(30))).as("the expiry waits for its force").isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long overdue = 0;
+            while (overdue < 300 && System.nanoTime() < deadline) {
+                Response health = as(ADMIN).get("/actuator/health");
+                overdue = health.jsonPath().getLong("components.leases.details.overdueMillis");
+                assertThat(health.jsonPath().getString("components.leases.status")).as("behind by %d ms, not far",
+                        overdue).isEqualTo("UP");
+                Thread.sleep(50);
+            }
+            assertThat(overdue).isGreaterThanOrEqualTo(300);
+            alice().post("/leases/" + id + "/keepalive").then().statusCode(404);
+        } finally {
+            DISK.releaseForces();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (alice().get("/keys/l9/a").statusCode() != 404) {
+            assertThat(System.nanoTime()).as("expired once the force is released").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        as(ADMIN).get("/actuator/health").then().body("components.leases.status", equalTo("UP"))
+                .body("components.leases.details.overdueMillis", equalTo(0))
+                .body("components.leases.details.expiryRunning", equalTo(true));
+    }
 }

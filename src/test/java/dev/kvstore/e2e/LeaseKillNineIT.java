@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * after the new process started and no later than a second after its time to live counted from when the service
  * answered again, a kept lease and its keys are still
  * there, a revoked lease's keys are still gone, and every write sent with an Idempotency-Key before the kill is
- * answered from its record, applying nothing.
+ * answered from its record, applying nothing. And a client that keeps a lease alive every two seconds for 30
+ * seconds, through a SIGKILL and a restart of the jar on the same port, never finds it expired nor its key gone.
  */
 class LeaseKillNineIT {
 
@@ -101,6 +104,77 @@ class LeaseKillNineIT {
                     INCREMENTS);
             service.terminate(Duration.ofSeconds(30));
         }
+    }
+
+    @Test
+    void aLeaseKeptAliveEveryTwoSecondsLivesThroughAKillNineAndRestart() throws Exception {
+        DockerfileSpec spec = DockerfileSpec.read(Path.of("Dockerfile"));
+        Path jar = Path.of(System.getProperty("kv.jar", "target/kv-store.jar"));
+        Path output = Files.createDirectories(Path.of("target", "e2e")).resolve("lease-keepalive-kill-nine.log");
+        Files.deleteIfExists(output);
+        int port = ServiceProcess.freePort();
+        long ttlSeconds = 6;
+        long every = TimeUnit.SECONDS.toNanos(2);
+        ServiceProcess first = start(spec, jar, output, port);
+        ServiceProcess second = null;
+        try {
+            first.awaitReady(Duration.ofSeconds(90));
+            String lease = grant(first, (int) ttlSeconds);
+            assertThat(first.send("PUT", "/keys/held?lease=" + lease, "{\"type\":\"integer\",\"value\":1}")
+                    .statusCode()).isEqualTo(201);
+            ServiceProcess current = first;
+            long began = System.nanoTime();
+            long killedAt = 0;
+            int renewed = 0;
+            int renewedAfterKill = 0;
+            int unreachable = 0;
+            long lastRenewal = began;
+            long worstGap = 0;
+            for (int i = 0; System.nanoTime() - began < TimeUnit.SECONDS.toNanos(30); i++) {
+                if (killedAt == 0 && System.nanoTime() - began >= TimeUnit.SECONDS.toNanos(8)) {
+                    first.kill();
+                    killedAt = System.nanoTime();
+                    second = start(spec, jar, output, port);
+                    current = second;
+                }
+                long sent = System.nanoTime();
+                try {
+                    HttpResponse<String> kept = current.post("/leases/" + lease + "/keepalive");
+                    assertThat(kept.statusCode()).as("keepalive %d, %d ms after the start: %s", i,
+                            TimeUnit.NANOSECONDS.toMillis(sent - began), kept.body()).isEqualTo(200);
+                    HttpResponse<String> key = current.get("/keys/held");
+                    assertThat(key.statusCode()).as("the kept lease's key after keepalive %d", i).isEqualTo(200);
+                    assertThat(key.body()).contains("\"lease\":\"" + lease + "\"");
+                    renewed++;
+                    if (killedAt != 0) {
+                        renewedAfterKill++;
+                    }
+                    worstGap = Math.max(worstGap, sent - lastRenewal);
+                    lastRenewal = sent;
+                } catch (java.io.IOException down) {
+                    unreachable++; // killed, or not listening yet: the client tries again at its next beat
+                }
+                // The client's own period, not a wait for anything: it keeps alive every two seconds.
+                LockSupport.parkNanos(Math.max(0, sent + every - System.nanoTime()));
+            }
+            assertThat(killedAt).isPositive();
+            assertThat(renewedAfterKill).as("keepalives answered by the restarted jar").isGreaterThanOrEqualTo(3);
+            assertThat(second.get("/leases/" + lease).body()).contains("\"keys\":[\"held\"]");
+            System.out.printf("LeaseKillNineIT: a %d s lease kept alive every 2 s for 30 s across a SIGKILL at 8 s:"
+                    + " %d keepalives renewed (%d by the restarted jar), %d attempts found no service, longest gap"
+                    + " between renewals %d ms; never expired%n", ttlSeconds, renewed, renewedAfterKill, unreachable,
+                    TimeUnit.NANOSECONDS.toMillis(worstGap));
+            second.terminate(Duration.ofSeconds(30));
+        } finally {
+            first.close();
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    private ServiceProcess start(DockerfileSpec spec, Path jar, Path output, int port) throws Exception {
+        return ServiceProcess.start(spec, jar, dataDir, output, "", Map.of(), List.of(), "localhost", port);
     }
 
     private static String grant(ServiceProcess service, int ttlSeconds) throws Exception {

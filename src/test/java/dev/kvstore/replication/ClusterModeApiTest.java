@@ -31,7 +31,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The service in cluster mode, in this JVM, as a group of one member (the three-node behaviour is tested with packaged
- * jars, {@code ClusterIT}): the same key API through Raft, the read-consistency header, {@code GET /cluster},
+ * jars, {@code ClusterIT}): the same key API through Raft, leases and idempotency keys, the read-consistency header, {@code GET /cluster},
  * readiness and health, cluster mode's compaction (a snapshot) and backup, membership refusals, and the OpenAPI
  * document of this mode.
  */
@@ -96,17 +96,57 @@ class ClusterModeApiTest {
                 + "\"}").put("/keys/big").then().statusCode(413);
     }
 
-    /** Leases and idempotency keys are not replicated yet: refused with a 400, and nothing is written. */
+    /**
+     * Leases and idempotency keys through Raft: grant (retried with an Idempotency-Key, one lease), attach, keep
+     * alive and read through the leader, a lease left alone expiring by the leader's proposal, revoke, and an
+     * idempotent PATCH replayed.
+     */
     @Test
-    void leasesAndIdempotencyKeysAreRefusedUntilTheyAreReplicated() {
+    void leasesAndIdempotencyKeysGoThroughTheLog() throws InterruptedException {
+        Response granted = given().port(port).contentType("application/json").header("Idempotency-Key", "g-1")
+                .body("{\"ttlSeconds\":30}").post("/leases");
+        granted.then().statusCode(201).body("ttlSeconds", equalTo(30));
+        String id = granted.jsonPath().getString("id");
+        given().port(port).contentType("application/json").header("Idempotency-Key", "g-1")
+                .body("{\"ttlSeconds\":30}").post("/leases").then().statusCode(201)
+                .header("Idempotent-Replayed", equalTo("true")).body("id", equalTo(id));
         given().port(port).contentType("application/json").body("{\"type\":\"string\",\"value\":\"x\"}")
-                .put("/keys/leased?ttl=30s").then().statusCode(400)
-                .body("type", equalTo("urn:kv-store:problem:invalid-lease"));
-        given().port(port).contentType("application/json").header("Idempotency-Key", "k-1")
-                .body("{\"type\":\"string\",\"value\":\"x\"}").put("/keys/idempotent").then().statusCode(400)
-                .body("type", equalTo("urn:kv-store:problem:invalid-idempotency-key"));
-        given().port(port).get("/keys/leased").then().statusCode(404);
-        given().port(port).get("/keys/idempotent").then().statusCode(404);
+                .put("/keys/leased/a?lease=" + id).then().statusCode(201).body("lease", equalTo(id));
+        given().port(port).post("/leases/" + id + "/keepalive").then().statusCode(200)
+                .body("remainingMillis", equalTo(30_000));
+        JsonPath read = given().port(port).get("/leases/" + id).then().statusCode(200).extract().jsonPath();
+        assertThat(read.getList("keys", String.class)).containsExactly("leased/a");
+        assertThat(read.getLong("remainingMillis")).isBetween(1L, 30_000L);
+
+        String shortLived = given().port(port).contentType("application/json")
+                .body("{\"type\":\"integer\",\"value\":1}").put("/keys/leased/short?ttl=1s").then()
+                .statusCode(201).extract().jsonPath().getString("lease");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (given().port(port).get("/keys/leased/short").statusCode() != 404) {
+            assertThat(System.nanoTime()).as("the 1 s lease expired by the leader").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        given().port(port).post("/leases/" + shortLived + "/keepalive").then().statusCode(404);
+
+        given().port(port).delete("/leases/" + id).then().statusCode(204);
+        given().port(port).get("/keys/leased/a").then().statusCode(404);
+        given().port(port).get("/leases/" + id).then().statusCode(404);
+
+        for (int i = 0; i < 2; i++) {
+            Response inc = given().port(port).contentType("application/json").header("Idempotency-Key", "inc-1")
+                    .body("{\"increment\":5}").patch("/keys/idempotent/n");
+            inc.then().statusCode(201).body("value", equalTo(5));
+            assertThat(inc.header("Idempotent-Replayed")).isEqualTo(i == 0 ? null : "true");
+        }
+        given().port(port).get("/keys/idempotent/n").then().statusCode(200).body("value", equalTo(5));
+        given().port(port).contentType("application/json").header("Idempotency-Key", "inc-1")
+                .body("{\"increment\":6}").patch("/keys/idempotent/n").then().statusCode(422);
+
+        JsonPath health = given().port(port).get("/actuator/health").then().statusCode(200).extract().jsonPath();
+        assertThat(health.getString("components.leases.status")).isEqualTo("UP");
+        assertThat(health.getBoolean("components.leases.details.expiryRunning")).as("this node leads").isTrue();
+        assertThat(health.getLong("components.leases.details.expired")).isGreaterThanOrEqualTo(1);
+        assertThat(health.getLong("components.leases.details.idempotency.replays")).isGreaterThanOrEqualTo(2);
     }
 
     @Test
@@ -140,7 +180,10 @@ class ClusterModeApiTest {
         assertThat(health.getLong("components.cluster.details.lag")).isGreaterThanOrEqualTo(0);
         assertThat(health.getMap("components")).doesNotContainKey("wal");
         given().port(port).get("/actuator/prometheus").then().statusCode(200)
-                .body(org.hamcrest.Matchers.containsString("kv_cluster_leader"));
+                .body(org.hamcrest.Matchers.containsString("kv_cluster_leader"))
+                .body(org.hamcrest.Matchers.containsString("kv_leases "))
+                .body(org.hamcrest.Matchers.containsString("kv_idempotency_replays_total "))
+                .body(org.hamcrest.Matchers.containsString("kv_leases_expiry_lateness_seconds_count "));
     }
 
     @Test
@@ -186,14 +229,15 @@ class ClusterModeApiTest {
         JsonPath doc = given().port(port).get("/v3/api-docs").then().statusCode(200).extract().jsonPath();
         assertThat(doc.getMap("paths")).containsKeys("/cluster", "/admin/cluster/members",
                 "/admin/cluster/members/{id}", "/admin/compaction", "/admin/snapshot", "/keys/{key}", "/keys",
-                "/batch");
+                "/batch", "/leases", "/leases/{id}", "/leases/{id}/keepalive");
         for (String read : List.of("'/keys/{key}'.get", "'/keys'.get")) {
             assertThat(doc.getList("paths." + read + ".parameters.findAll { it['in'] == 'header' }.name"))
                     .as(read).contains("Read-Consistency");
             assertThat(doc.getMap("paths." + read + ".responses")).as(read).containsKeys("503");
         }
         for (String write : List.of("'/keys/{key}'.put", "'/keys/{key}'.patch", "'/keys/{key}'.delete",
-                "'/batch'.post")) {
+                "'/batch'.post", "'/leases'.post", "'/leases/{id}/keepalive'.post", "'/leases/{id}'.get",
+                "'/leases/{id}'.delete")) {
             assertThat(doc.getMap("paths." + write + ".responses.'503'.content.'application/problem+json'.examples"))
                     .as(write).containsKey("cluster-unavailable");
         }

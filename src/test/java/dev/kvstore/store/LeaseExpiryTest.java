@@ -162,4 +162,66 @@ class LeaseExpiryTest {
         assertThat(done).containsExactly(7L);
         e.close();
     }
+
+    /** How far behind expiry is, while the log refuses an expiry: from the lease's deadline on. */
+    @Test
+    void anExpiryThatCannotBeWrittenShowsAsOverdue() {
+        LeaseExpiry e = expiry();
+        e.granted(7, 1000);
+        assertThat(e.overdueMillis()).as("before the start").isZero();
+        e.start(false);
+        advance(999);
+        assertThat(e.overdueMillis()).isZero();
+        logRefuses.set(true);
+        advance(1);
+        e.expireDue();
+        advance(2500);
+        e.expireDue();
+        e.expireDue();
+        assertThat(e.overdueMillis()).as("2.5 s behind, retries and all").isEqualTo(2500);
+        logRefuses.set(false);
+        advance(1000);
+        e.expireDue();
+        assertThat(expired).containsExactly(7L);
+        e.ended(7); // as the lease table tells it once the expiry is applied
+        assertThat(e.overdueMillis()).isZero();
+    }
+
+    /**
+     * A leader that steps down stops; a new one starts every deadline afresh (its whole time to live from then), and
+     * an expiry the old one was still writing, if refused, is not retried into the new one's deadlines.
+     */
+    @Test
+    void aNewLeaderRestartsEveryDeadlineAndAnOldTermsRetryMovesNone() throws Exception {
+        java.util.concurrent.CountDownLatch submitted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch refuse = new java.util.concurrent.CountDownLatch(1);
+        LeaseExpiry e = new LeaseExpiry(lease -> () -> {
+            submitted.countDown();
+            try {
+                refuse.await();
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            }
+            throw new StoreUnavailableException("the old leader's proposal was not committed", null);
+        }, now::get, lateness::add);
+        e.start(false);
+        e.granted(7, 5000);
+        advance(5000);
+        Thread oldLeader = new Thread(e::expireDue, "old-leader-expiry");
+        oldLeader.start();
+        assertThat(submitted.await(10, TimeUnit.SECONDS)).isTrue();
+        e.stop();
+        assertThat(e.started()).isFalse();
+        advance(10_000);
+        e.start(false);
+        assertThat(e.remainingMillis(7)).as("the whole time to live from the new start").isEqualTo(5000);
+        refuse.countDown();
+        oldLeader.join(10_000);
+        assertThat(e.remainingMillis(7)).as("not moved to a retry of the old term").isEqualTo(5000);
+        assertThat(e.keepAlive(7)).isEqualTo(5000);
+        advance(4999);
+        e.expireDue();
+        assertThat(e.remainingMillis(7)).isEqualTo(1);
+        assertThat(e.overdueMillis()).isZero();
+    }
 }

@@ -221,4 +221,87 @@ class ReplicaStoreTest {
         assertThat(all(r)).containsOnlyKeys("mine");
         assertThat(r.appliedIndex()).isEqualTo(1);
     }
+
+    private static final Command.Fingerprint FP = new Command.Fingerprint(1, 2);
+
+    @Test
+    void leasesAndIdempotencyRecordsAreStateThatSnapshotsCarryByteForByte() throws IOException {
+        ReplicaStore a = replica();
+        ReplicaStore b = replica();
+        List<byte[]> log = List.of(
+                a.encode(new Command.GrantLease(5000)),
+                a.encode(new Command.Put("held/1", Value.of("x"), NONE, KeyLease.of(1))),
+                a.encode(new Command.Put("held/2", Value.of(2L), NONE, KeyLease.of(1))),
+                a.encode(new Command.Put("own", Value.of("y"), NONE, KeyLease.grant(9000))),
+                a.encode(new Command.Idempotent("alice", "k-1", FP, 1_000, new Command.Increment("n", Value.of(5L),
+                        NONE))),
+                a.encode(new Command.Idempotent("alice", "k-2", FP, 2_000, new Command.GrantLease(7000))));
+        long index = 0;
+        List<byte[]> results = new ArrayList<>();
+        for (byte[] c : log) {
+            index++;
+            results.add(a.apply(2, index, c));
+            assertThat(b.apply(2, index, c.clone())).isEqualTo(results.get(results.size() - 1));
+        }
+        assertThat(a.lease(1).keys()).containsExactly("held/1", "held/2");
+        assertThat(a.lease(4).keys()).containsExactly("own");
+        assertThat(a.leaseStatus().leases()).isEqualTo(3);
+        byte[] repeat = a.encode(new Command.Idempotent("alice", "k-1", FP, 3_000, new Command.Increment("n",
+                Value.of(5L), NONE)));
+        index++;
+        IdempotentResult replayed = (IdempotentResult) CommandCodec.decodeResult(a.apply(2, index, repeat));
+        b.apply(2, index, repeat);
+        assertThat(replayed.status()).as("the apply step answers a repeat itself").isEqualTo(
+                IdempotentResult.Status.REPLAYED);
+        assertThat(a.get("n").value()).isEqualTo(Value.of(5L));
+        assertThat(a.recorded("alice", "k-1", FP).status()).isEqualTo(IdempotentResult.Status.REPLAYED);
+        assertThat(a.recorded("alice", "k-1", new Command.Fingerprint(9, 9)).status())
+                .isEqualTo(IdempotentResult.Status.MISMATCH);
+        assertThat(a.recorded("bob", "k-1", FP)).isNull();
+
+        Path snapA = dir.resolve("a.snapshot");
+        Path snapB = dir.resolve("b.snapshot");
+        a.writeSnapshot(snapA);
+        b.writeSnapshot(snapB);
+        assertThat(Files.readAllBytes(snapB)).isEqualTo(Files.readAllBytes(snapA));
+        assertThat(Files.size(snapA)).isEqualTo(a.liveBytes());
+
+        ReplicaStore c = replica();
+        c.loadSnapshot(snapA, 2, index);
+        assertThat(all(c)).isEqualTo(all(a));
+        assertThat(c.lease(1)).isEqualTo(a.lease(1));
+        assertThat(c.leaseStatus().leases()).isEqualTo(3);
+        assertThat(c.idempotencyStatus(0)).isEqualTo(a.idempotencyStatus(0));
+        assertThat(c.recorded("alice", "k-2", FP).result()).isEqualTo(a.recorded("alice", "k-2", FP).result());
+        byte[] revoke = a.encode(new Command.RevokeLease(1, false, null));
+        index++;
+        assertThat(c.apply(3, index, revoke)).isEqualTo(a.apply(3, index, revoke));
+        assertThat(all(c)).isEqualTo(all(a)).doesNotContainKeys("held/1", "held/2");
+
+        try (WalKeyValueStore restored = WalKeyValueStore.open(StoreOptions.defaults(dir.resolve("restored"))
+                .withRestoreFrom(snapA))) {
+            assertThat(restored.lease(1).keys()).containsExactly("held/1", "held/2");
+            IdempotentResult again = restored.idempotent("alice", "k-1", FP, new Command.Increment("n",
+                    Value.of(5L), NONE));
+            assertThat(again.status()).isEqualTo(IdempotentResult.Status.REPLAYED);
+            assertThat(restored.get("n").value()).isEqualTo(Value.of(5L));
+        }
+    }
+
+    @Test
+    void anExpiryGuardedByATermChangesNothingWhenLoggedInAnotherTerm() {
+        ReplicaStore r = replica();
+        r.apply(3, 1, r.encode(new Command.Put("k", Value.of(1L), NONE, KeyLease.grant(1000))));
+        byte[] expire = CommandCodec.encode(new Command.RevokeLease(1, true, null));
+        byte[] oldTerms = ReplicaStore.guarded(3, expire);
+        assertThat(r.apply(4, 2, oldTerms)).as("a deposed leader's expiry, logged by its successor")
+                .isEqualTo(ReplicaStore.STALE_TERM);
+        assertThat(r.get("k")).isNotNull();
+        assertThat(r.appliedIndex()).isEqualTo(2);
+        assertThat(r.apply(4, 3, java.util.Arrays.copyOf(oldTerms, 5))).isSameAs(ReplicaStore.MALFORMED);
+        LeaseResult expired = (LeaseResult) CommandCodec.decodeResult(r.apply(4, 4, ReplicaStore.guarded(4, expire)));
+        assertThat(expired.outcome()).isEqualTo(LeaseOutcome.EXPIRED);
+        assertThat(r.get("k")).isNull();
+        assertThat(r.lease(1)).isNull();
+    }
 }
