@@ -50,7 +50,8 @@ import org.openjdk.jmh.runner.IterationType;
  *       {@code force} per group commit), from 1, 8 and 64 threads. The writes per group (and so per force) are
  *       counted through {@link StoreObserver#onBatch} and printed after each iteration as {@code [append ...]}.</li>
  *   <li>{@code replay*}: recovery of a 102 MB log of 1,500,000 SET frames over 1,000,000 keys, in the page cache:
- *       {@code replay} is {@link WalKeyValueStore#open} + {@code close} of it and of its compacted form (68 MB); the
+ *       {@code replay} is {@link WalKeyValueStore#open} + {@code close} of it, of its compacted form (68 MB) and of
+ *       the same log with one key attached to a lease ({@code leased}: replay then tracks attachments); the
  *       others take it apart: {@code replayRead} only reads the file through a 1 MiB buffer as the scanner does,
  *       {@code replayScan} also checks every frame ({@link LogScanner}), {@code replayApply} also feeds
  *       the frames to the consumer {@code open} gives recovery ({@code KeyIndex.Builder}) and builds the index,
@@ -328,21 +329,27 @@ public class EngineBenchmark {
      * fork: 1,000,000 SETs of distinct keys in scattered order, then 500,000 SETs of keys drawn at random, version-2
      * frames with the revisions and creation revisions the store would give them; and its compacted form.
      */
-    static synchronized Path template(boolean compacted) throws IOException {
+    static synchronized Path template(String which) throws IOException {
         Path full = ROOT.resolve("template-full");
         Path small = ROOT.resolve("template-compacted");
+        Path leased = ROOT.resolve("template-leased");
         Path done = ROOT.resolve("template.done");
         if (!Files.exists(done)) {
             BenchFiles.deleteTree(full);
             BenchFiles.deleteTree(small);
+            BenchFiles.deleteTree(leased);
             Files.createDirectories(full);
+            Files.createDirectories(leased);
             long t0 = System.nanoTime();
-            writeReplayLog(full.resolve(StoreOptions.LOG_FILE_NAME));
+            writeReplayLog(full.resolve(StoreOptions.LOG_FILE_NAME), false);
             long written = System.nanoTime() - t0;
-            try (WalKeyValueStore store = WalKeyValueStore.open(options(full, SyncMode.NONE))) {
-                if (store.size() != KEYS || store.status().lastRecovery().framesReplayed() != REPLAY_FRAMES) {
-                    throw new IllegalStateException("the replay log holds " + store.size() + " keys in "
-                            + store.status().lastRecovery().framesReplayed() + " frames");
+            writeReplayLog(leased.resolve(StoreOptions.LOG_FILE_NAME), true);
+            for (Path dir : List.of(full, leased)) {
+                try (WalKeyValueStore store = WalKeyValueStore.open(options(dir, SyncMode.NONE))) {
+                    if (store.size() != KEYS || store.status().lastRecovery().framesReplayed() != REPLAY_FRAMES) {
+                        throw new IllegalStateException("the replay log holds " + store.size() + " keys in "
+                                + store.status().lastRecovery().framesReplayed() + " frames");
+                    }
                 }
             }
             Files.createDirectories(small);
@@ -356,10 +363,15 @@ public class EngineBenchmark {
             }
             Files.writeString(done, "ok");
         }
-        return (compacted ? small : full).resolve(StoreOptions.LOG_FILE_NAME);
+        return (which.equals("compacted") ? small : which.equals("leased") ? leased : full)
+                .resolve(StoreOptions.LOG_FILE_NAME);
     }
 
-    private static void writeReplayLog(Path log) throws IOException {
+    /**
+     * The replay log; {@code leased}: the same, but its first frame also grants a lease and attaches the first key to
+     * it, so that one key of a million has a lease.
+     */
+    private static void writeReplayLog(Path log, boolean leased) throws IOException {
         byte[][] keys = new byte[KEYS][];
         for (int i = 0; i < KEYS; i++) {
             keys[i] = key(i).getBytes(StandardCharsets.UTF_8);
@@ -370,7 +382,10 @@ public class EngineBenchmark {
             for (int f = 0; f < REPLAY_FRAMES; f++) {
                 long revision = f + 1;
                 int k = f < KEYS ? f : random.nextInt(KEYS);
-                byte[] frame = Frame.encodeSetV2(MAGIC, keys[k], value(revision), revision, k + 1);
+                byte[] frame = f == 0 && leased
+                        ? Frame.encodeBatch(MAGIC, List.of(Frame.encodeGrantOp(revision, 3_600_000),
+                                Frame.encodeSetOp(keys[k], value(revision), k + 1, revision)), revision)
+                        : Frame.encodeSetV2(MAGIC, keys[k], value(revision), revision, k + 1);
                 if (out.remaining() < frame.length) {
                     out.flip();
                     while (out.hasRemaining()) {
@@ -409,8 +424,8 @@ public class EngineBenchmark {
         boolean measuring;
         final List<Long> nanos = new ArrayList<>();
 
-        void prepare(boolean compacted, String label) throws IOException {
-            this.file = template(compacted);
+        void prepare(String which, String label) throws IOException {
+            this.file = template(which);
             this.bytes = Files.size(file);
             this.label = label;
             warmPageCache(file);
@@ -438,7 +453,7 @@ public class EngineBenchmark {
 
     @State(Scope.Benchmark)
     public static class ReplayLog extends Timed {
-        @Param({"full", "compacted"})
+        @Param({"full", "compacted", "leased"})
         public String log;
 
         Path dir;
@@ -447,7 +462,7 @@ public class EngineBenchmark {
 
         @Setup(Level.Trial)
         public void prepare() throws IOException {
-            prepare(log.equals("compacted"), "open+close, " + log + " log");
+            prepare(log, "open+close, " + log + " log");
             dir = file.getParent();
         }
 
@@ -475,7 +490,7 @@ public class EngineBenchmark {
         @Setup(Level.Trial)
         public void prepare(BenchmarkParams params) throws IOException {
             String name = params.getBenchmark();
-            prepare(false, name.substring(name.lastIndexOf('.') + 1) + ", full log");
+            prepare("full", name.substring(name.lastIndexOf('.') + 1) + ", full log");
             format = format();
         }
 

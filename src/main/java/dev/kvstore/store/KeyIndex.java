@@ -235,10 +235,11 @@ final class KeyIndex implements StateMachine.State {
      * {@link ReplayTable} on a thread of their own while the scanner reads and checks the next run: replay uses both
      * cores. The tree is built once at the end, from the table in key order.
      *
-     * <p>The same pass rebuilds the rest of the state, in log order: the leases and the keys attached to them
-     * ({@link LeaseTable}), and the idempotency records ({@link IdempotencyRecords}). A lease's end deletes the keys
-     * attached to it at that point of the log, as the write that ended it did; a grant and a record raise the revision
-     * counter to their frame's. A key's {@code String} is made only while some key has a lease.
+     * <p>The same pass rebuilds the rest of the state, in log order: the leases ({@link LeaseTable}), the keys attached
+     * to them (in the table, which hands them to the lease table at the end), and the idempotency records
+     * ({@link IdempotencyRecords}). A lease's end deletes the keys attached to it at that point of the log, as the
+     * write that ended it did; a grant and a record raise the revision counter to their frame's. No key is made into a
+     * {@code String} during the pass.
      */
     static final class Builder implements LogScanner.FrameRuns, Frame.Ops, Consumer<LogRecord> {
         /** Buffers in flight between the scanner and the builder's thread, besides the one the scanner reads into. */
@@ -246,9 +247,30 @@ final class KeyIndex implements StateMachine.State {
         private static final Run END = new Run(null, 0, 0);
 
         private final ReplayTable table = new ReplayTable();
+        /** Where the frames of a window start (see {@link #applyRun}). */
+        private final int[] window = new int[ReplayTable.WINDOW];
+        /** Reads ahead the table's slots and records for the keys of a window's frames. */
+        private final Frame.Ops readAhead = new Frame.Ops() {
+            @Override
+            public void set(byte[] buf, int keyAt, int keyLen, byte encoding, int valueAt, int valueLen, long rev,
+                            long createRevision, long lease) {
+                table.touch(buf, keyAt, keyLen);
+            }
+
+            @Override
+            public void delete(byte[] buf, int keyAt, int keyLen, long rev) {
+                table.touch(buf, keyAt, keyLen);
+            }
+
+            @Override
+            public void revision(long rev) {
+            }
+        };
         final LeaseTable leases;
         final IdempotencyRecords records;
         private long revision;
+        /** Bytes of frames the scan said would come, 0 when it did not say. */
+        private long expected;
         private BlockingQueue<Run> runs;
         private BlockingQueue<byte[]> free;
         private int buffers;
@@ -276,8 +298,15 @@ final class KeyIndex implements StateMachine.State {
         }
 
         @Override
+        public void expect(long bytes) {
+            expected = bytes;
+        }
+
+        @Override
         public byte[] frames(byte[] buf, int from, int to, long offset, int count) {
             if (thread == null) {
+                // As many keys as frames at the first run's size, at most: the table then rarely grows.
+                table.expect(expected / Math.max(1, (to - from) / count));
                 start();
             }
             rethrowFailure();
@@ -329,15 +358,33 @@ final class KeyIndex implements StateMachine.State {
                 }
                 if (failure == null) {
                     try {
-                        for (int at = r.from; at < r.to; ) {
-                            Frame.visit(r.buf, at, this);
-                            at += (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(r.buf, at));
-                        }
+                        applyRun(r.buf, r.from, r.to);
                     } catch (Throwable t) {
                         failure = t;
                     }
                 }
                 free.add(r.buf);
+            }
+        }
+
+        /**
+         * Applies frames {@code [from, to)} in order, a window of {@link ReplayTable#WINDOW} at a time: the table first
+         * reads ahead what the window's keys will need ({@link ReplayTable#touch}), then the frames are applied.
+         */
+        private void applyRun(byte[] buf, int from, int to) {
+            for (int at = from; at < to; ) {
+                int n = 0;
+                for (; at < to && n < window.length; n++) {
+                    window[n] = at;
+                    at += (int) (Frame.LENGTH_FIELD_BYTES + Frame.totalLength(buf, at));
+                }
+                for (int i = 0; i < n; i++) {
+                    Frame.visit(buf, window[i], readAhead);
+                }
+                table.endTouch();
+                for (int i = 0; i < n; i++) {
+                    Frame.visit(buf, window[i], this);
+                }
             }
         }
 
@@ -363,7 +410,7 @@ final class KeyIndex implements StateMachine.State {
             long created = framedCreate != 0 ? framedCreate : table.live(e) ? table.createRevision(e) : rev;
             byte[] text = Frame.isText(encoding) ? Arrays.copyOfRange(buf, valueAt, valueAt + valueLen) : null;
             table.set(e, encoding, text == null ? Frame.numberBits(buf, valueAt) : 0, text, rev, created);
-            attach(buf, keyAt, keyLen, lease);
+            table.attach(e, lease);
         }
 
         @Override
@@ -372,14 +419,7 @@ final class KeyIndex implements StateMachine.State {
             int e = table.find(buf, keyAt, keyLen);
             if (e >= 0) {
                 table.remove(e);
-            }
-            attach(buf, keyAt, keyLen, 0);
-        }
-
-        /** The key now has an entry attached to {@code lease}, or to none (0), or was deleted (0). */
-        private void attach(byte[] buf, int keyAt, int keyLen, long lease) {
-            if (lease != 0 || leases.attachedKeys() > 0) {
-                leases.attach(Utf8.decode(buf, keyAt, keyLen), lease);
+                table.attach(e, 0);
             }
         }
 
@@ -391,13 +431,7 @@ final class KeyIndex implements StateMachine.State {
 
         @Override
         public void revoke(long lease, boolean expired, long rev) {
-            for (String key : leases.keys(lease)) {
-                byte[] k = bytes(key);
-                int e = table.find(k, 0, k.length);
-                if (e >= 0) {
-                    table.remove(e);
-                }
-            }
+            table.endLease(lease);
             revision(rev);
             leases.end(lease);
         }
@@ -431,26 +465,22 @@ final class KeyIndex implements StateMachine.State {
             return rev;
         }
 
-        /** The state: the live entries, sorted once unless they came in key order, built into a tree in one pass. */
+        /**
+         * The state: the live entries, sorted once unless they came in key order, built into a tree in one pass; the
+         * keys attached to leases are handed to the lease table.
+         */
         private State state() {
             end();
             int[] order = table.order();
-            long live = 0;
-            for (int e : order) {
-                live += table.frameBytes(e);
-            }
-            return new State(KeyTree.build(order.length, (from, to) -> table.gather(order, from, to)), order.length,
-                    live, revision, leasedTree(), leases.attachedKeys());
-        }
-
-        /** The keys with a lease, each with its lease id as its number. */
-        private KeyTree.Node leasedTree() {
-            KeyTree.Edit edit = new KeyTree.Edit(KeyTree.EMPTY);
-            leases.attachments().forEach((key, lease) -> {
-                byte[] k = bytes(key);
-                edit.set(k, 0, k.length, Frame.ENCODING_I64, lease, null, revision, revision);
+            KeyTree.Node root = KeyTree.build(order.length, (from, to) -> table.leaf(order, from, to));
+            KeyTree.Edit leased = new KeyTree.Edit(KeyTree.EMPTY);
+            int[] count = new int[1];
+            table.forEachAttached((k, lease) -> {
+                leases.attach(Utf8.decode(k, 0, k.length), lease);
+                leased.set(k, 0, k.length, Frame.ENCODING_I64, lease, null, revision, revision);
+                count[0]++;
             });
-            return edit.finish();
+            return new State(root, order.length, table.liveBytes(), revision, leased.finish(), count[0]);
         }
 
         private static <T> T take(BlockingQueue<T> q) {

@@ -556,45 +556,45 @@ final class KeyTree {
 
     // ---------------------------------------------------------------- bulk build
 
-    /** Entries taken a run at a time, in key order, for {@link #build}. */
-    interface Runs {
-        /** Entries {@code [from, to)} of the whole, in key order, as one leaf-shaped run (not part of any tree). */
-        Leaf run(int from, int to);
+    /** Entries taken a leaf at a time, in key order, for {@link #build}. */
+    interface Leaves {
+        /** The leaf of entries {@code [from, to)} of the whole, in key order (not part of any tree). */
+        Leaf leaf(int from, int to);
     }
 
-    /** Entries per run a build takes at a time: a whole number of full leaves. */
-    static final int RUN = MAX_LEAF * 1024;
+    /** Leaves per block of a build; the two threads of a build take every other block. */
+    static final int BLOCK = 1024;
+    /** Entries in a block of full leaves. */
+    static final int RUN = MAX_LEAF * BLOCK;
 
     /**
-     * A tree of {@code n} entries in key order, in one pass: full leaves cut from runs of {@link #RUN} entries (on two
-     * threads, each taking every other run), then each level of inner nodes above them.
+     * A tree of {@code n} entries in key order, in one pass: full leaves (within one entry of each other), made by
+     * {@code src} in blocks of {@link #BLOCK} on two threads, each taking every other block, then each level of inner
+     * nodes above them.
      */
-    static Node build(int n, Runs src) {
+    static Node build(int n, Leaves src) {
         if (n == 0) {
             return EMPTY;
         }
-        int runs = (n + RUN - 1) / RUN;
-        int[] firstLeaf = new int[runs + 1];
-        for (int r = 0; r < runs; r++) {
-            firstLeaf[r + 1] = firstLeaf[r] + leavesOf(Math.min(n, (r + 1) * RUN) - r * RUN);
-        }
-        Node[] leaves = new Node[firstLeaf[runs]];
+        int count = (n + MAX_LEAF - 1) / MAX_LEAF;
+        int blocks = (count + BLOCK - 1) / BLOCK;
+        Node[] leaves = new Node[count];
         Throwable[] failed = new Throwable[1];
         Runnable odd = () -> {
             try {
-                for (int r = 1; r < runs; r += 2) {
-                    cut(src.run(r * RUN, Math.min(n, (r + 1) * RUN)), leaves, firstLeaf[r]);
+                for (int b = 1; b < blocks; b += 2) {
+                    makeLeaves(src, n, count, b, leaves);
                 }
             } catch (Throwable t) {
                 failed[0] = t;
             }
         };
-        Thread helper = runs > 1 ? new Thread(odd, "kv-index-build") : null;
+        Thread helper = blocks > 1 ? new Thread(odd, "kv-index-build") : null;
         if (helper != null) {
             helper.start();
         }
-        for (int r = 0; r < runs; r += 2) {
-            cut(src.run(r * RUN, Math.min(n, (r + 1) * RUN)), leaves, firstLeaf[r]);
+        for (int b = 0; b < blocks; b += 2) {
+            makeLeaves(src, n, count, b, leaves);
         }
         if (helper != null) {
             joinUninterruptibly(helper);
@@ -612,30 +612,11 @@ final class KeyTree {
         return level[0];
     }
 
-    private static int leavesOf(int entries) {
-        return (entries + MAX_LEAF - 1) / MAX_LEAF;
-    }
-
-    /** Cuts a run into leaves of equal size (within one), into {@code out} from {@code at}. */
-    private static void cut(Leaf run, Node[] out, int at) {
-        int n = run.size();
-        int leaves = leavesOf(n);
-        for (int l = 0, from = 0; l < leaves; l++) {
-            int to = (int) ((long) n * (l + 1) / leaves);
-            LeafWriter w = new LeafWriter(to - from, bytesOf(run, from, to), run.texts != null && anyText(run, from, to));
-            w.copy(run, from, to);
-            out[at + l] = w.leaf(null);
-            from = to;
+    /** Leaves {@code [BLOCK * block, BLOCK * (block + 1))} of {@code count} over {@code n} entries, into {@code out}. */
+    private static void makeLeaves(Leaves src, int n, int count, int block, Node[] out) {
+        for (int l = block * BLOCK; l < Math.min(count, (block + 1) * BLOCK); l++) {
+            out[l] = src.leaf((int) ((long) n * l / count), (int) ((long) n * (l + 1) / count));
         }
-    }
-
-    private static boolean anyText(Leaf run, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (run.texts[i] != null) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void joinUninterruptibly(Thread t) {

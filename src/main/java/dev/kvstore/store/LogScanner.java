@@ -51,6 +51,10 @@ final class LogScanner {
          */
         byte[] frames(byte[] buf, int from, int to, long offset, int count);
 
+        /** Called once before the first run: at most {@code bytes} of frames follow (a hint to size what it builds). */
+        default void expect(long bytes) {
+        }
+
         /** The scan is over: every run was handed over. Returns once the sink has taken all of them in. */
         default void end() {
         }
@@ -91,6 +95,7 @@ final class LogScanner {
      */
     Result scan(FrameRuns sink) throws IOException {
         runs = sink;
+        sink.expect(size);
         try {
             long pos = 0;
             long frames = 0;

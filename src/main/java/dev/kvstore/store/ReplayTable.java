@@ -4,6 +4,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ObjLongConsumer;
 
 /**
  * Replay's working table: every key the log names, found by the hash of its UTF-8 bytes, with its latest entry. Each
@@ -13,22 +18,31 @@ import java.util.Arrays;
  * bound by those memory reads: an entry spread over six arrays took four times as many.
  *
  * <p>It keeps the order in which keys first came, and whether that was key order (as in a compacted log or a
- * snapshot), so that the index is built without a sort when it was. One thread fills it; it is read after that thread
- * is done.
+ * snapshot), so that the index is built without a sort when it was; and the bytes a compacted log would take, kept
+ * up to date as frames come, so that the build reads each record once. One thread fills it; it is read after that
+ * thread is done.
+ *
+ * <p>The lease a key is attached to is kept aside, for the few keys that have one, and a flag in the record says
+ * whether it has one: a key without a lease costs nothing more when other keys have leases, and no key is made into a
+ * {@code String} until the end.
  */
 final class ReplayTable {
 
     /** The encoding of an entry whose key was deleted (it may be set again). */
     static final byte ABSENT = -1;
 
-    // A record, 8-byte aligned: key_len, entry number, revision, creation revision, a number's bits, encoding, key.
+    // A record, 8-byte aligned: key_len, entry number, revision, creation revision, a number's bits, encoding, whether
+    // the key is attached to a lease, the value's length in its frame (so that the compacted bytes are kept without
+    // reading the old value), key.
     private static final int KEY_LEN = 0;
     private static final int ENTRY = 4;
     private static final int REVISION = 8;
     private static final int CREATE_REVISION = 16;
     private static final int BITS = 24;
     private static final int ENCODING = 32;
-    private static final int KEY = 33;
+    private static final int LEASED = 33;
+    private static final int VALUE_LEN = 36;
+    private static final int KEY = 40;
 
     /** A reference to a record: its chunk in the high bits, its offset / 8 in the low {@link #OFFSET_BITS}. */
     private static final int OFFSET_BITS = 19;
@@ -51,6 +65,36 @@ final class ReplayTable {
     /** The key's hash (high half) and its record's reference + 1 (low half), 0 for a free slot; at most half full. */
     private long[] slots = new long[2048];
     private boolean inKeyOrder = true;
+    /** Bytes of the live entries' version-2 SET frames. */
+    private long liveBytes;
+
+    /** The lease of each record whose key is attached to one ({@link #LEASED} set), and the records of each lease. */
+    private final Map<Integer, Long> leaseOf = new HashMap<>();
+    private final Map<Long, Set<Integer>> attached = new HashMap<>();
+
+    /** First slots of a window of keys, read ahead of the window's frames ({@link #touch}). */
+    private final long[] touched = new long[WINDOW];
+    private int touchedCount;
+    /** What the reads ahead read, kept so that they are not optimised away. */
+    private long touchedSum;
+
+    /** The most slots {@link #expect} makes at once (32 MiB): past that, the table grows as keys come. */
+    private static final int MAX_EXPECTED_SLOTS = 1 << 22;
+
+    /** Keys a window reads ahead. */
+    static final int WINDOW = 32;
+
+    /**
+     * Makes room for {@code keys} keys (up to a bound), so that the table does not grow one doubling after the other,
+     * each moving every key; before any key is added.
+     */
+    void expect(long keys) {
+        if (count == 0 && keys > slots.length / 2) {
+            long wanted = Long.highestOneBit(Math.min(2 * keys, MAX_EXPECTED_SLOTS) - 1) << 1;
+            slots = new long[(int) Math.max(slots.length, wanted)];
+            refs = new int[(int) Math.max(refs.length, wanted / 2)];
+        }
+    }
 
     /** The record of the key at {@code buf[at, at + len)}, or -1. */
     int find(byte[] buf, int at, int len) {
@@ -71,6 +115,37 @@ final class ReplayTable {
             rehash();
         }
         return ref;
+    }
+
+    /**
+     * Reads the slot where the key at {@code buf[at, at + len)} would be, ahead of applying its frame: the slots of a
+     * window of keys, and then their records ({@link #endTouch}), are fetched from memory together rather than one
+     * after the other, which is what a probe of a table larger than the caches waits for. Changes nothing.
+     */
+    void touch(byte[] buf, int at, int len) {
+        if (touchedCount < WINDOW) {
+            touched[touchedCount++] = slots[hash(buf, at, len) & (slots.length - 1)];
+        }
+    }
+
+    /** Reads the records that the slots read by {@link #touch} name (both ends of each), and starts a new window. */
+    void endTouch() {
+        long sum = 0;
+        for (int i = 0; i < touchedCount; i++) {
+            long slot = touched[i];
+            if (slot != 0) {
+                int ref = (int) slot - 1;
+                byte[] c = chunk(ref);
+                int o = offset(ref);
+                sum += c[Math.min(o + KEY + 15, c.length - 1)];
+                if (texts != null) {
+                    // The entry's slot for a string, which its frame may write.
+                    sum += texts[(int) INT.get(c, o + ENTRY)] == null ? 0 : 1;
+                }
+            }
+        }
+        touchedSum += sum;
+        touchedCount = 0;
     }
 
     /** The slot of the key: its record's, or the free one where it would go. */
@@ -120,6 +195,7 @@ final class ReplayTable {
         INT.set(c, o + KEY_LEN, len);
         INT.set(c, o + ENTRY, e);
         c[o + ENCODING] = ABSENT;
+        c[o + LEASED] = 0;
         System.arraycopy(buf, at, c, o + KEY, len);
         if (inKeyOrder && e > 0 && compare(refs[e - 1], ref) > 0) {
             inKeyOrder = false;
@@ -153,7 +229,11 @@ final class ReplayTable {
     void set(int ref, byte encoding, long bits, byte[] text, long revision, long createRevision) {
         byte[] c = chunk(ref);
         int o = offset(ref);
+        if (c[o + ENCODING] != ABSENT) {
+            liveBytes -= frameBytes(ref);
+        }
         c[o + ENCODING] = encoding;
+        INT.set(c, o + VALUE_LEN, text != null ? text.length : Frame.NUMBER_BYTES);
         LONG.set(c, o + REVISION, revision);
         LONG.set(c, o + CREATE_REVISION, createRevision);
         LONG.set(c, o + BITS, bits);
@@ -163,15 +243,68 @@ final class ReplayTable {
         if (texts != null) {
             texts[(int) INT.get(c, o + ENTRY)] = text;
         }
+        liveBytes += frameBytes(ref);
     }
 
     void remove(int ref) {
         byte[] c = chunk(ref);
         int o = offset(ref);
+        if (c[o + ENCODING] == ABSENT) {
+            return;
+        }
+        liveBytes -= frameBytes(ref);
         c[o + ENCODING] = ABSENT;
         if (texts != null) {
             texts[(int) INT.get(c, o + ENTRY)] = null;
         }
+    }
+
+    /** Attaches the record's key to {@code lease}, or to none (0). */
+    void attach(int ref, long lease) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        if (c[o + LEASED] == 0 && lease == 0) {
+            return; // the common case, on replay's path for every key
+        }
+        if (c[o + LEASED] != 0) {
+            long old = leaseOf.remove(ref);
+            Set<Integer> refs = attached.get(old);
+            refs.remove(ref);
+            if (refs.isEmpty()) {
+                attached.remove(old);
+            }
+        }
+        c[o + LEASED] = (byte) (lease != 0 ? 1 : 0);
+        if (lease != 0) {
+            leaseOf.put(ref, lease);
+            attached.computeIfAbsent(lease, l -> new HashSet<>()).add(ref);
+        }
+    }
+
+    /** Ends {@code lease}: the entries attached to it are deleted. */
+    void endLease(long lease) {
+        Set<Integer> refs = attached.remove(lease);
+        if (refs != null) {
+            for (int ref : refs) {
+                leaseOf.remove(ref);
+                chunk(ref)[offset(ref) + LEASED] = 0;
+                remove(ref);
+            }
+        }
+    }
+
+    /** Each key attached to a lease, with its lease. */
+    void forEachAttached(ObjLongConsumer<byte[]> action) {
+        leaseOf.forEach((ref, lease) -> {
+            byte[] c = chunk(ref);
+            int o = offset(ref) + KEY;
+            action.accept(Arrays.copyOfRange(c, o, o + keyLength(ref)), lease);
+        });
+    }
+
+    /** Bytes of the live entries' version-2 SET frames, which a compacted log holds. */
+    long liveBytes() {
+        return liveBytes;
     }
 
     boolean live(int ref) {
@@ -186,14 +319,11 @@ final class ReplayTable {
         return (int) INT.get(chunk(ref), offset(ref) + KEY_LEN);
     }
 
-    private byte[] text(int ref) {
-        return texts == null ? null : texts[(int) INT.get(chunk(ref), offset(ref) + ENTRY)];
-    }
-
-    /** Bytes of the record's version-2 SET frame, which a compacted log holds. */
-    long frameBytes(int ref) {
-        byte[] t = text(ref);
-        return Frame.OVERHEAD_V2 + (long) keyLength(ref) + (t != null ? t.length : Frame.NUMBER_BYTES);
+    /** Bytes of the record's version-2 SET frame. */
+    private long frameBytes(int ref) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        return Frame.OVERHEAD_V2 + (long) (int) INT.get(c, o + KEY_LEN) + (int) INT.get(c, o + VALUE_LEN);
     }
 
     /** Order of the keys of records {@code a} and {@code b}: unsigned bytes, which is code point order. */
@@ -240,17 +370,16 @@ final class ReplayTable {
     }
 
     /**
-     * Records {@code order[from, to)} gathered into one leaf-shaped run, for {@link KeyTree#build} to cut into leaves:
-     * the reads out of the table, in no order, happen here, one record each, and the tree is then built by copying
-     * ranges.
+     * The leaf of records {@code order[from, to)}, for {@link KeyTree#build}: the reads out of the table, in no order,
+     * happen here, one record each (the second loop finds them in the cache).
      */
-    KeyTree.Leaf gather(int[] order, int from, int to) {
+    KeyTree.Leaf leaf(int[] order, int from, int to) {
         int n = to - from;
         int keyBytes = 0;
         boolean anyText = false;
         for (int i = from; i < to; i++) {
             keyBytes += keyLength(order[i]);
-            anyText |= texts != null && text(order[i]) != null;
+            anyText |= Frame.isText(chunk(order[i])[offset(order[i]) + ENCODING]);
         }
         byte[] keys = new byte[keyBytes];
         int[] ends = new int[n];
