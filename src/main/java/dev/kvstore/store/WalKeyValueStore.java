@@ -259,7 +259,7 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         if (command instanceof Command.Idempotent) {
             throw new IllegalArgumentException("an idempotent command goes through idempotent()");
         }
-        return execute(operationOf(command), command);
+        return execute(StoreObserver.Operation.of(command), command);
     }
 
     /**
@@ -276,7 +276,7 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
      */
     public IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command) {
         EntryLimits.checkIdempotencyKey(key);
-        StoreObserver.Operation operation = operationOf(command);
+        StoreObserver.Operation operation = StoreObserver.Operation.of(command);
         IdempotencyRecord.Id id = new IdempotencyRecord.Id(scope, key);
         Command.Fingerprint running = inFlight.putIfAbsent(id, fingerprint);
         if (running != null) {
@@ -363,21 +363,6 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         return () -> ((LeaseResult) await(StoreObserver.Operation.LEASE, p)).outcome() == LeaseOutcome.EXPIRED;
     }
 
-    private static StoreObserver.Operation operationOf(Command command) {
-        if (command instanceof Command.Put) {
-            return StoreObserver.Operation.SET;
-        }
-        if (command instanceof Command.Delete) {
-            return StoreObserver.Operation.DELETE;
-        }
-        if (command instanceof Command.Increment) {
-            return StoreObserver.Operation.INCREMENT;
-        }
-        if (command instanceof Command.Batch) {
-            return StoreObserver.Operation.BATCH;
-        }
-        return StoreObserver.Operation.LEASE;
-    }
 
     /**
      * Checks that {@code key} is one the store takes (1 to {@code maxKeyBytes} UTF-8 bytes, valid Unicode).
