@@ -1,7 +1,6 @@
 package dev.kvstore.api;
 
 import dev.kvstore.problem.ProblemType;
-import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.security.Access;
 import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.HistoryCompactedException;
@@ -21,7 +20,6 @@ import org.springframework.web.context.request.async.DeferredResult;
  * then the {@link WatchHub} takes over.
  */
 @RestController
-@SingleNodeMode
 class WatchController implements WatchApi {
 
     /** A long poll's own timer answers it; the container's timeout is only a backstop. */

@@ -2,11 +2,10 @@ package dev.kvstore.api;
 
 import dev.kvstore.KvProperties;
 import dev.kvstore.problem.ProblemWriter;
-import dev.kvstore.replication.SingleNodeMode;
 import dev.kvstore.store.ChangeEvent;
 import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.HistoryCompactedException;
-import dev.kvstore.store.WalKeyValueStore;
+import dev.kvstore.store.KeyValueStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,7 +41,6 @@ import tools.jackson.databind.json.JsonMapper;
  * shutdown does not wait for watchers; clients resume elsewhere or after the restart.
  */
 @Component
-@SingleNodeMode
 class WatchHub implements SmartLifecycle {
 
     private static final Log LOG = LogFactory.getLog(WatchHub.class);
@@ -66,7 +64,7 @@ class WatchHub implements SmartLifecycle {
     private record Rendered(ChangeEvent event, byte[] bytes) {
     }
 
-    WatchHub(WalKeyValueStore store, JsonMapper json, KvProperties properties, MeterRegistry registry) {
+    WatchHub(KeyValueStore store, JsonMapper json, KvProperties properties, MeterRegistry registry) {
         this.feed = store.feed();
         this.json = json;
         this.settings = properties.watch();

@@ -6,6 +6,7 @@ import dev.kvstore.cluster.ClusterUnavailableException;
 import dev.kvstore.cluster.CommandTooLargeException;
 import dev.kvstore.store.BatchOperation;
 import dev.kvstore.store.BatchResult;
+import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.Command;
 import dev.kvstore.store.CommandCodec;
 import dev.kvstore.store.CommandResult;
@@ -216,6 +217,12 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
     @Override
     public IdempotencyStatus idempotencyStatus() {
         return replica.idempotencyStatus(replays.get());
+    }
+
+    /** This node's feed: what its replica applied, so a watch on any member starts from that member's revision. */
+    @Override
+    public ChangeFeed feed() {
+        return replica.feed();
     }
 
 

@@ -19,7 +19,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * start at {@code floor + 1}.
  *
  * <p>Filled in three ways: by recovery's replay ({@link HistoryReplay}), which derives the events of the log's last
- * frames; by the apply step, after each group is durable and applied to the index ({@link #publish}); and compaction
+ * frames; by the apply step, after each group is durable and applied to the index ({@link #publish}; a cluster
+ * replica's {@link ReplicaStore#apply} too, with no log offsets, and it restarts the history at each snapshot it
+ * loads, {@link #restartAfterSnapshot}); and compaction
  * reads it to keep the history in the new log ({@link #pin}, {@link #priors}, {@link #rebase}; see
  * {@link Compactor}). Each event remembers where its frame lies in the log, in coordinates that a compaction shifts
  * in one step when it moves the frames to a new file.
@@ -84,6 +86,22 @@ final class History implements ChangeFeed, AutoCloseable {
         this.floor = floor;
         this.head = Math.max(head, floor);
         logBytes = 0;
+    }
+
+    /**
+     * The state was replaced by a snapshot at {@code revision} (a replica's {@link ReplicaStore#loadSnapshot}): every
+     * event goes and the history starts after it, so a read from before it is told it was compacted rather than
+     * given a gap. Waiting readers are woken to find out.
+     */
+    void restartAfterSnapshot(long revision) {
+        lock.writeLock().lock();
+        try {
+            restartAt(revision);
+            head = revision;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        signal();
     }
 
     /** Appends an event that replay derived. */

@@ -51,6 +51,9 @@ public interface KeyValueStore {
 
     IdempotencyStatus idempotencyStatus();
 
+    /** The change feed: the changes of the recent revisions this store applied, each with the entry before it. */
+    ChangeFeed feed();
+
     /**
      * Checks that {@code key} is one the store takes.
      *

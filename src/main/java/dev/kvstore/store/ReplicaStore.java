@@ -32,6 +32,10 @@ import java.util.function.UnaryOperator;
  * new leader's deadlines are never cut short by an old one's. Keepalives go to the leader ({@link #keepAlive}).
  * An idempotency record's time comes from the proposer, inside the command.
  *
+ * <p><b>The change feed</b> ({@link #feed}) holds what this replica applied, published by {@link #apply} once the
+ * changes are in the index (no clock, nothing replicated: it only observes the step). It lives in memory and starts
+ * after the revision of each snapshot loaded, so a watch from before that gets the compacted answer, never a gap.
+ *
  * <p>Reads ({@link #get}, {@link #list}) may run on any thread at any time, and see whole commands only (the index's
  * lock). {@link #apply}, {@link #writeSnapshot} and {@link #loadSnapshot} are called by one thread at a time.
  */
@@ -76,6 +80,8 @@ public final class ReplicaStore {
     private final AppliedState state;
     private final LeaseExpiry expiry;
     private final StoreObserver observer;
+    /** The change feed: the changes this replica applied since its last snapshot load, within the retention. */
+    private final History history;
     /** The log position of the last command applied; written by the applying thread only. */
     private volatile long appliedTerm;
     private volatile long appliedIndex = -1;
@@ -96,6 +102,8 @@ public final class ReplicaStore {
             throw new IllegalStateException("not leading");
         }, System::nanoTime, observer::onLeaseExpired);
         state.leases.listen(expiry);
+        this.history = new History(options.historyRetention());
+        history.start();
     }
 
     /**
@@ -189,7 +197,10 @@ public final class ReplicaStore {
         }
         Decision d = machine.decide(state, decoded);
         if (d.writes()) {
-            state.apply(List.of(d));
+            List<Decision> applied = List.of(d);
+            state.apply(applied);
+            // This replica keeps no log of its own: the events have no frame offsets.
+            history.publish(applied, -1);
         }
         moveTo(term, index);
         return CommandCodec.encodeResult(d.result());
@@ -277,9 +288,18 @@ public final class ReplicaStore {
                 : new IdempotentResult(IdempotentResult.Status.MISMATCH, null);
     }
 
-    /** Stops expiry for good. */
+    /**
+     * The change feed of this replica: every revision it applied since it started or last loaded a snapshot (whose
+     * revision is then the floor), in revision order, as {@link WalKeyValueStore#feed}.
+     */
+    public ChangeFeed feed() {
+        return history;
+    }
+
+    /** Stops expiry and ends the change feed, for good. */
     public void close() {
         expiry.close();
+        history.close();
     }
 
     /** The term of the last command applied (0 when none). */
@@ -350,6 +370,7 @@ public final class ReplicaStore {
         state.leases.replaceWith(whole.leases);
         state.records.replaceWith(whole.records);
         expiry.reload(state.leases.leases(), state.leases.orphans());
+        history.restartAfterSnapshot(this.index.revision());
         moveTo(term, index);
     }
 

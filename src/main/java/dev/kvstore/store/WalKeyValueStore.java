@@ -464,6 +464,7 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
      * {@link ChangeFeed#compactRevision()} on; kept across restarts and compactions, within
      * {@link StoreOptions#historyRetention()}.
      */
+    @Override
     public ChangeFeed feed() {
         return history;
     }

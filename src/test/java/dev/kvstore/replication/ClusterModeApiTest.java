@@ -213,6 +213,43 @@ class ClusterModeApiTest {
         }
     }
 
+    /**
+     * {@code GET /watch} is served in cluster mode from this node's applied revisions: a long poll waiting from the
+     * listing's revision + 1 answers with a write made while it waits (its change and revision, nothing else).
+     */
+    @Test
+    void aLongPollWatchAnswersWithAWriteMadeWhileItWaits() throws Exception {
+        long listed = Long.parseLong(given().port(port).get("/keys?prefix=watched/").then().statusCode(200).extract()
+                .header("X-Revision"));
+        java.util.concurrent.CompletableFuture<Response> poll = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> given().port(port).accept("application/json")
+                        .get("/watch?prefix=watched/&fromRevision=" + (listed + 1) + "&wait=30s"));
+        awaitWaitingPolls(1, Duration.ofSeconds(20));
+        given().port(port).contentType("application/json").body("{\"type\":\"string\",\"value\":\"elsewhere\"}")
+                .put("/keys/unwatched").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+        long written = given().port(port).contentType("application/json")
+                .body("{\"type\":\"string\",\"value\":\"seen\"}").put("/keys/watched/a").then()
+                .statusCode(org.hamcrest.Matchers.oneOf(200, 201)).extract().jsonPath().getLong("revision");
+
+        JsonPath page = poll.get(40, java.util.concurrent.TimeUnit.SECONDS).then().statusCode(200)
+                .contentType("application/json").extract().jsonPath();
+        assertThat(page.getList("events.revision", Long.class)).containsExactly(written);
+        assertThat(page.getList("events[0].changes.key", String.class)).containsExactly("watched/a");
+        assertThat(page.getString("events[0].changes[0].value")).isEqualTo("seen");
+        assertThat(page.getLong("nextRevision")).isGreaterThan(written);
+    }
+
+    /** Waits until {@code n} long polls of {@code GET /watch} wait on this node ({@code kv_watch_polls}). */
+    private static void awaitWaitingPolls(int n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.regex.Pattern waiting = java.util.regex.Pattern.compile("^kv_watch_polls(\\{[^}]*})? " + n + "\\.0$",
+                java.util.regex.Pattern.MULTILINE);
+        while (!waiting.matcher(given().port(port).get("/actuator/prometheus").asString()).find()) {
+            assertThat(System.nanoTime()).as(n + " long polls waiting within " + timeout).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void membershipChangesRefuseWhatCannotBe() {
         given().port(port).contentType("application/json").body("{\"id\":\"n2\",\"address\":\"nowhere\"}")
@@ -229,7 +266,7 @@ class ClusterModeApiTest {
         JsonPath doc = given().port(port).get("/v3/api-docs").then().statusCode(200).extract().jsonPath();
         assertThat(doc.getMap("paths")).containsKeys("/cluster", "/admin/cluster/members",
                 "/admin/cluster/members/{id}", "/admin/compaction", "/admin/snapshot", "/keys/{key}", "/keys",
-                "/batch", "/leases", "/leases/{id}", "/leases/{id}/keepalive");
+                "/batch", "/leases", "/leases/{id}", "/leases/{id}/keepalive", "/watch");
         for (String read : List.of("'/keys/{key}'.get", "'/keys'.get")) {
             assertThat(doc.getList("paths." + read + ".parameters.findAll { it['in'] == 'header' }.name"))
                     .as(read).contains("Read-Consistency");
