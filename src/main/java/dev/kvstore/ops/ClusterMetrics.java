@@ -50,6 +50,14 @@ class ClusterMetrics {
                 .description("Bytes the remembered idempotency records take in the log").register(registry);
         FunctionCounter.builder("kv.idempotency.replays", store, st -> st.idempotencyStatus().replays())
                 .description("Repeated requests answered from an idempotency record by this node").register(registry);
+        Gauge.builder("kv.history.compact.revision", store, st -> st.feed().compactRevision())
+                .description("The oldest revision a watch on this node can start from: its change feed holds every"
+                        + " change it applied since").register(registry);
+        Gauge.builder("kv.history.events", store, st -> st.feed().stats().events())
+                .description("Revisions this node's change feed holds").register(registry);
+        Gauge.builder("kv.history.bytes", store, st -> st.feed().stats().bytes()).baseUnit("bytes")
+                .description("This node's change feed, in the estimated heap it takes (kv.history.retention)")
+                .register(registry);
     }
 
     private static boolean isLeader(ClusterStatus s) {

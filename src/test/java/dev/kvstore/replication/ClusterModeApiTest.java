@@ -182,6 +182,7 @@ class ClusterModeApiTest {
         given().port(port).get("/actuator/prometheus").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("kv_cluster_leader"))
                 .body(org.hamcrest.Matchers.containsString("kv_leases "))
+                .body(org.hamcrest.Matchers.containsString("kv_history_compact_revision "))
                 .body(org.hamcrest.Matchers.containsString("kv_idempotency_replays_total "))
                 .body(org.hamcrest.Matchers.containsString("kv_leases_expiry_lateness_seconds_count "));
     }
