@@ -60,6 +60,16 @@ final class RatisSettings {
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(config.logSegmentBytes()));
         RaftServerConfigKeys.Log.setPreallocatedSize(p,
                 SizeInBytes.valueOf(Math.min(config.logSegmentBytes(), 4L << 20)));
+        // Ratis 3.3.0's default chains a follower's appends on one future (RaftServerImpl's NavigableIndices): the
+        // chain is extended inside AtomicReference.updateAndGet, whose function is re-run on contention, so a
+        // discarded attempt still runs its append, at the same time as the kept one ('SegmentedRaftLog: Already
+        // running a method'); once one append fails the chain stays failed, and this follower takes no entry again
+        // until its division restarts; and a heartbeat is checked against appends still queued there, so a follower's
+        // commit index can move over old-term entries before (or, when the append fails, instead of) their
+        // replacement, and it applies entries that were never committed. Off, a follower appends on the thread that
+        // received the entries, as Ratis did before 3.1.3: a failed append fails that one request, the leader sends
+        // the entries again, and a heartbeat is checked against the log itself.
+        RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
 
         // An entry must fit the appender's buffer (a larger one fails an assertion in the appender) and the log
         // writer's buffer, which must be 8 bytes larger still.

@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -23,7 +22,6 @@ import tools.jackson.databind.JsonNode;
  * snapshot larger than one 16 MiB chunk. Then a dead member is replaced by a new one (added, then the dead one
  * removed), and the new group survives the loss of its leader.
  */
-@EnabledIfSystemProperty(named = "kv.cluster.e2e", matches = "true", disabledReason = JarCluster.QUARANTINED)
 class ClusterMembershipIT {
 
     private static final List<String> IDS = List.of("n1", "n2", "n3");

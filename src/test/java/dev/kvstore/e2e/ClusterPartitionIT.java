@@ -14,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -26,7 +25,6 @@ import tools.jackson.databind.JsonNode;
  * leader shows the old value it would otherwise have served. Once healed, it follows the new leader, and none of the
  * writes it refused was ever applied.
  */
-@EnabledIfSystemProperty(named = "kv.cluster.e2e", matches = "true", disabledReason = JarCluster.QUARANTINED)
 class ClusterPartitionIT {
 
     private static final String TOKEN = "partition-test-token-0123456789abcdef";

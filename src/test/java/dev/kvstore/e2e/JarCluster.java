@@ -31,17 +31,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class JarCluster implements AutoCloseable {
 
-    /**
-     * Why the cluster's end-to-end runs are off unless {@code -Dkv.cluster.e2e=true}: a node that rejoins holding
-     * entries of an old term (a killed or cut-off leader) can stop taking the leader's entries. Ratis 3.3.0 refuses a
-     * second append while its truncation runs ({@code SegmentedRaftLog: Already running a method}), seen in
-     * ClusterPartitionIT (2 of its last 3 runs) and once in ClusterIT. Until that is fixed these runs fail
-     * intermittently, and cluster mode is experimental (docs/operations.md).
-     */
-    static final String QUARANTINED = "cluster mode is experimental: a rejoining node can stop taking the leader's"
-            + " entries (Ratis 3.3.0, 'Already running a method' during truncation); run with -Dkv.cluster.e2e=true";
-
-
     /** A member: its id, Raft address and data directory, and how its process is launched. */
     record Member(String id, String host, int raftPort, int httpPort, Path dataDir, List<String> launcher) {
         String address() {

@@ -106,6 +106,11 @@ class LeaseKillNineIT {
         }
     }
 
+    private static boolean keepGoing(long elapsedNanos, int renewedAfterKill) {
+        return elapsedNanos < TimeUnit.SECONDS.toNanos(30)
+                || renewedAfterKill < 3 && elapsedNanos < TimeUnit.SECONDS.toNanos(120);
+    }
+
     @Test
     void aLeaseKeptAliveEveryTwoSecondsLivesThroughAKillNineAndRestart() throws Exception {
         DockerfileSpec spec = DockerfileSpec.read(Path.of("Dockerfile"));
@@ -130,7 +135,9 @@ class LeaseKillNineIT {
             int unreachable = 0;
             long lastRenewal = began;
             long worstGap = 0;
-            for (int i = 0; System.nanoTime() - began < TimeUnit.SECONDS.toNanos(30); i++) {
+            // 30 s of keepalives, and on until the restarted jar answered three: a restart slowed by a loaded
+            // machine must not leave the restarted jar's part of the loop unchecked (capped at two minutes).
+            for (int i = 0; keepGoing(System.nanoTime() - began, renewedAfterKill); i++) {
                 if (killedAt == 0 && System.nanoTime() - began >= TimeUnit.SECONDS.toNanos(8)) {
                     first.kill();
                     killedAt = System.nanoTime();
@@ -160,9 +167,10 @@ class LeaseKillNineIT {
             assertThat(killedAt).isPositive();
             assertThat(renewedAfterKill).as("keepalives answered by the restarted jar").isGreaterThanOrEqualTo(3);
             assertThat(second.get("/leases/" + lease).body()).contains("\"keys\":[\"held\"]");
-            System.out.printf("LeaseKillNineIT: a %d s lease kept alive every 2 s for 30 s across a SIGKILL at 8 s:"
+            System.out.printf("LeaseKillNineIT: a %d s lease kept alive every 2 s for %d s across a SIGKILL at 8 s:"
                     + " %d keepalives renewed (%d by the restarted jar), %d attempts found no service, longest gap"
-                    + " between renewals %d ms; never expired%n", ttlSeconds, renewed, renewedAfterKill, unreachable,
+                    + " between renewals %d ms; never expired%n", ttlSeconds,
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - began), renewed, renewedAfterKill, unreachable,
                     TimeUnit.NANOSECONDS.toMillis(worstGap));
             second.terminate(Duration.ofSeconds(30));
         } finally {
