@@ -39,6 +39,8 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                            @DefaultValue Security security,
                            @Valid @DefaultValue Batch batch,
                            @Valid @DefaultValue Listing list,
+                           @Valid @DefaultValue History history,
+                           @Valid @DefaultValue Watch watch,
                            @Valid @DefaultValue Compression compression,
                            @Valid @DefaultValue Idempotency idempotency,
                            @Valid @DefaultValue Cluster cluster) {
@@ -241,6 +243,26 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
     }
 
     /**
+     * The change feed's history ({@code GET /watch}).
+     *
+     * @param retention how much history is kept, counted as the heap its events take: each change's key, value and
+     *                  previous value, plus about 100 bytes; when unset, 64MB or a sixteenth of the maximum heap,
+     *                  whichever is less. The log keeps the same changes' frames across compactions, which take less
+     */
+    public record History(DataSize retention) {
+
+        public History {
+            retention = retention != null ? retention : DataSize.ofBytes(StoreOptions.defaultHistoryRetention());
+        }
+
+        /** At least a byte; less than one event keeps no history (a watch that falls behind gets 410). */
+        @AssertTrue(message = "kv.history.retention must be at least 1B")
+        public boolean isRetentionLargeEnough() {
+            return retention == null || retention.toBytes() >= 1;
+        }
+    }
+
+    /**
      * Large string values in the log.
      *
      * @param enabled whether strings are ever stored compressed (LZ4); frames written before are read either way
@@ -260,6 +282,38 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
 
         int minBytes() {
             return enabled ? Math.toIntExact(minSize.toBytes()) : Integer.MAX_VALUE;
+        }
+    }
+
+    /**
+     * {@code GET /watch}.
+     *
+     * @param progressInterval how often a stream with nothing else to send sends a progress event with the current
+     *                         revision
+     * @param maxWait          the longest {@code wait} of a long poll
+     * @param maxEvents        most events in one long-poll answer
+     * @param sendTimeout      a stream whose client has taken no bytes for this long while events wait for it is
+     *                         closed; the client resumes with {@code Last-Event-ID} while the history holds its
+     *                         revision
+     */
+    public record Watch(@NotNull @DefaultValue("10s") Duration progressInterval,
+                        @NotNull @DefaultValue("60s") Duration maxWait,
+                        @Min(1) @Max(100_000) @DefaultValue("1000") int maxEvents,
+                        @NotNull @DefaultValue("30s") Duration sendTimeout) {
+
+        @AssertTrue(message = "kv.watch.progress-interval must be at least 10ms")
+        public boolean isProgressIntervalPositive() {
+            return progressInterval == null || progressInterval.toMillis() >= 10;
+        }
+
+        @AssertTrue(message = "kv.watch.max-wait must not be negative")
+        public boolean isMaxWaitNotNegative() {
+            return maxWait == null || !maxWait.isNegative();
+        }
+
+        @AssertTrue(message = "kv.watch.send-timeout must be at least 10ms")
+        public boolean isSendTimeoutPositive() {
+            return sendTimeout == null || sendTimeout.toMillis() >= 10;
         }
     }
 
@@ -387,6 +441,6 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
                 new CompactionPolicy(compaction.auto(), compaction.minBytes().toBytes(), compaction.ratio()),
                 restore.from(), wal.writeTimeout(), recovery.keepCopies(), recovery.keepCopiesSize().toBytes(),
                 compression.minBytes(),
-                idempotency.toOptions());
+                idempotency.toOptions(), history.retention().toBytes());
     }
 }

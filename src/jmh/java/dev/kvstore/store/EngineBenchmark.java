@@ -51,8 +51,9 @@ import org.openjdk.jmh.runner.IterationType;
  *       counted through {@link StoreObserver#onBatch} and printed after each iteration as {@code [append ...]}.</li>
  *   <li>{@code replay*}: recovery of a 102 MB log of 1,500,000 SET frames over 1,000,000 keys, in the page cache:
  *       {@code replay} is {@link WalKeyValueStore#open} + {@code close} of it, of its compacted form (68 MB) and of
- *       the same log with one key attached to a lease ({@code leased}: replay then tracks attachments); the
- *       others take it apart: {@code replayRead} only reads the file through a 1 MiB buffer as the scanner does,
+ *       the same log with one key attached to a lease ({@code leased}: replay then tracks attachments), each with the
+ *       change feed's default 64 MB history window and with none; the others take it apart: {@code replayRead} only
+ *       reads the file through a 1 MiB buffer as the scanner does,
  *       {@code replayScan} also checks every frame ({@link LogScanner}), {@code replayApply} also feeds
  *       the frames to the consumer {@code open} gives recovery ({@code KeyIndex.Builder}) and builds the index,
  *       without the rest of {@code open}. MB/s (10^6 bytes) is
@@ -456,13 +457,21 @@ public class EngineBenchmark {
         @Param({"full", "compacted", "leased"})
         public String log;
 
+        /**
+         * The change feed's history window: {@code 64MB} (the default cap; the window's frames are applied one by
+         * one to derive their events) or {@code none} (a retention of one byte keeps no event, so the whole log goes
+         * the builder's fast way): their ratio is what the history costs a start.
+         */
+        @Param({"64MB", "none"})
+        public String history;
+
         Path dir;
         /** Recovery's own figure (scan + index), from {@link RecoveryReport#duration}. */
         final List<Long> recoveryNanos = new ArrayList<>();
 
         @Setup(Level.Trial)
         public void prepare() throws IOException {
-            prepare(log, "open+close, " + log + " log");
+            prepare(log, "open+close, " + log + " log, history " + history);
             dir = file.getParent();
         }
 
@@ -516,7 +525,9 @@ public class EngineBenchmark {
         long t0 = System.nanoTime();
         int size;
         long recovery;
-        try (WalKeyValueStore store = WalKeyValueStore.open(options(s.dir, SyncMode.ALWAYS))) {
+        StoreOptions options = options(s.dir, SyncMode.ALWAYS)
+                .withHistoryRetention(s.history.equals("none") ? 1 : StoreOptions.DEFAULT_HISTORY_RETENTION_CAP);
+        try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
             size = store.size();
             recovery = store.status().lastRecovery().duration().toNanos();
         }

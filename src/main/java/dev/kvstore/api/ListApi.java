@@ -21,10 +21,10 @@ interface ListApi {
     String PAGE = "{\"items\":[{\"key\":\"app/config/0001\",\"type\":\"string\",\"value\":\"on\",\"revision\":12,"
             + "\"createRevision\":3},{\"key\":\"app/config/0002\",\"type\":\"integer\",\"value\":7,\"revision\":15,"
             + "\"createRevision\":15}],\"cursor\":\"AWFwcC9jb25maWcvMDAwMg\","
-            + "\"next\":\"/keys?prefix=app/&limit=2&cursor=AWFwcC9jb25maWcvMDAwMg\"}";
+            + "\"next\":\"/keys?prefix=app/&limit=2&cursor=AWFwcC9jb25maWcvMDAwMg\",\"revision\":57}";
     String KEYS_ONLY = "{\"items\":[{\"key\":\"app/config/0001\",\"type\":\"string\",\"revision\":12,"
             + "\"createRevision\":3},{\"key\":\"app/config/0002\",\"type\":\"integer\",\"revision\":15,"
-            + "\"createRevision\":15}],\"cursor\":null,\"next\":null}";
+            + "\"createRevision\":15}],\"cursor\":null,\"next\":null,\"revision\":57}";
 
     @Operation(summary = "List keys",
             description = "Returns the keys that start with `prefix`, in Unicode code point (UTF-8 byte) order, a page"
@@ -45,6 +45,9 @@ interface ListApi {
             @Parameter(name = "keysOnly", in = ParameterIn.QUERY, description = "true leaves out each entry's"
                     + " value", schema = @Schema(type = "boolean", defaultValue = "false"))})
     @ApiResponse(responseCode = "200", description = "A page of entries; cursor and next are null on the last one",
+            headers = @io.swagger.v3.oas.annotations.headers.Header(name = "X-Revision", description = "The revision"
+                    + " of the state the page was read at, as in its revision member",
+                    schema = @Schema(type = "integer", format = "int64")),
             content = @Content(schema = @Schema(implementation = ListView.class), examples = {
                     @ExampleObject(name = "page", value = PAGE),
                     @ExampleObject(name = "keysOnly", value = KEYS_ONLY)}))
@@ -57,5 +60,5 @@ interface ListApi {
     @ApiResponse(responseCode = "403", description = "The token may not read, or is limited to a key prefix that"
             + " `prefix` is not under (a limited token must list under its own prefix)",
             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))
-    ListView list(@Parameter(hidden = true) HttpServletRequest request);
+    org.springframework.http.ResponseEntity<ListView> list(@Parameter(hidden = true) HttpServletRequest request);
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -29,7 +30,7 @@ class ListController implements ListApi {
 
     @Override
     @GetMapping(path = "/keys", produces = MediaType.APPLICATION_JSON_VALUE)
-    public ListView list(HttpServletRequest request) {
+    public ResponseEntity<ListView> list(HttpServletRequest request) {
         ListQuery q = ListQuery.parse(request, defaultLimit, maxLimit);
         Access.requireKey(request, q.prefix(), q.prefix().isEmpty() ? "the whole store" : "the prefix \"" + q.prefix() + "\"");
         Page page = store.list(q.prefix(), q.after(), q.limit());
@@ -37,10 +38,15 @@ class ListController implements ListApi {
         for (Map.Entry<String, Entry> e : page.entries()) {
             items.add(q.keysOnly() ? EntryView.keyOnly(e.getKey(), e.getValue()) : EntryView.of(e.getKey(), e.getValue()));
         }
+        ResponseEntity.BodyBuilder ok = ResponseEntity.ok().header(REVISION_HEADER, Long.toString(page.revision()));
         if (!page.more()) {
-            return new ListView(items, null, null);
+            return ok.body(new ListView(items, null, null, page.revision()));
         }
         String last = items.get(items.size() - 1).key();
-        return new ListView(items, ListQuery.cursor(last), q.next(request.getContextPath(), last));
+        return ok.body(new ListView(items, ListQuery.cursor(last), q.next(request.getContextPath(), last),
+                page.revision()));
     }
+
+    /** The revision a listing page was read at. */
+    static final String REVISION_HEADER = "X-Revision";
 }

@@ -13,5 +13,9 @@ record ListView(
         String cursor,
         @Schema(description = "URL of the next page (same prefix, limit and keysOnly), or null on the last page",
                 nullable = true, example = "/keys?prefix=app/&limit=100&cursor=AWFwcC9jb25maWcvMDA5OQ")
-        String next) {
+        String next,
+        @Schema(description = "The revision of the state this page was read at (also in X-Revision): a watch from"
+                + " the first page's revision + 1 misses no change made after the listing began", format = "int64",
+                example = "57")
+        long revision) {
 }

@@ -88,6 +88,7 @@ class OpenApiConfiguration {
                     INVALID_QUERY, INVALID_IDEMPOTENCY_KEY, KEY_NOT_FOUND, IDEMPOTENCY_KEY_IN_FLIGHT,
                     PRECONDITION_FAILED, IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE))),
             Map.entry("GET /keys", new Refusals(List.of(INVALID_QUERY, INVALID_CURSOR), 406)),
+            Map.entry("GET /watch", new Refusals(List.of(INVALID_QUERY, COMPACTED), 406)),
             Map.entry("POST /batch", new Refusals(List.of(MALFORMED_JSON, INVALID_BATCH, INVALID_KEY, INVALID_VALUE,
                     INVALID_IDEMPOTENCY_KEY, UNKNOWN_LEASE, IDEMPOTENCY_KEY_IN_FLIGHT, PRECONDITION_FAILED, TOO_LARGE,
                     IDEMPOTENCY_KEY_REUSED, STORE_UNAVAILABLE, OVERLOADED), 406, 415)
@@ -304,6 +305,8 @@ class OpenApiConfiguration {
                 + " the key's current revision"));
         p.put("lease", of("string").pattern(KeyApiDoc.LEASE_PATTERN).description("unknown-lease: the lease that"
                 + " does not exist"));
+        p.put("compactRevision", of("integer", "int64").description("compacted: the oldest revision a watch can"
+                + " start from"));
         p.put("neededBytes", of("integer", "int64").description("insufficient-storage: the bytes the operation"
                 + " needs free"));
         p.put("usableBytes", of("integer", "int64").description("insufficient-storage: the bytes that are free"));
@@ -318,6 +321,21 @@ class OpenApiConfiguration {
         makeNullable(schemas.get("KeyPage"), "cursor", "next");
         makeNullable(schemas.get("CompactionView"), "failure");
         makeNullable(schemas.get("BatchOperationResult"), "revision", "createRevision");
+        Schema change = schemas.get("WatchChange");
+        if (change != null && change.getProperties() != null) {
+            change.getProperties().put("previous", nullable(ref("PreviousEntry").description("The entry before the"
+                    + " change, or null when the key had none (a put that created it)")));
+        }
+        // A value is typed by the member type; as JSON it is one of these (an integer is a number too: anyOf).
+        for (String name : List.of("WatchChange", "PreviousEntry")) {
+            Schema schema = schemas.get(name);
+            if (schema != null && schema.getProperties() != null && schema.getProperties().get("value") != null) {
+                Schema<Object> value = new Schema<>();
+                value.setAnyOf(new ArrayList<>(List.of(of("string"), of("integer", "int64"), of("number", "double"))));
+                value.setDescription(((Schema) schema.getProperties().get("value")).getDescription());
+                schema.getProperties().put("value", value);
+            }
+        }
     }
 
     @SuppressWarnings({"rawtypes", "unchecked"})

@@ -23,6 +23,10 @@ class ProblemErrorController implements ErrorController {
     void error(HttpServletRequest request, HttpServletResponse response) throws IOException {
         int status = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer c && c >= 400
                 ? c : 500;
+        if (response.isCommitted()) {
+            // Part of an answer (a stream of events) went out already: no problem can follow it.
+            return;
+        }
         response.resetBuffer();
         byte[] body = ProblemWriter.plain(status, status >= 500
                 ? "The server failed to handle the request; details are in its log."

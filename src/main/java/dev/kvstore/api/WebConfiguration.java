@@ -64,6 +64,12 @@ class WebConfiguration {
         return registration;
     }
 
+    /** Watch streams can drop the connection of a client that stopped reading ({@link ConnectionAbortValve}). */
+    @Bean
+    TomcatContextCustomizer watchConnectionAbort() {
+        return context -> context.getPipeline().addValve(new ConnectionAbortValve());
+    }
+
     /** In cluster mode, reads first pass the read barrier ({@link ClusterWebConfiguration}). */
     @Bean
     FilterRegistrationBean<KeyEndpoint> keyEndpoint(KeyValueStore store, IdempotentWrites writes,

@@ -259,25 +259,7 @@ final class StateMachineAdapter extends BaseStateMachine {
      * for is at or below it.
      */
     private CompletableFuture<Message> confirmedReadIndex() {
-        final LeadershipCheck check = leadership;
-        if (check == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("the server is still starting"));
-        }
-        final RaftServer.Division division = division();
-        final long term = division.getInfo().getCurrentTerm();
-        if (!division.getInfo().isLeader() || !division.getInfo().isLeaderReady()) {
-            return CompletableFuture.failedFuture(new NotLeaderException(division.getMemberId(), null, List.of()));
-        }
-        // Taken after the read was asked for, and at least every write committed up to then (this leader committed
-        // an entry of its term, so it knows them all), if the term is still this leader's after the round.
-        final long readIndex = division.getRaftLog().getLastCommittedIndex();
-        return check.confirm().thenApply(confirmedTerm -> {
-            if (confirmedTerm != term) {
-                throw new java.util.concurrent.CompletionException(new NotLeaderException(division.getMemberId(),
-                        null, List.of()));
-            }
-            return ascii(readIndex);
-        });
+        return confirmedCommitIndex().thenApply(StateMachineAdapter::ascii);
     }
 
     /**
@@ -285,6 +267,20 @@ final class StateMachineAdapter extends BaseStateMachine {
      * still leads in its term, and this node applied what was committed before the confirmation began.
      */
     private CompletableFuture<Message> leaderQuery(byte[] request) {
+        return confirmedCommitIndex().thenCompose(this::awaitApplied).thenApply(applied -> {
+            try {
+                return Message.valueOf(UnsafeByteOperations.unsafeWrap(state.leaderQuery(request)));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
+    /**
+     * The commit index as this leader knows it now, completed once a majority confirmed after this moment that this
+     * node still leads in its term; failed with {@link NotLeaderException} otherwise.
+     */
+    private CompletableFuture<Long> confirmedCommitIndex() {
         final LeadershipCheck check = leadership;
         if (check == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("the server is still starting"));
@@ -294,19 +290,15 @@ final class StateMachineAdapter extends BaseStateMachine {
         if (!division.getInfo().isLeader() || !division.getInfo().isLeaderReady()) {
             return CompletableFuture.failedFuture(new NotLeaderException(division.getMemberId(), null, List.of()));
         }
-        final long readIndex = division.getRaftLog().getLastCommittedIndex();
-        return check.confirm().thenCompose(confirmedTerm -> {
+        // Taken after the request arrived, and at least every write committed up to then (this leader committed
+        // an entry of its term, so it knows them all), if the term is still this leader's after the round.
+        final long commitIndex = division.getRaftLog().getLastCommittedIndex();
+        return check.confirm().thenApply(confirmedTerm -> {
             if (confirmedTerm != term) {
                 throw new java.util.concurrent.CompletionException(new NotLeaderException(division.getMemberId(),
                         null, List.of()));
             }
-            return awaitApplied(readIndex);
-        }).thenApply(applied -> {
-            try {
-                return Message.valueOf(UnsafeByteOperations.unsafeWrap(state.leaderQuery(request)));
-            } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
+            return commitIndex;
         });
     }
 

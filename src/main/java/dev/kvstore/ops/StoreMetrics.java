@@ -23,7 +23,8 @@ import org.springframework.stereotype.Component;
 /**
  * The store's metrics: {@code kv.operations} by op and outcome, {@code kv.wal.force} (a latency histogram),
  * {@code kv.wal.group.writes} (writes per group commit), {@code kv.wal.log.bytes}, {@code kv.wal.live.bytes},
- * {@code kv.wal.dead.ratio}, {@code kv.keys} and {@code kv.revision}; for compaction, {@code kv.compaction} (count and duration by
+ * {@code kv.wal.dead.ratio}, {@code kv.keys} and {@code kv.revision}; for the change feed, {@code kv.history.*}; for
+ * compaction, {@code kv.compaction} (count and duration by
  * trigger and outcome), {@code kv.compaction.pause}, {@code kv.compaction.running} and the last one's sizes in
  * {@code kv.compaction.last.bytes}; for leases, {@code kv.leases}, {@code kv.leases.keys}, {@code kv.leases.expired}
  * and {@code kv.leases.expiry.lateness}; for idempotency keys, {@code kv.idempotency.keys},
@@ -104,6 +105,17 @@ public class StoreMetrics implements StoreObserver, SmartInitializingSingleton {
                 .register(registry);
         Gauge.builder("kv.wal.writable", s, st -> st.status().writable() ? 1 : 0)
                 .description("1 while the store takes writes, 0 after a log failure").register(registry);
+        Gauge.builder("kv.history.compact.revision", s, st -> st.feed().compactRevision())
+                .description("The oldest revision a watch can start from: the change feed holds every change since")
+                .register(registry);
+        Gauge.builder("kv.history.events", s, st -> st.feed().stats().events())
+                .description("Revisions the change feed's history holds").register(registry);
+        Gauge.builder("kv.history.bytes", s, st -> st.feed().stats().bytes()).baseUnit("bytes")
+                .description("The change feed's history, in the estimated heap it takes (kv.history.retention)")
+                .register(registry);
+        Gauge.builder("kv.history.log.bytes", s, st -> st.feed().stats().logBytes()).baseUnit("bytes")
+                .description("Bytes of the log holding the history's changes: what compaction keeps besides the"
+                        + " live entries").register(registry);
         Gauge.builder("kv.leases", s, st -> st.leaseStatus().leases()).description("Leases granted and not ended")
                 .register(registry);
         Gauge.builder("kv.leases.keys", s, st -> st.leaseStatus().attachedKeys())

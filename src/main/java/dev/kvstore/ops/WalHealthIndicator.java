@@ -1,6 +1,7 @@
 package dev.kvstore.ops;
 
 import dev.kvstore.replication.SingleNodeMode;
+import dev.kvstore.store.ChangeFeed;
 import dev.kvstore.store.CompactionStats;
 import dev.kvstore.store.Diagnosis;
 import dev.kvstore.store.RecoveryReport;
@@ -21,8 +22,8 @@ import org.springframework.stereotype.Component;
  * turns UP again once a write succeeds), and while the writer has been stuck on one group for longer than
  * {@code kv.wal.write-timeout} (a disk that does not answer). Details: log path and size, live bytes and the dead
  * ratio, live keys, sync mode, whether it is writable, the forced mark (its bytes, and why its last write failed),
- * what the last recovery did, the copies recovery set aside that are kept, and compactions (running, counts, the last
- * one).
+ * what the last recovery did, the copies recovery set aside that are kept, compactions (running, counts, the last
+ * one), and the change feed's history (the oldest revision a watch can start from, what it holds).
  */
 @Component("wal")
 @SingleNodeMode
@@ -58,7 +59,20 @@ class WalHealthIndicator implements HealthIndicator {
                 .withDetail("lastRecovery", recovery(s.lastRecovery()))
                 .withDetail("setAside", setAside(s.setAside()))
                 .withDetail("compaction", compaction(s.compaction()))
+                .withDetail("history", history(store.feed().stats()))
                 .build();
+    }
+
+    /** The change feed's history: from which revision a watch can start, and what it holds. */
+    private static Map<String, Object> history(ChangeFeed.Stats h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("compactRevision", h.compactRevision());
+        m.put("revision", h.revision());
+        m.put("events", h.events());
+        m.put("bytes", h.bytes());
+        m.put("retentionBytes", h.retentionBytes());
+        m.put("logBytes", h.logBytes());
+        return m;
     }
 
     private static Map<String, Object> mark(StoreStatus s) {

@@ -74,6 +74,12 @@ public enum ProblemType {
     OVERFLOW(409, "Overflow", "`PATCH` increment past the 64-bit integer range, or to a float that is not finite",
             "Adding 1 to 9223372036854775807 under the key \"counter\" leaves the range of a signed 64-bit integer;"
                     + " nothing was written.", "currentRevision", 42),
+    COMPACTED(410, "Revision compacted", "`GET /watch` from a revision older than the history the server holds"
+            + " (`kv.history.retention`); carries `compactRevision`, the oldest revision a watch can start from",
+            "Revision 5 is older than the history this server holds, which starts at revision 1203"
+                    + " (kv.history.retention): the changes in between are no longer known. List the keys (GET"
+                    + " /keys?prefix=app%2F; every page carries the revision it was read at), then watch from the"
+                    + " first page's revision + 1.", "compactRevision", 1203L),
     MEMBERSHIP_CONFLICT(409, "Membership conflict", "cluster mode: another membership change ran meanwhile, or the"
             + " configuration is not the one this node knew", "Could not remove n3: the configuration changed"
             + " meanwhile."),

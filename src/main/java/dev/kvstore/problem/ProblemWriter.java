@@ -29,6 +29,11 @@ public final class ProblemWriter {
                 instance(request), extensions));
     }
 
+    /** The body of a problem of one of the service's own types, for an answer that is not the response itself. */
+    public static byte[] body(ProblemType type, String detail, String instance, Map<String, ?> extensions) {
+        return body(type.uri().toString(), type.title(), type.status(), detail, instance, extensions);
+    }
+
     /** A refusal without a type of its own ({@code about:blank}): the title is the status's reason phrase. */
     public static void writePlain(HttpServletRequest request, HttpServletResponse response, int status, String detail)
             throws IOException {

@@ -144,7 +144,7 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
         if (command instanceof Command.Idempotent) {
             throw new IllegalArgumentException("an idempotent command goes through idempotent()");
         }
-        return propose(operationOf(command), command);
+        return propose(StoreObserver.Operation.of(command), command);
     }
 
     /**
@@ -156,7 +156,7 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
      */
     @Override
     public IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command) {
-        StoreObserver.Operation operation = operationOf(command);
+        StoreObserver.Operation operation = StoreObserver.Operation.of(command);
         IdempotencyKey id = new IdempotencyKey(scope, key);
         Command.Fingerprint running = inFlight.putIfAbsent(id, fingerprint);
         if (running != null) {
@@ -218,21 +218,6 @@ public final class ReplicatedKeyValueStore implements KeyValueStore, AutoCloseab
         return replica.idempotencyStatus(replays.get());
     }
 
-    private static StoreObserver.Operation operationOf(Command command) {
-        if (command instanceof Command.Put) {
-            return StoreObserver.Operation.SET;
-        }
-        if (command instanceof Command.Delete) {
-            return StoreObserver.Operation.DELETE;
-        }
-        if (command instanceof Command.Increment) {
-            return StoreObserver.Operation.INCREMENT;
-        }
-        if (command instanceof Command.Batch) {
-            return StoreObserver.Operation.BATCH;
-        }
-        return StoreObserver.Operation.LEASE;
-    }
 
     /**
      * @throws InvalidEntryException       when this node's limits refuse the command; nothing was proposed

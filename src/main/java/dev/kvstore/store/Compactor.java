@@ -31,6 +31,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * value at P. Deletes are not resurrected: a key deleted before P is not in the index, one deleted after P has its
  * DELETE frame in the copied part. Memory stays constant: frames go through one buffer.
  *
+ * <p><b>Keeping the change feed's history.</b> The {@link History} holds the changes after its floor F, each with
+ * the entry before it; a replay of the copy must derive exactly those again, so the copy holds the state at exactly
+ * F, then every frame after F. The copy therefore does not start at P but at the first frame after F (F's frames
+ * lie before P), and between the pass and those frames it writes, for every key that changed after F up to the last
+ * revision the pass can have seen, that key's entry at F (the entry before its first change after F: a SET, or a
+ * DELETE when it had none), then a HISTORY frame naming F. After the pass and these <i>priors</i> every key holds
+ * exactly its value at F: a key the pass saw unchanged since F has it already, and every other key is set back by
+ * its prior. The frames after F then replay every change after F, with its exact entry before, and end in exactly
+ * the state the log ends in, as before. The history is pinned meanwhile (it drops nothing), and when the new log
+ * takes over, the offsets of its events move with their frames. So a compacted log keeps the history the store
+ * held, and its cost on disk is the frames of the retained events plus the priors.
+ *
  * <p>Leases and idempotency records follow the entries, by the same argument. Each live lease is a LEASE_GRANT frame
  * of its own revision; a lease granted or ended after P is granted or ended again by the copied part (replay takes
  * a grant it has, and an end of a lease it never saw, which still deletes the keys attached to it). The records are
@@ -65,7 +77,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Snapshots</b> copy the live state the same way into a file that is unlinked as soon as it is created, then
  * copy the log up to its applied position once more: that position is the snapshot's moment, after every write
- * acknowledged before the request.
+ * acknowledged before the request. A snapshot keeps only the history published while it is taken (its floor is the
+ * last revision when it starts, and its copy of the log starts there, at P): a backup should not carry the
+ * retention's worth of old changes; a store restored from it starts its history there.
  */
 final class Compactor implements AutoCloseable {
 
@@ -91,6 +105,7 @@ final class Compactor implements AutoCloseable {
     private final ActiveLog log;
     private final LogSwitch logSwitch;
     private final KeyIndex index;
+    private final History history;
     private final AppliedState state;
     private final CompactionPolicy policy;
     private final StoreObserver observer;
@@ -104,7 +119,7 @@ final class Compactor implements AutoCloseable {
     private volatile boolean closed;
 
     Compactor(DataDirectory dir, LogFormat format, GroupCommitWriter writer, ActiveLog log, LogSwitch logSwitch,
-              AppliedState state, CompactionPolicy policy, StoreObserver observer, Clock clock) {
+              AppliedState state, History history, CompactionPolicy policy, StoreObserver observer, Clock clock) {
         this.dir = dir;
         this.format = format;
         this.writer = writer;
@@ -112,6 +127,7 @@ final class Compactor implements AutoCloseable {
         this.logSwitch = logSwitch;
         this.index = state.index;
         this.state = state;
+        this.history = history;
         this.policy = policy;
         this.observer = observer;
         this.clock = clock;
@@ -131,7 +147,7 @@ final class Compactor implements AutoCloseable {
      * when the store opens.
      */
     void maybeStartAuto() {
-        if (closed || !policy.isDue(log.written(), state.compactedBytes())
+        if (closed || !policy.isDue(log.written(), keptBytes())
                 || System.nanoTime() - autoNotBefore < 0 || !running.compareAndSet(false, true)) {
             return;
         }
@@ -217,14 +233,14 @@ final class Compactor implements AutoCloseable {
             checkHeadroom("compaction");
             Rewrite r = rewrite();
             return record(new CompactionResult(trigger, CompactionResult.Outcome.COMPLETED, startedAt, before,
-                    r.length, state.compactedBytes(), r.entries, Duration.ofNanos(System.nanoTime() - t0),
+                    r.length, keptBytes(), r.entries, Duration.ofNanos(System.nanoTime() - t0),
                     Duration.ofNanos(r.pauseNanos), null));
         } catch (IOException | RuntimeException e) {
             if (trigger == CompactionResult.Trigger.AUTO) {
                 autoNotBefore = System.nanoTime() + AUTO_RETRY_DELAY.toNanos();
             }
             record(new CompactionResult(trigger, CompactionResult.Outcome.FAILED, startedAt, before,
-                    log.written(), state.compactedBytes(), 0, Duration.ofNanos(System.nanoTime() - t0),
+                    log.written(), keptBytes(), 0, Duration.ofNanos(System.nanoTime() - t0),
                     Duration.ZERO, describe(e)));
             throw e;
         }
@@ -241,8 +257,18 @@ final class Compactor implements AutoCloseable {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
+    /**
+     * About what a compacted log holds: the state (with the HISTORY frame after it, which a replica's snapshot does
+     * not have), and the frames of the history it keeps; not the priors, which only keys changed since the history's
+     * floor have.
+     */
+    long keptBytes() {
+        long state = this.state.compactedBytes();
+        return state + (state > 0 ? Frame.OVERHEAD_V2 : 0) + history.logBytes();
+    }
+
     private void checkHeadroom(String what) throws IOException {
-        long live = state.compactedBytes();
+        long live = keptBytes();
         long needed = live + live / 10 + HEADROOM_RESERVE;
         long usable = dir.storage().usableSpace(dir.log().getParent());
         if (usable < needed) {
@@ -259,8 +285,8 @@ final class Compactor implements AutoCloseable {
         storage.delete(dir.compacting());
         LogChannel out = storage.open(dir.compacting(), true);
         long[] pause = {0};
+        LiveCopy copy = new LiveCopy(out, null, true, true);
         try {
-            LiveCopy copy = new LiveCopy(out, null, true);
             copy.liveState();
             copy.flush();
             out.force(true);
@@ -271,6 +297,7 @@ final class Compactor implements AutoCloseable {
             });
             return new Rewrite(copy.length(), copy.entries, pause[0]);
         } finally {
+            copy.unpin();
             if (log.channel() != out) {
                 closeQuietly(out);
                 deleteQuietly(dir.compacting());
@@ -283,7 +310,14 @@ final class Compactor implements AutoCloseable {
         copy.copyLog(log.written());
         copy.flush();
         copy.target.force(true);
-        logSwitch.switchTo(copy.target, copy.length());
+        try {
+            logSwitch.switchTo(copy.target, copy.length());
+        } finally {
+            if (log.channel() == copy.target) {
+                // The history's frames now lie in the new log, from where its copy of them began.
+                history.rebase(copy.pin.logOffset(), copy.historyStart);
+            }
+        }
     }
 
     private Snapshot writeSnapshot() throws IOException {
@@ -295,9 +329,9 @@ final class Compactor implements AutoCloseable {
         LogStorage storage = dir.storage();
         storage.delete(dir.snapshotFile());
         LogChannel out = storage.open(dir.snapshotFile(), true);
+        LiveCopy copy = new LiveCopy(out, sha256(), false, false);
         try {
             storage.delete(dir.snapshotFile());
-            LiveCopy copy = new LiveCopy(out, sha256(), false);
             copy.liveState();
             copy.copyLog(log.applied());
             copy.flush();
@@ -305,6 +339,8 @@ final class Compactor implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(out);
             throw e;
+        } finally {
+            copy.unpin();
         }
     }
 
@@ -327,20 +363,33 @@ final class Compactor implements AutoCloseable {
         /** The log is copied from here on. */
         private long logFrom;
         long entries;
+        /** The history's floor and where the frames after it start in the log; {@code null} once unpinned. */
+        History.Pin pin;
+        /** Where the copy of the frames after the history's floor starts in the target. */
+        long historyStart;
 
-        LiveCopy(LogChannel target, MessageDigest digest, boolean incrementalForce) {
+        /** Whether the copy keeps the whole history (a compaction), or only what is published meanwhile. */
+        private final boolean wholeHistory;
+
+        LiveCopy(LogChannel target, MessageDigest digest, boolean incrementalForce, boolean wholeHistory) {
             this.target = target;
             this.digest = digest;
             this.incrementalForce = incrementalForce;
+            this.wholeHistory = wholeHistory;
         }
 
         long length() {
             return flushed + buf.position();
         }
 
-        /** The pass over the index, then the log since it began, until less than {@link #CATCH_UP_BYTES} is left. */
+        /**
+         * The pass over the index, the priors and the HISTORY frame, then the log from the first frame after the
+         * history's floor, until less than {@link #CATCH_UP_BYTES} is left (see the class comment).
+         */
         void liveState() throws IOException {
-            logFrom = log.applied();
+            pin = wholeHistory ? history.pinAll() : history.pinLatest();
+            // At or before P: the frames of the history's changes lie after it, and P's frames are in the index.
+            logFrom = pin.logOffset();
             // Read after P, so at least the counter at P: the counter never goes back, even when the key that had
             // the highest revision is gone.
             long floor = index.revision();
@@ -356,12 +405,45 @@ final class Compactor implements AutoCloseable {
                 entries++;
             });
             state.putLeasesAndRecords(format.magic(), floor, this::put);
+            priors();
             for (int round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
                 long applied = log.applied();
                 if (applied - logFrom <= CATCH_UP_BYTES) {
                     break;
                 }
                 copyLog(applied);
+            }
+        }
+
+        /**
+         * Sets every key that changed after the history's floor F, up to the last revision the pass can have seen,
+         * back to its entry at F, and marks that the state at exactly F ends here.
+         */
+        private void priors() throws IOException {
+            // Read through the index's lock, so after any group whose entries the pass saw: at least their revision.
+            long seen = index.list("", null, 1).revision();
+            // The writer publishes to the history right after it applies to the index.
+            if (!history.awaitPublished(seen, java.util.concurrent.TimeUnit.SECONDS.toNanos(30))) {
+                throw new StoreUnavailableException("the change feed did not publish revision " + seen, null);
+            }
+            long f = pin.floor();
+            for (Change prior : history.priors(f, seen)) {
+                Entry e = prior.previous();
+                // As the pass writes entries: stored (compressed) as the index keeps it, with its lease if it had one.
+                put(e != null ? e.encodeStored(format.magic(), Utf8.encode(prior.key()))
+                        : Frame.encodeDeleteV2(format.magic(), Utf8.encode(prior.key()), Math.max(f, 1)));
+            }
+            if (length() > 0) {
+                put(Frame.encodeHistory(format.magic(), f));
+            }
+            // (An empty copy starts with changes from revision 0, which replay takes as history without a mark.)
+            historyStart = length();
+        }
+
+        void unpin() {
+            if (pin != null) {
+                pin = null;
+                history.unpin();
             }
         }
 

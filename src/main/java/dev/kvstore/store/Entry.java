@@ -70,6 +70,17 @@ public sealed class Entry permits Entry.Leased {
     }
 
     /** The lease this key is attached to (it is deleted when the lease ends), or 0 for none. */
+    /**
+     * The frame compaction writes for this entry under {@code key}, in the form the index keeps it (a string stored
+     * compressed stays compressed; one made from a {@link Value} is plain UTF-8): see {@link Frame#encodeStoredEntry}.
+     */
+    byte[] encodeStored(byte magic, byte[] key) {
+        boolean string = type == ValueType.STRING;
+        byte[] bytes = !string ? null : stored != null ? stored : Utf8.encode(text);
+        byte enc = string && stored == null ? Frame.ENCODING_UTF8 : encoding;
+        return Frame.encodeStoredEntry(magic, key, 0, key.length, enc, bits, bytes, revision, createRevision, lease());
+    }
+
     public long lease() {
         return 0;
     }

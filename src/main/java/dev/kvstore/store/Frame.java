@@ -30,11 +30,11 @@ import java.util.zip.CRC32;
  * 0             4          total_len        u32 = 32 + key_len + value_len
  * 4             1          magic
  * 5             1          version          0x02
- * 6             1          op               0x01 SET, 0x02 DELETE, 0x03 BATCH, 0x04 REVISION
+ * 6             1          op               0x01 SET, 0x02 DELETE, 0x03 BATCH, 0x04 REVISION, 0x05 HISTORY
  * 7             1          encoding         as version 1, and 0x03 UTF-8 compressed (below); 0x00 for every op but SET
- * 8             4          key_len          u32; 0 for BATCH and REVISION
- * 12            4          value_len        u32; 0 for DELETE and REVISION
- * 16            8          revision         u64 &gt; 0: the write's revision
+ * 8             4          key_len          u32; 0 for BATCH, REVISION and HISTORY
+ * 12            4          value_len        u32; 0 for DELETE, REVISION and HISTORY
+ * 16            8          revision         u64 &gt; 0: the write's revision (HISTORY: may be 0)
  * 24            8          create_revision  u64: for SET the key's creation revision, else 0
  * 32            key_len    key
  * 32+k          value_len  value
@@ -87,6 +87,10 @@ import java.util.zip.CRC32;
  * reserved for these; no frame has them as its own op.
  * A REVISION frame says that the revision counter had reached {@code revision}: compaction starts its file with one,
  * so that the counter never goes back when the key that held the highest revision was deleted.
+ * A HISTORY frame says that the frames before it replay to exactly the state at {@code revision}, and that every
+ * frame after it is a change made after that revision, in log order: replay derives the change feed's events (each
+ * change with the entry before it) from there on. Compaction and snapshots write one after the state they copy (see
+ * {@link Compactor}); a log without one that starts with a REVISION frame holds no such history.
  *
  * <p>Reading a frame is envelope first, so that nothing is allocated from an unchecked length and no field is
  * believed before the CRC vouches for it: {@link #checkLength} bounds {@code total_len} by the limits and the bytes
@@ -135,6 +139,7 @@ final class Frame {
     static final byte OP_DELETE = 0x02;
     static final byte OP_BATCH = 0x03;
     static final byte OP_REVISION = 0x04;
+    static final byte OP_HISTORY = 0x05;
     /** Operations of a BATCH frame only (see the class comment). */
     static final byte OP_RECORD = 0x06;
     static final byte OP_LEASE_GRANT = 0x07;
@@ -256,6 +261,13 @@ final class Frame {
     static byte[] encodeRevision(byte magic, long revision) {
         byte[] frame = encodeV2(magic, OP_REVISION, ENCODING_UTF8, new byte[0], new byte[0]);
         stamp(frame, 0, revision, 0);
+        return frame;
+    }
+
+    /** A HISTORY frame: the frames before it replay to exactly the state at {@code floor}. */
+    static byte[] encodeHistory(byte magic, long floor) {
+        byte[] frame = encodeV2(magic, OP_HISTORY, ENCODING_UTF8, new byte[0], new byte[0]);
+        stamp(frame, 0, floor, 0);
         return frame;
     }
 
@@ -507,7 +519,7 @@ final class Frame {
             return FrameDefect.LENGTH_MISMATCH;
         }
         byte op = buf[start + OP_OFFSET];
-        if (version == VERSION_REVISIONS && (op == OP_BATCH || op == OP_REVISION)) {
+        if (version == VERSION_REVISIONS && (op == OP_BATCH || op == OP_REVISION || op == OP_HISTORY)) {
             return checkBatchOrRevision(buf, start, op, keyLen, valueLen, format);
         }
         if (keyLen > format.maxKeyBytes() || valueLen > format.maxValueBytes()) {
@@ -542,17 +554,20 @@ final class Frame {
         return revision > 0 && (op == OP_SET ? created > 0 && created <= revision : created == 0);
     }
 
-    /** A BATCH frame's value is whole, valid operations, within the limits, created no later than the batch. */
+    /**
+     * A BATCH frame's value is whole, valid operations, within the limits, created no later than the batch. REVISION
+     * and HISTORY frames are empty; a HISTORY frame's revision may be 0 (the state before any write).
+     */
     private static FrameDefect checkBatchOrRevision(byte[] buf, int start, byte op, long keyLen, long valueLen,
                                                     LogFormat format) {
         if (keyLen != 0 || buf[start + ENCODING_OFFSET] != ENCODING_UTF8 || createRevision(buf, start) != 0) {
             return FrameDefect.BAD_VALUE;
         }
         long revision = revision(buf, start);
-        if (revision <= 0) {
+        if (revision < 0 || (revision == 0 && op != OP_HISTORY)) {
             return FrameDefect.BAD_REVISION;
         }
-        if (op == OP_REVISION) {
+        if (op == OP_REVISION || op == OP_HISTORY) {
             return valueLen == 0 ? null : FrameDefect.BAD_VALUE;
         }
         if (valueLen > format.maxItemsBytes()) {
@@ -674,6 +689,13 @@ final class Frame {
         /** The revision counter had reached {@code revision}: a REVISION frame. */
         void revision(long revision);
 
+        /**
+         * A HISTORY frame: the frames before it replay to exactly the state at {@code floor}; it changes no entry and
+         * not the counter (the change feed's replay starts its history there).
+         */
+        default void history(long floor) {
+        }
+
         /** A LEASE_GRANT of {@code lease} with {@code ttlMillis}, in a batch of {@code revision}. */
         default void grant(long lease, long ttlMillis, long revision) {
             revision(revision);
@@ -705,6 +727,10 @@ final class Frame {
         boolean v2 = version == VERSION_REVISIONS;
         if (v2 && op == OP_REVISION) {
             ops.revision(revision(buf, start));
+            return;
+        }
+        if (v2 && op == OP_HISTORY) {
+            ops.history(revision(buf, start));
             return;
         }
         if (v2 && op == OP_BATCH) {
@@ -873,6 +899,11 @@ final class Frame {
         }
 
         @Override
+        public void history(long floor) {
+            ops.add(new LogRecord.History(floor));
+        }
+
+        @Override
         public void grant(long lease, long ttlMillis, long revision) {
             ops.add(new LogRecord.LeaseGrant(lease, ttlMillis, revision));
         }
@@ -954,6 +985,9 @@ final class Frame {
         }
         if (record instanceof LogRecord.RecordFloor f) {
             return encodeBatch(magic, java.util.List.of(encodeRecordFloorOp(f.floor(), f.horizon())), f.revision());
+        }
+        if (record instanceof LogRecord.History h) {
+            return encodeHistory(magic, h.floor());
         }
         return encodeRevision(magic, ((LogRecord.Revision) record).revision());
     }

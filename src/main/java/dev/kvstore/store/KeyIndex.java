@@ -79,7 +79,8 @@ final class KeyIndex implements StateMachine.State {
 
     /**
      * Up to {@code limit} keys that start with {@code prefix}, from the first one after {@code after} (or from the
-     * first one when {@code after} is {@code null}), all read from one state. The cost is that of the page.
+     * first one when {@code after} is {@code null}), all read from one state, with that state's revision. The cost is
+     * that of the page.
      */
     Page list(String prefix, String after, int limit) {
         State s = state;
@@ -90,13 +91,13 @@ final class KeyIndex implements StateMachine.State {
         List<Map.Entry<String, Entry>> out = new ArrayList<>(Math.min(limit, 1024));
         for (; c.valid() && c.startsWith(p); c.next()) {
             if (out.size() == limit) {
-                return new Page(out, true);
+                return new Page(out, true, s.revision);
             }
             Entry e = c.leaf().entry(c.index());
             String key = c.leaf().key(c.index());
             out.add(Map.entry(key, s.leasedKeys == 0 ? e : e.withLease(s.leaseOf(bytes(key)))));
         }
-        return new Page(out, false);
+        return new Page(out, false, s.revision);
     }
 
     /** The entries of one state, in key order, as their frames store them; for compaction and snapshots. */
@@ -451,6 +452,23 @@ final class KeyIndex implements StateMachine.State {
         @Override
         public void revision(long rev) {
             revision = Math.max(revision, rev);
+        }
+
+        /**
+         * The entry of the key {@code k}, with its lease, after the frames applied so far, or {@code null}: for the
+         * change feed's replay ({@link HistoryReplay}), which applies frames on the scanning thread once the
+         * builder's own thread is done ({@link #end}).
+         */
+        Entry entry(byte[] k) {
+            int e = table.find(k, 0, k.length);
+            Entry x = e < 0 ? null : table.entry(e);
+            long lease = x == null ? 0 : table.lease(e);
+            return lease == 0 ? x : x.withLease(lease);
+        }
+
+        /** The keys attached to {@code lease} after the frames applied so far: for the change feed's replay. */
+        List<String> attachedKeys(long lease) {
+            return table.keysOf(lease);
         }
 
         /** The revision counter after the frames so far. */

@@ -28,11 +28,12 @@ public final class LogInspector {
     /**
      * One sound frame, or one operation of a batch frame (which has the batch's offset and length).
      *
-     * @param op       {@code set}, {@code delete}, {@code revision} (the counter's floor) or, inside a batch,
-     *                 {@code batch-set} and {@code batch-delete}; {@code lease-grant}, {@code lease-revoke},
-     *                 {@code lease-expire} and, after them, a {@code lease-delete} for each key the end of the lease
-     *                 deleted (the frame names no key: the tool follows the attachments as replay does);
-     *                 {@code idempotency-record} and {@code idempotency-floor}
+     * @param op       {@code set}, {@code delete}, {@code revision} (the counter's floor), {@code history} (the
+     *                 frames before it hold exactly the state at its revision; the change feed's history follows) or,
+     *                 inside a batch, {@code batch-set} and {@code batch-delete}; {@code lease-grant},
+     *                 {@code lease-revoke}, {@code lease-expire} and, after them, a {@code lease-delete} for each key
+     *                 the end of the lease deleted (the frame names no key: the tool follows the attachments as replay
+     *                 does); {@code idempotency-record} and {@code idempotency-floor}
      * @param revision the frame's revision; 0 for a seed-format frame, which has none
      * @param key      {@code null} for a frame of no key (for a record: the idempotency key)
      * @param value    {@code null} but for a set
@@ -66,6 +67,8 @@ public final class LogInspector {
                 for (LogRecord op : b.ops()) {
                     each(offset, length, op, "batch-", leases, sink);
                 }
+            } else if (r instanceof LogRecord.History h) {
+                sink.accept(new FrameInfo(offset, length, "history", h.floor(), null, null));
             } else if (r instanceof LogRecord.LeaseGrant g) {
                 leases.grant(g.lease(), g.ttlMillis());
                 sink.accept(new FrameInfo(offset, length, "lease-grant", g.revision(), null, null,

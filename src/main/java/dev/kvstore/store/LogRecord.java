@@ -29,6 +29,13 @@ sealed interface LogRecord {
     record Revision(long revision) implements LogRecord {
     }
 
+    /**
+     * The records before this one replay to exactly the state at {@code floor}, and every record after it is a
+     * change made after {@code floor}, in order: the change feed's history starts here.
+     */
+    record History(long floor) implements LogRecord {
+    }
+
     /** The lease {@code lease} was granted (at revision {@code lease}) with this time to live. */
     record LeaseGrant(long lease, long ttlMillis, long revision) implements LogRecord {
     }

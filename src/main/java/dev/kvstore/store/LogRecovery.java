@@ -63,7 +63,7 @@ final class LogRecovery {
     }
 
     /**
-     * Recovers the open log {@code channel}, feeding every sound frame to {@code sink} in log order.
+     * Recovers the open log {@code channel}, feeding every sound frame to {@code sink} in log order, with its place.
      *
      * @param mark the {@link ForcedMark} kept beside the log, or {@code null}
      */

@@ -3,9 +3,11 @@ package dev.kvstore.store;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ObjLongConsumer;
@@ -293,6 +295,26 @@ final class ReplayTable {
         }
     }
 
+    /** The lease the record's key is attached to, or 0: for the change feed's replay. */
+    long lease(int ref) {
+        return chunk(ref)[offset(ref) + LEASED] == 0 ? 0 : leaseOf.get(ref);
+    }
+
+    /** The keys attached to {@code lease}, in code point order (as the lease table gives them): for the feed. */
+    List<String> keysOf(long lease) {
+        Set<Integer> refs = attached.get(lease);
+        if (refs == null) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>(refs.size());
+        for (int ref : refs) {
+            int o = offset(ref) + KEY;
+            keys.add(Utf8.decode(chunk(ref), o, keyLength(ref)));
+        }
+        keys.sort(KeyOrder.CODE_POINTS);
+        return keys;
+    }
+
     /** Each key attached to a lease, with its lease. */
     void forEachAttached(ObjLongConsumer<byte[]> action) {
         leaseOf.forEach((ref, lease) -> {
@@ -309,6 +331,19 @@ final class ReplayTable {
 
     boolean live(int ref) {
         return chunk(ref)[offset(ref) + ENCODING] != ABSENT;
+    }
+
+    /** The record's entry, or {@code null} when its key is deleted: for the change feed's replay. */
+    Entry entry(int ref) {
+        byte[] c = chunk(ref);
+        int o = offset(ref);
+        byte encoding = c[o + ENCODING];
+        if (encoding == ABSENT) {
+            return null;
+        }
+        byte[] text = texts == null ? null : texts[(int) INT.get(c, o + ENTRY)];
+        return new Entry(encoding, (long) LONG.get(c, o + BITS), text, (long) LONG.get(c, o + REVISION),
+                (long) LONG.get(c, o + CREATE_REVISION));
     }
 
     long createRevision(int ref) {

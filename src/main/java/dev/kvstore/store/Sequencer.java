@@ -7,12 +7,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * The state machine's side of the group commit, on the writer thread: decides each queued command against the
  * applied state plus the earlier decisions of its group (which are not applied yet, since their frames are not
- * durable yet), and applies the group's decisions once they are. It is the only thread that changes the state
- * after recovery.
+ * durable yet), and applies the group's decisions once they are, then publishes their changes to the change feed's
+ * {@link History}. It is the only thread that changes the state after recovery.
  *
  * <p>What the group's earlier decisions did is kept aside here: the keys they wrote, the leases they granted and
  * ended, the idempotency records they added and the older ones those drop ({@link IdempotencyRecords.Pending}), so
@@ -25,6 +26,9 @@ final class Sequencer implements GroupCommitWriter.Stage, StateMachine.Context {
 
     private final StateMachine machine;
     private final AppliedState state;
+    private final History history;
+    /** Where the log's written frames end: the group's frames end there when it is published. */
+    private final LongSupplier logEnd;
     /** Entries written earlier in this group, {@code DELETED} for a delete. */
     private final Map<String, Entry> group = new HashMap<>();
     /** Leases granted earlier in this group, with their times to live. */
@@ -35,9 +39,11 @@ final class Sequencer implements GroupCommitWriter.Stage, StateMachine.Context {
     /** The last revision taken in this group, or 0. */
     private long groupRevision;
 
-    Sequencer(StateMachine machine, AppliedState state) {
+    Sequencer(StateMachine machine, AppliedState state, History history, LongSupplier logEnd) {
         this.machine = machine;
         this.state = state;
+        this.history = history;
+        this.logEnd = logEnd;
         this.records = state.records.new Pending();
     }
 
@@ -108,6 +114,8 @@ final class Sequencer implements GroupCommitWriter.Stage, StateMachine.Context {
             decisions.add(p.decision);
         }
         state.apply(decisions);
+        // After the state: a reader who sees a revision in the feed can read its values.
+        history.publish(decisions, logEnd.getAsLong());
         discard();
     }
 

@@ -6,7 +6,26 @@ public interface StoreObserver {
     StoreObserver NONE = new StoreObserver() {
     };
 
-    enum Operation { GET, SET, DELETE, INCREMENT, BATCH, LIST, LEASE }
+    enum Operation {
+        GET, SET, DELETE, INCREMENT, BATCH, LIST, LEASE;
+
+        /** The operation a write command counts as (a lease command of any kind counts as {@code LEASE}). */
+        public static Operation of(Command command) {
+            if (command instanceof Command.Put) {
+                return SET;
+            }
+            if (command instanceof Command.Delete) {
+                return DELETE;
+            }
+            if (command instanceof Command.Increment) {
+                return INCREMENT;
+            }
+            if (command instanceof Command.Batch) {
+                return BATCH;
+            }
+            return LEASE;
+        }
+    }
 
     /** An operation finished; {@code outcome} is e.g. {@code hit}, {@code miss}, {@code created}, {@code failed}. */
     default void onOperation(Operation operation, String outcome) {

@@ -28,12 +28,14 @@ import java.util.Objects;
  * @param compressionMinBytes strings of at least this many UTF-8 bytes are stored compressed in the log (when that
  *                           makes them smaller); {@link Integer#MAX_VALUE} stores none compressed
  * @param idempotency        how many idempotency records are remembered, and for how long
+ * @param historyRetention   how much of the change feed's history is kept, in the weight of its events (about the
+ *                           heap they take; see {@link ChangeFeed}); the log keeps their frames too
  */
 public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, byte magic, int maxKeyBytes,
                            int maxValueBytes, int maxBatchOperations, int maxBatchBytes, boolean repair,
                            StoreObserver observer, CompactionPolicy compaction, Path restoreFrom,
                            Duration writeTimeout, int keepCopies, long keepCopiesBytes, int compressionMinBytes,
-                           IdempotencyOptions idempotency) {
+                           IdempotencyOptions idempotency, long historyRetention) {
 
     public static final String LOG_FILE_NAME = "kvstore.log";
 
@@ -48,6 +50,15 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_KEEP_COPIES = 5;
     public static final long DEFAULT_KEEP_COPIES_BYTES = 256L << 20;
+    /** The history's retention is this, or a sixteenth of the heap when that is less. */
+    public static final long DEFAULT_HISTORY_RETENTION_CAP = 64L << 20;
+    private static final int HISTORY_HEAP_SHARE = 16;
+
+    /** The default history retention: 64 MiB, or a sixteenth of the maximum heap when that is less. */
+    public static long defaultHistoryRetention() {
+        return Math.min(DEFAULT_HISTORY_RETENTION_CAP, Runtime.getRuntime().maxMemory() / HISTORY_HEAP_SHARE);
+    }
+
     public static final int DEFAULT_COMPRESSION_MIN_BYTES = 1024;
 
     public StoreOptions {
@@ -72,6 +83,9 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
         if (keepCopies < 0 || keepCopiesBytes < 0) {
             throw new IllegalArgumentException("keepCopies and keepCopiesBytes must not be negative");
         }
+        if (historyRetention < 1) {
+            throw new IllegalArgumentException("historyRetention must be positive");
+        }
         if (compressionMinBytes < 0) {
             throw new IllegalArgumentException("compressionMinBytes must not be negative");
         }
@@ -81,86 +95,94 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
      * The defaults: sync always, magic 0xAA, keys up to 1 KiB, values up to 4 MiB, batches of up to 128 operations
      * and 16 MiB, no repair, automatic compaction from 64 MiB at twice the live data, no restore, writes answered
      * within 30 s, the newest 5 set-aside copies kept within 256 MiB, strings from 1 KiB up stored compressed,
-     * idempotency records for 24 h, at most 100,000 of them within 16 MiB.
+     * idempotency records for 24 h, at most 100,000 of them within 16 MiB, a history of
+     * {@link #defaultHistoryRetention()}.
      */
     public static StoreOptions defaults(Path dataDir) {
         return new StoreOptions(dataDir, DEFAULT_SYNC, DEFAULT_SYNC_INTERVAL, DEFAULT_MAGIC, DEFAULT_MAX_KEY_BYTES,
                 DEFAULT_MAX_VALUE_BYTES, DEFAULT_MAX_BATCH_OPERATIONS, DEFAULT_MAX_BATCH_BYTES, false, StoreObserver.NONE,
                 CompactionPolicy.DEFAULT, null, DEFAULT_WRITE_TIMEOUT, DEFAULT_KEEP_COPIES,
-                DEFAULT_KEEP_COPIES_BYTES, DEFAULT_COMPRESSION_MIN_BYTES, IdempotencyOptions.DEFAULT);
+                DEFAULT_KEEP_COPIES_BYTES, DEFAULT_COMPRESSION_MIN_BYTES, IdempotencyOptions.DEFAULT,
+                defaultHistoryRetention());
     }
 
     public StoreOptions withSync(SyncMode mode, Duration interval) {
         return new StoreOptions(dataDir, mode, interval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withMagic(byte magic) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withLimits(int maxKeyBytes, int maxValueBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withBatchLimits(int maxBatchOperations, int maxBatchBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withRepair(boolean repair) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withObserver(StoreObserver observer) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withCompaction(CompactionPolicy compaction) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withRestoreFrom(Path snapshot) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, snapshot, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withWriteTimeout(Duration timeout) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, timeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withKeptCopies(int copies, long bytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, copies, bytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
+    }
+
+    public StoreOptions withHistoryRetention(long bytes) {
+        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
+                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
+                compressionMinBytes, idempotency, bytes);
     }
 
     /** Strings of at least {@code minBytes} UTF-8 bytes stored compressed; {@link Integer#MAX_VALUE}: none. */
     public StoreOptions withCompression(int minBytes) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                minBytes, idempotency);
+                minBytes, idempotency, historyRetention);
     }
 
     public StoreOptions withIdempotency(IdempotencyOptions idempotency) {
         return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
                 maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency);
+                compressionMinBytes, idempotency, historyRetention);
     }
 
     public Path logFile() {

@@ -7,7 +7,8 @@ import java.time.Duration;
  * The store's health at one moment.
  *
  * @param logBytes      bytes of the log written so far (the sound prefix plus everything appended)
- * @param liveBytes     bytes the frames of the live entries take: what a freshly compacted log holds
+ * @param liveBytes     what a freshly compacted log holds: the frames of the live entries, and those of the change
+ *                      feed's history it keeps
  * @param revision      the revision of the last write
  * @param writable      whether the last write reached the log: false after a failed force (until a restart), and
  *                      while the last append failed (until one succeeds)

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link GroupCommitWriter}: orders, writes, forces and publishes what was decided (its {@link Sequencer}
  *       decides against the index plus the group), with the {@link ActiveLog} and the {@link MarkKeeper};</li>
  *   <li>{@link Compactor}: compaction and snapshots, switching files through the {@link LogSwitch};</li>
+ *   <li>{@link History}: the change feed, each applied revision's changes with the entries before them, filled by
+ *       replay ({@link HistoryReplay}) and by the apply step, and kept in the log across compactions.</li>
  *   <li>{@link LeaseExpiry}: the leases' deadlines, soft state of this node, which expires leases through the
  *       write path.</li>
  * </ul>
@@ -54,6 +56,7 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
     private final MarkKeeper marks;
     private final GroupCommitWriter writer;
     private final Compactor compactor;
+    private final History history;
     private final LeaseExpiry expiry;
     private final Clock clock;
     /** Idempotency keys whose first request is being decided on this node, with its fingerprint. */
@@ -73,16 +76,18 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         this.limits = new EntryLimits(options);
         this.index = new KeyIndex(opened.replayed.keys);
         this.state = new AppliedState(index, opened.replayed.leases, opened.replayed.records);
-        this.log = new ActiveLog(opened.channel, recovery.validBytes(), observer);
+        this.history = opened.history;
+        this.log = new ActiveLog(opened.channel, opened.length, observer);
         this.marks = new MarkKeeper(markFile, log, options.sync(), options.syncInterval(), maxWrite(format, groupBytes));
         this.machine = new StateMachine(format.magic(), options.compressionMinBytes());
-        this.writer = new GroupCommitWriter(log, marks, options.sync(), groupBytes, new Sequencer(machine, state),
-                observer);
+        this.writer = new GroupCommitWriter(log, marks, options.sync(), groupBytes,
+                new Sequencer(machine, state, history, log::written), observer);
         this.expiry = new LeaseExpiry(this::expire, System::nanoTime, observer::onLeaseExpired);
         expiry.load(state.leases.leases(), state.leases.orphans());
         state.leases.listen(expiry);
-        this.compactor = new Compactor(dir, format, writer, log, new LogSwitch(dir, log, marks), state,
+        this.compactor = new Compactor(dir, format, writer, log, new LogSwitch(dir, log, marks), state, history,
                 options.compaction(), observer, clock);
+        history.start();
         // A log that outgrew the thresholds before a restart is compacted without waiting for a write.
         compactor.maybeStartAuto();
     }
@@ -98,6 +103,9 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         LogChannel channel;
         LogChannel markFile;
         StateBuilder replayed;
+        History history;
+        /** The log's length after recovery (and the HISTORY frame an older log gets). */
+        long length;
         RecoveryReport report;
         SetAsideCopies setAside;
 
@@ -152,14 +160,25 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
                 dir.force();
             }
             o.replayed = new StateBuilder(options.idempotency());
+            o.history = new History(options.historyRetention());
+            HistoryReplay replay = new HistoryReplay(o.replayed.keys, o.history, o.channel.size(),
+                    options.historyRetention());
             o.report = new LogRecovery(dir, format, options.repair(), clock)
-                    .recover(o.channel, dir.readMark(), created, restored, o.replayed.keys);
+                    .recover(o.channel, dir.readMark(), created, restored, replay);
+            o.length = o.report.validBytes();
+            if (!replay.endsInHistory()) {
+                // A log compacted before HISTORY frames existed: from here on, what is written is history.
+                byte[] mark = Frame.encodeHistory(format.magic(), o.replayed.keys.revision());
+                o.channel.writeFully(java.nio.ByteBuffer.wrap(mark), o.length);
+                o.length += mark.length;
+            }
+            replay.finish(o.length);
             boolean newMark = !storage.exists(dir.markFile());
             o.markFile = storage.open(dir.markFile(), true);
             // What recovery read may still sit unforced in the page cache after a process crash: force it, then
             // mark it forced, with the sync mode and the largest write call of this run.
             o.channel.force(true);
-            ForcedMark.of(o.channel, o.report.validBytes(), options.sync(), maxWrite(format, groupBytes))
+            ForcedMark.of(o.channel, o.length, options.sync(), maxWrite(format, groupBytes))
                     .write(o.markFile);
             if (newMark) {
                 dir.force();
@@ -240,7 +259,7 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         if (command instanceof Command.Idempotent) {
             throw new IllegalArgumentException("an idempotent command goes through idempotent()");
         }
-        return execute(operationOf(command), command);
+        return execute(StoreObserver.Operation.of(command), command);
     }
 
     /**
@@ -257,7 +276,7 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
      */
     public IdempotentResult idempotent(String scope, String key, Command.Fingerprint fingerprint, Command command) {
         EntryLimits.checkIdempotencyKey(key);
-        StoreObserver.Operation operation = operationOf(command);
+        StoreObserver.Operation operation = StoreObserver.Operation.of(command);
         IdempotencyRecord.Id id = new IdempotencyRecord.Id(scope, key);
         Command.Fingerprint running = inFlight.putIfAbsent(id, fingerprint);
         if (running != null) {
@@ -344,21 +363,6 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         return () -> ((LeaseResult) await(StoreObserver.Operation.LEASE, p)).outcome() == LeaseOutcome.EXPIRED;
     }
 
-    private static StoreObserver.Operation operationOf(Command command) {
-        if (command instanceof Command.Put) {
-            return StoreObserver.Operation.SET;
-        }
-        if (command instanceof Command.Delete) {
-            return StoreObserver.Operation.DELETE;
-        }
-        if (command instanceof Command.Increment) {
-            return StoreObserver.Operation.INCREMENT;
-        }
-        if (command instanceof Command.Batch) {
-            return StoreObserver.Operation.BATCH;
-        }
-        return StoreObserver.Operation.LEASE;
-    }
 
     /**
      * Checks that {@code key} is one the store takes (1 to {@code maxKeyBytes} UTF-8 bytes, valid Unicode).
@@ -455,6 +459,15 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         return index.revision();
     }
 
+    /**
+     * The change feed: the changes of the recent revisions, each with the entry before it, from
+     * {@link ChangeFeed#compactRevision()} on; kept across restarts and compactions, within
+     * {@link StoreOptions#historyRetention()}.
+     */
+    public ChangeFeed feed() {
+        return history;
+    }
+
     /** The store's health, its counters, what its start recovered, and its compactions. */
     public StoreStatus status() {
         Throwable f = log.failure();
@@ -464,7 +477,7 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         long busy = writer.busySince();
         Duration stalled = busy == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - busy));
         Throwable mark = marks.failure();
-        return new StoreStatus(dir.log(), log.written(), state.compactedBytes(), index.size(), index.revision(),
+        return new StoreStatus(dir.log(), log.written(), compactor.keptBytes(), index.size(), index.revision(),
                 options.sync(), failure == null, failure, f == null && append != null, stalled,
                 options.writeTimeout(), marks.marked(), mark == null ? null : GroupCommitWriter.describe(mark),
                 recovery, setAside, compactor.stats());
@@ -496,6 +509,8 @@ public final class WalKeyValueStore implements KeyValueStore, AutoCloseable {
         try {
             writer.close();
         } finally {
+            // After the last publish: waiting readers hear that nothing more comes.
+            history.close();
             try {
                 log.channel().close();
             } finally {

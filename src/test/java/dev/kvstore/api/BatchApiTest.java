@@ -316,7 +316,7 @@ class BatchApiTest {
                 + "\"createRevision\":\\d+},"
                 + "\\{\"key\":\"" + own + "pair/y\",\"type\":\"integer\",\"value\":(\\d+),\"revision\":(\\d+),"
                 + "\"createRevision\":\\d+}"
-                + "],\"cursor\":null,\"next\":null}$");
+                + "],\"cursor\":null,\"next\":null,\"revision\":\\d+}$");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong pages = new AtomicLong();
         AtomicLong written = new AtomicLong();

@@ -110,6 +110,29 @@ class ListApiTest {
         }
     }
 
+    /**
+     * The body of a 200 page of {@code target} without its last member, {@code revision}, which must be the
+     * {@code X-Revision} header's (what it is is {@link #aPageCarriesTheRevisionItWasReadAt}'s subject).
+     */
+    private String listing(String target) {
+        HttpResponse<String> r = get(target);
+        assertThat(r.statusCode()).as(target + " -> " + r.body()).isEqualTo(200);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(",\"revision\":(\\d+)}$").matcher(r.body());
+        assertThat(m.find()).as(r.body()).isTrue();
+        assertThat(r.headers().firstValue("X-Revision")).as(target).hasValue(m.group(1));
+        return r.body().substring(0, m.start()) + "}";
+    }
+
+    @Test
+    void aPageCarriesTheRevisionItWasReadAt() {
+        long r = set(own + "rev/a", 1);
+        HttpResponse<String> first = get("/keys?prefix=" + own + "rev/");
+        assertThat(first.headers().firstValue("X-Revision")).hasValue(Long.toString(r));
+        assertThat(JsonPath.from(first.body()).getLong("revision")).isEqualTo(r);
+        long r2 = set(own + "other", 2);
+        assertThat(page("/keys?prefix=" + own + "rev/").getLong("revision")).isEqualTo(r2);
+    }
+
     /** A 200 page of {@code target}. */
     private JsonPath page(String target) {
         HttpResponse<String> r = get(target);
@@ -201,7 +224,7 @@ class ListApiTest {
         b.then().statusCode(201);
         put(own + "basic/b", "{\"type\":\"float\",\"value\":2.5}").then().statusCode(201);
         set(own + "basic/c", 4);
-        assertThat(get("/keys?prefix=" + own + "basic/").body()).isEqualTo("{\"items\":["
+        assertThat(listing("/keys?prefix=" + own + "basic/")).isEqualTo("{\"items\":["
                 + entry(own + "basic/a", "\"type\":\"string\",\"value\":\"x\"", r + 1, r + 1) + ","
                 + entry(own + "basic/b", "\"type\":\"float\",\"value\":2.5", r + 2, r + 2) + ","
                 + entry(own + "basic/c", "\"type\":\"integer\",\"value\":4", r + 3, r)
@@ -211,9 +234,9 @@ class ListApiTest {
     @Test
     void aPrefixWithNoKeysIsAnEmptyLastPage() {
         set(own + "empty", 1);
-        assertThat(get("/keys?prefix=" + own + "empty/").body())
+        assertThat(listing("/keys?prefix=" + own + "empty/"))
                 .isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
-        assertThat(get("/keys?prefix=" + own + "nothing-here-at-all").body())
+        assertThat(listing("/keys?prefix=" + own + "nothing-here-at-all"))
                 .isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
     }
 
@@ -319,7 +342,7 @@ class ListApiTest {
         fill(List.of(own + "tail/a", own + "tail/b", own + "tail/c"));
         JsonPath first = page("/keys?prefix=" + own + "tail/&limit=2");
         delete(own + "tail/c");
-        assertThat(get(first.getString("next")).body()).isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
+        assertThat(listing(first.getString("next"))).isEqualTo("{\"items\":[],\"cursor\":null,\"next\":null}");
     }
 
     @Test
@@ -327,12 +350,12 @@ class ListApiTest {
         long r = set(own + "ko/a", 1);
         put(own + "ko/b", "{\"type\":\"string\",\"value\":\"long text\"}").then().statusCode(201);
         set(own + "ko/a", 2);
-        assertThat(get("/keys?prefix=" + own + "ko/&keysOnly=true").body()).isEqualTo("{\"items\":["
+        assertThat(listing("/keys?prefix=" + own + "ko/&keysOnly=true")).isEqualTo("{\"items\":["
                 + entry(own + "ko/a", "\"type\":\"integer\"", r + 2, r) + ","
                 + entry(own + "ko/b", "\"type\":\"string\"", r + 1, r + 1) + "],\"cursor\":null,\"next\":null}");
-        assertThat(get("/keys?prefix=" + own + "ko/&keysOnly").body())
-                .isEqualTo(get("/keys?prefix=" + own + "ko/&keysOnly=true").body());
-        assertThat(get("/keys?prefix=" + own + "ko/&keysOnly=false").body()).isEqualTo("{\"items\":["
+        assertThat(listing("/keys?prefix=" + own + "ko/&keysOnly"))
+                .isEqualTo(listing("/keys?prefix=" + own + "ko/&keysOnly=true"));
+        assertThat(listing("/keys?prefix=" + own + "ko/&keysOnly=false")).isEqualTo("{\"items\":["
                 + entry(own + "ko/a", "\"type\":\"integer\",\"value\":2", r + 2, r) + ","
                 + entry(own + "ko/b", "\"type\":\"string\",\"value\":\"long text\"", r + 1, r + 1)
                 + "],\"cursor\":null,\"next\":null}");

@@ -36,7 +36,7 @@ class OpenApiTest {
     void describesTheOperationsOnKeysListingsAndBatches() {
         JsonPath doc = doc();
         Map<String, Object> paths = doc.getMap("paths");
-        assertThat(paths).containsOnlyKeys("/keys/{key}", "/keys", "/batch", "/leases", "/leases/{id}",
+        assertThat(paths).containsOnlyKeys("/keys/{key}", "/keys", "/batch", "/watch", "/leases", "/leases/{id}",
                 "/leases/{id}/keepalive", "/admin/compaction", "/admin/snapshot");
         Map<String, Object> ops = doc.getMap("paths.'/keys/{key}'");
         assertThat(ops).containsOnlyKeys("get", "put", "delete", "patch");
@@ -175,6 +175,22 @@ class OpenApiTest {
     }
 
     @Test
+    void documentsBothRepresentationsOfTheWatch() {
+        JsonPath doc = doc();
+        String watch = "paths.'/watch'.get";
+        assertThat(doc.getList(watch + ".parameters.name")).containsExactlyInAnyOrder("prefix", "fromRevision",
+                "wait", "limit", "Last-Event-ID");
+        assertThat(doc.getMap(watch + ".responses.'200'.content")).containsOnlyKeys("application/json",
+                "text/event-stream");
+        assertThat(doc.getString(watch + ".responses.'200'.content.'application/json'.schema.$ref"))
+                .isEqualTo("#/components/schemas/WatchPage");
+        assertThat(doc.getMap(watch + ".responses")).containsKeys("200", "400", "401", "403", "410");
+        assertThat(examples(doc, watch + ".responses.'410'.content.'application/problem+json'"))
+                .singleElement().satisfies(e -> assertThat(e).containsEntry("type", "urn:kv-store:problem:compacted")
+                        .containsKey("compactRevision"));
+    }
+
+    @Test
     void documentsTheListingQuery() {
         JsonPath doc = doc();
         String list = "paths.'/keys'.get";
@@ -190,7 +206,7 @@ class OpenApiTest {
         String ok = list + ".responses.'200'.content.'application/json'";
         assertThat(doc.getString(ok + ".schema.$ref")).isEqualTo("#/components/schemas/KeyPage");
         assertThat(examples(doc, ok)).isNotEmpty()
-                .allSatisfy(e -> assertThat(e).containsOnlyKeys("items", "cursor", "next"));
+                .allSatisfy(e -> assertThat(e).containsOnlyKeys("items", "cursor", "next", "revision"));
         assertThat(examples(doc, list + ".responses.'400'.content.'application/problem+json'"))
                 .extracting(e -> e.get("type"))
                 .contains("urn:kv-store:problem:invalid-query", "urn:kv-store:problem:invalid-cursor");

@@ -7,6 +7,7 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -98,6 +99,12 @@ class SecurityMatrixTest {
         row("GET", "/keys?prefix=team-a/", null, 401, 401, 200, 200, 200, 200);
         row("GET", "/keys?prefix=team", null, 401, 401, 200, 200, 200, 403);
         row("GET", "/keys", null, 401, 401, 200, 200, 200, 403);
+        // Watching (a long poll that answers at once) is reading: a scoped token only under its prefix.
+        row("GET", "/watch?prefix=team-a/", null, 401, 401, 200, 200, 200, 200);
+        row("GET", "/watch?prefix=team", null, 401, 401, 200, 200, 200, 403);
+        row("GET", "/watch?prefix=", null, 401, 401, 200, 200, 200, 403);
+        row("GET", "/watch", null, 401, 401, 200, 200, 200, 403);
+        row("POST", "/watch", null, 401, 401, 405, 405, 405, 405);
         String setB = "{\"op\":\"set\",\"key\":\"team-a/b\",\"type\":\"integer\",\"value\":1}";
         String inScope = "{\"operations\":[" + setB + "]}";
         String outOfScope = "{\"operations\":[" + setB + ",{\"op\":\"delete\",\"key\":\"nothing\"}]}";
@@ -137,6 +144,42 @@ class SecurityMatrixTest {
         } else {
             admin.delete(path);
         }
+    }
+
+    /**
+     * A stream, and a long poll that waits (answered in a second dispatch, authorized again): a token limited to a
+     * prefix gets nothing outside it, however it asks, and sees only its prefix's changes.
+     */
+    @Test
+    void aScopedTokenWatchesOnlyUnderItsPrefix() throws Exception {
+        String base = "http://localhost:" + port;
+        Map<String, String> scoped = Map.of("Authorization", "Bearer " + SCOPED);
+        for (String target : List.of("/watch", "/watch?prefix=", "/watch?prefix=team", "/watch?prefix=team-b/")) {
+            try (dev.kvstore.api.SseClient sse = dev.kvstore.api.SseClient.open(base, target, scoped)) {
+                assertThat(sse.status()).as(target).isEqualTo(403);
+                assertThat(sse.response().headers().firstValue("Content-Type")).as(target)
+                        .hasValue("application/problem+json");
+            }
+        }
+        try (dev.kvstore.api.SseClient sse = dev.kvstore.api.SseClient.open(base, "/watch?prefix=team-a/watched/",
+                scoped)) {
+            assertThat(sse.status()).isEqualTo(200);
+            String v = "{\"type\":\"integer\",\"value\":1}";
+            given().port(port).header("Authorization", "Bearer " + ADMIN).contentType("application/json").body(v)
+                    .put("/keys/team-b/watched/x").then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+            long in = given().port(port).header("Authorization", "Bearer " + SCOPED).contentType("application/json")
+                    .body(v).put("/keys/team-a/watched/x").then().extract().jsonPath().getLong("revision");
+            dev.kvstore.api.SseClient.Event e = sse.next(java.time.Duration.ofSeconds(10));
+            assertThat(e.id()).isEqualTo(Long.toString(in));
+            assertThat(e.data()).contains("team-a/watched/x").doesNotContain("team-b");
+        }
+        long from = given().port(port).header("Authorization", "Bearer " + READER).get("/keys?limit=1").then()
+                .extract().jsonPath().getLong("revision") + 1;
+        given().port(port).header("Authorization", "Bearer " + SCOPED).accept("application/json")
+                .get("/watch?prefix=team-a/&fromRevision=" + from + "&wait=200ms").then().statusCode(200)
+                .body("events", org.hamcrest.Matchers.empty());
+        given().port(port).header("Authorization", "Bearer " + READER).accept("application/json")
+                .get("/watch?prefix=&fromRevision=" + from + "&wait=200ms").then().statusCode(200);
     }
 
     @Test

@@ -80,7 +80,8 @@ class CompressionTest {
         String big = json(100);
         String noise = random(4000, 7);
         String small = "x".repeat(1023);
-        StoreOptions options = StoreOptions.defaults(dir);
+        // No change history (the watch feed's): a compacted log is then the state alone, which this test counts.
+        StoreOptions options = StoreOptions.defaults(dir).withHistoryRetention(1);
         Map<String, Value> state;
         try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
             store.put("big", Value.of(big), NONE);
@@ -97,9 +98,9 @@ class CompressionTest {
                     .isLessThan(plain - big.length());
             // Six live keys, none overwritten: their SET frames take what the four frames and the batch of two take
             // (a batch spends 36 bytes on its frame and 18 per operation, a SET 36); a compacted log adds its
-            // REVISION frame.
+            // REVISION frame, and the HISTORY frame that ends its state.
             assertThat(store.status().liveBytes()).as("live bytes count the compressed frames")
-                    .isEqualTo(Files.size(options.logFile()) + Frame.OVERHEAD_V2);
+                    .isEqualTo(Files.size(options.logFile()) + 2 * Frame.OVERHEAD_V2);
             state = store.entries();
         }
         try (WalKeyValueStore store = WalKeyValueStore.open(options)) {
@@ -110,8 +111,8 @@ class CompressionTest {
             assertThat(encodings(options.logFile())).as("compaction keeps the stored form")
                     .contains(Frame.ENCODING_UTF8_LZ4);
             // Nothing was overwritten: the compacted log is the same frames (the batch's two operations as two SETs
-            // of the same size) after its REVISION frame, so the values kept their compressed form.
-            assertThat(r.bytesAfter()).isEqualTo(before + Frame.OVERHEAD_V2);
+            // of the same size) between its REVISION and HISTORY frames, so the values kept their compressed form.
+            assertThat(r.bytesAfter()).isEqualTo(before + 2 * Frame.OVERHEAD_V2);
             assertThat(store.entries()).isEqualTo(state);
             try (Snapshot s = store.snapshot()) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -139,7 +140,8 @@ class CompressionTest {
     void aLeasedKeysLargeStringIsCompressedInItsSetLeasedAndKeepsItsLeaseThroughReplayAndCompaction()
             throws IOException {
         String big = json(100);
-        StoreOptions options = StoreOptions.defaults(dir);
+        // No change history: a compacted log holds each live entry once (with history, the frames after its floor too).
+        StoreOptions options = StoreOptions.defaults(dir).withHistoryRetention(1);
         byte lz4 = Frame.ENCODING_UTF8_LZ4;
         FullState state;
         long lease;

@@ -40,6 +40,8 @@ class EngineArchitectureTest {
             "IncompatibleLogException", "InvalidSnapshotException",
             // a write as a value, and its bytes: what a replicated log carries (issue 15)
             "Command", "CommandResult", "CommandCodec", "MalformedCommandException",
+            // the change feed (issue 16)
+            "ChangeFeed", "ChangeEvent", "Change", "HistoryCompactedException",
             // what the HTTP layer reads and writes in either mode, and one replica of the cluster's state (issue 15)
             "KeyValueStore", "ReplicaStore",
             // leases and idempotency keys (issue 17)
@@ -48,7 +50,7 @@ class EngineArchitectureTest {
 
     /** The facade's methods: one name per thing. */
     private static final Set<String> FACADE = Set.of("open", "get", "list", "put", "delete",
-            "increment", "batch", "validateKey", "compact", "snapshot", "status", "revision", "size", "close",
+            "increment", "batch", "validateKey", "compact", "snapshot", "status", "revision", "size", "feed", "close",
             "execute", "idempotent", "grantLease", "keepLeaseAlive", "revokeLease", "lease", "startLeaseExpiry",
             "leaseStatus", "idempotencyStatus");
 

@@ -250,8 +250,10 @@ class IdempotencyTest {
         for (int round = 0; round < 60; round++) {
             AppliedState grouped = emptyState(limits);
             AppliedState single = emptyState(limits);
-            Sequencer inGroups = new Sequencer(new StateMachine(StoreOptions.DEFAULT_MAGIC), grouped);
-            Sequencer oneByOne = new Sequencer(new StateMachine(StoreOptions.DEFAULT_MAGIC), single);
+            Sequencer inGroups = new Sequencer(new StateMachine(StoreOptions.DEFAULT_MAGIC), grouped,
+                    new History(StoreOptions.defaultHistoryRetention()), () -> -1);
+            Sequencer oneByOne = new Sequencer(new StateMachine(StoreOptions.DEFAULT_MAGIC), single,
+                    new History(StoreOptions.defaultHistoryRetention()), () -> -1);
             long time = 1_700_000_000_000L;
             for (int g = 0; g < 20; g++) {
                 List<GroupCommitWriter.Pending> group = new ArrayList<>();

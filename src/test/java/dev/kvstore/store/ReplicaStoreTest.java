@@ -94,7 +94,9 @@ class ReplicaStoreTest {
         List<Command> commands = commands(new Random(SEED), 400);
         ReplicaStore a = replica();
         ReplicaStore b = replica();
-        try (WalKeyValueStore single = WalKeyValueStore.open(StoreOptions.defaults(dir.resolve("single")))) {
+        // Without change history, whose frames a single node's compaction keeps and a replica has none of.
+        try (WalKeyValueStore single = WalKeyValueStore.open(StoreOptions.defaults(dir.resolve("single"))
+                .withHistoryRetention(1))) {
             long index = 0;
             for (Command c : commands) {
                 index += 1 + (index % 3 == 0 ? 1 : 0); // configuration entries take indexes too
@@ -110,7 +112,8 @@ class ReplicaStoreTest {
             assertThat(all(a)).isEqualTo(all(b)).isEqualTo(entries(single.list("", null, 1_000_000)));
             assertThat(a.revision()).isEqualTo(b.revision()).isEqualTo(single.revision());
             assertThat(a.size()).isEqualTo(single.size());
-            assertThat(a.liveBytes()).isEqualTo(single.status().liveBytes());
+            // A single node's compacted log ends its state with a HISTORY frame; a snapshot has none.
+            assertThat(a.liveBytes() + Frame.OVERHEAD_V2).isEqualTo(single.status().liveBytes());
         }
     }
 

@@ -18,7 +18,9 @@ class RevisionTest {
     Path tmp;
 
     private WalKeyValueStore open() throws IOException {
-        return WalKeyValueStore.open(StoreOptions.defaults(tmp).withCompaction(new CompactionPolicy(false, 0, 2.0)));
+        // No change-feed history is kept, so that a compacted log holds only the live entries (ChangeFeedTest).
+        return WalKeyValueStore.open(StoreOptions.defaults(tmp).withCompaction(new CompactionPolicy(false, 0, 2.0))
+                .withHistoryRetention(1));
     }
 
     private static Map<String, Entry> entries(WalKeyValueStore store) {
@@ -136,9 +138,10 @@ class RevisionTest {
             store.compact();
         }
         byte[] log = Files.readAllBytes(tmp.resolve(StoreOptions.LOG_FILE_NAME));
-        // The compacted log: the REVISION frame, then "a" alone.
+        // The compacted log: the REVISION frame, then "a" alone, then the HISTORY frame.
         assertThat(Frame.decode(log, 0)).isEqualTo(new LogRecord.Revision(5));
-        assertThat(log).hasSize(Frame.OVERHEAD_V2 + Frame.OVERHEAD_V2 + 1 + 8);
+        assertThat(log).hasSize(Frame.OVERHEAD_V2 + Frame.OVERHEAD_V2 + 1 + 8 + Frame.OVERHEAD_V2);
+        assertThat(Frame.decode(log, log.length - Frame.OVERHEAD_V2)).isEqualTo(new LogRecord.History(5));
         try (WalKeyValueStore store = open()) {
             assertThat(store.revision()).isEqualTo(5);
             assertThat(store.get("a")).isEqualTo(new Entry(Value.of(1L), 1, 1));

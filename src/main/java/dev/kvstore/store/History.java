@@ -1,0 +1,510 @@
+package dev.kvstore.store;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The change feed's history: the events of the most recent revisions, in revision order, within a retention budget
+ * counted in {@link ChangeEvent#weigh weight} (about the heap they take, never less than their frames). The oldest
+ * events go once the budget is exceeded, which moves the <i>floor</i>: every event after it is held, so a read can
+ * start at {@code floor + 1}.
+ *
+ * <p>Filled in three ways: by recovery's replay ({@link HistoryReplay}), which derives the events of the log's last
+ * frames; by the apply step, after each group is durable and applied to the index ({@link #publish}); and compaction
+ * reads it to keep the history in the new log ({@link #pin}, {@link #priors}, {@link #rebase}; see
+ * {@link Compactor}). Each event remembers where its frame lies in the log, in coordinates that a compaction shifts
+ * in one step when it moves the frames to a new file.
+ *
+ * <p>Readers never wait for the writer longer than a short lock, and the writer never waits for readers: it appends
+ * and signals; callbacks of waiting readers run on the feed's own thread ({@link #onRevision}).
+ */
+final class History implements ChangeFeed, AutoCloseable {
+
+    /** Cancelled waiters that bring a sweep of the queue when nothing is written (see {@link #cancelledWaiter}). */
+    static final int SWEEP_CANCELLED = 256;
+
+    private final long retention;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** The events, oldest first, in a circular buffer from {@code first}. */
+    private ChangeEvent[] ring = new ChangeEvent[64];
+    private int first;
+    private int size;
+    private long weight;
+    /** Every event after this revision is held. */
+    private volatile long floor;
+    /** The last revision published. */
+    private volatile long head;
+    /** The end of the log's last published frame, in history coordinates; see {@link #shift}. */
+    private long end;
+    /** A log offset is an event's offset plus this; compaction changes it when it moves the frames. */
+    private long shift;
+    /** Compactions and snapshots copying the history: nothing is dropped meanwhile. */
+    private int pins;
+    /** {@link #logBytes()}, kept up to date by whoever changes the events, so that reading it takes no lock. */
+    private volatile long logBytes;
+
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    /** Waiters cancelled since the feed's thread last swept the queue for lack of writes. */
+    private final AtomicInteger cancelled = new AtomicInteger();
+    private final Thread notifier;
+    private volatile boolean due;
+    private volatile boolean closed;
+
+    History(long retention) {
+        if (retention < 1) {
+            throw new IllegalArgumentException("the history's retention must be positive");
+        }
+        this.retention = retention;
+        this.notifier = new Thread(this::notifyWaiters, "kv-change-feed");
+        notifier.setDaemon(true);
+    }
+
+    /** Starts the thread that runs the callbacks of waiting readers; after replay. */
+    void start() {
+        notifier.start();
+    }
+
+    // ---- replay (one thread, before anyone reads) ----
+
+    /** Forgets every event: the history starts after {@code floor}. */
+    void restartAt(long floor) {
+        Arrays.fill(ring, null);
+        first = 0;
+        size = 0;
+        weight = 0;
+        this.floor = floor;
+        this.head = Math.max(head, floor);
+        logBytes = 0;
+    }
+
+    /** Appends an event that replay derived. */
+    void replayed(ChangeEvent e) {
+        append(e);
+    }
+
+    /** Replay ended: the last revision is {@code revision}, and the log's frames end at {@code logEnd}. */
+    void replayEnded(long revision, long logEnd) {
+        head = Math.max(head, revision);
+        end = logEnd;
+        updateLogBytes();
+    }
+
+    // ---- the apply step ----
+
+    /**
+     * Publishes the changes of {@code decisions}, durable and applied to the index, in log order. Their frames end at
+     * {@code logEnd} in the log, one after another, or {@code logEnd} is -1 when they are in no local log.
+     */
+    void publish(List<Decision> decisions, long logEnd) {
+        List<ChangeEvent> events = new ArrayList<>(decisions.size());
+        long at = logEnd;
+        long last = 0;
+        for (int i = decisions.size() - 1; i >= 0; i--) {
+            Decision d = decisions.get(i);
+            int frameBytes = d.frame() == null ? 0 : d.frame().length;
+            at = logEnd < 0 ? -1 : at - frameBytes;
+            last = Math.max(last, d.revision());
+            if (!d.changes().isEmpty()) {
+                events.add(new ChangeEvent(d.revision(), d.changes(), at, ChangeEvent.weigh(d.changes(), frameBytes)));
+            }
+        }
+        lock.writeLock().lock();
+        try {
+            for (int i = events.size() - 1; i >= 0; i--) {
+                ChangeEvent e = events.get(i);
+                append(e.offset < 0 ? e : new ChangeEvent(e.revision(), e.changes(), e.offset - shift, e.weight));
+            }
+            head = Math.max(head, last);
+            if (logEnd >= 0) {
+                end = logEnd - shift;
+            }
+            updateLogBytes();
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (!waiters.isEmpty()) {
+            signal();
+        }
+    }
+
+    private void append(ChangeEvent e) {
+        if (size == ring.length) {
+            ChangeEvent[] bigger = new ChangeEvent[ring.length * 2];
+            for (int i = 0; i < size; i++) {
+                bigger[i] = ring[(first + i) % ring.length];
+            }
+            ring = bigger;
+            first = 0;
+        }
+        ring[(first + size) % ring.length] = e;
+        size++;
+        weight += e.weight;
+        trim();
+    }
+
+    /** Drops the oldest events while the budget is exceeded, unless a copy of the history is being made. */
+    private void trim() {
+        while (pins == 0 && size > 0 && weight > retention) {
+            ChangeEvent oldest = ring[first];
+            ring[first] = null;
+            first = (first + 1) % ring.length;
+            size--;
+            weight -= oldest.weight;
+            floor = oldest.revision();
+        }
+        updateLogBytes();
+    }
+
+    private ChangeEvent at(int i) {
+        return ring[(first + i) % ring.length];
+    }
+
+    /** The position of the first event with a revision of at least {@code revision}, or {@code size}. */
+    private int search(long revision) {
+        int lo = 0;
+        int hi = size;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (at(mid).revision() < revision) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    // ---- readers ----
+
+    @Override
+    public long compactRevision() {
+        return floor + 1;
+    }
+
+    @Override
+    public long revision() {
+        return head;
+    }
+
+    @Override
+    public Read read(long from, String prefix, int maxEvents, long maxBytes) {
+        if (maxEvents < 1) {
+            throw new IllegalArgumentException("maxEvents must be positive");
+        }
+        lock.readLock().lock();
+        try {
+            if (from <= floor) {
+                throw new HistoryCompactedException(from, floor + 1);
+            }
+            List<ChangeEvent> out = new ArrayList<>();
+            long bytes = 0;
+            for (int i = search(from); i < size; i++) {
+                ChangeEvent e = at(i);
+                if (out.size() == maxEvents || (!out.isEmpty() && bytes >= maxBytes)) {
+                    return new Read(out, e.revision());
+                }
+                ChangeEvent under = e.under(prefix);
+                if (under != null) {
+                    out.add(under);
+                    bytes += e.weight;
+                }
+            }
+            return new Read(out, Math.max(from, head + 1));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Readers waiting, and cancelled ones the feed's thread has not swept out yet. */
+    int waiting() {
+        return waiters.size();
+    }
+
+    @Override
+    public Subscription onRevision(long from, Runnable callback) {
+        return onChange(from, "", callback);
+    }
+
+    @Override
+    public Subscription onChange(long from, String prefix, Runnable callback) {
+        Waiter w = new Waiter(from, prefix, callback);
+        waiters.add(w);
+        if (closed && !notifier.isAlive()) {
+            // The feed's thread has ended: nobody else will run it.
+            waiters.remove(w);
+            w.fire();
+        } else if (head >= from || closed) {
+            signal();
+        }
+        return w;
+    }
+
+    @Override
+    public boolean closed() {
+        return closed;
+    }
+
+    @Override
+    public Stats stats() {
+        lock.readLock().lock();
+        try {
+            return new Stats(floor + 1, head, size, weight, retention, logBytes);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The bytes of the log from the first held event's frame to the end: what a compaction copies as it is. */
+    long logBytes() {
+        return logBytes;
+    }
+
+    private void updateLogBytes() {
+        logBytes = size == 0 || at(0).offset < 0 ? 0 : Math.max(0, end - at(0).offset);
+    }
+
+    // ---- compaction ----
+
+    /**
+     * Where a copy of the history starts: every change after {@code floor} has its frame in the log from
+     * {@code logOffset} on, one after another. Until {@link #unpin}, nothing is dropped.
+     */
+    record Pin(long floor, long logOffset) {
+    }
+
+    /** Pins the whole history: a compaction keeps all of it. */
+    Pin pinAll() {
+        lock.writeLock().lock();
+        try {
+            pins++;
+            long logical = size == 0 || at(0).offset < 0 ? end : at(0).offset;
+            return new Pin(floor, logical + shift);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Pins the history from its last revision on: a snapshot keeps only what is published while it copies. */
+    Pin pinLatest() {
+        lock.writeLock().lock();
+        try {
+            pins++;
+            return new Pin(head, end + shift);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    void unpin() {
+        lock.writeLock().lock();
+        try {
+            pins--;
+            trim();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The frames a pinned history started at log offset {@code from} now start at {@code to}, in a new log: the
+     * offsets of every event move with them. Called where nothing is published meanwhile.
+     */
+    void rebase(long from, long to) {
+        lock.writeLock().lock();
+        try {
+            shift += to - from;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Waits up to {@code timeoutNanos} until revision {@code revision} is published; returns whether it is. */
+    boolean awaitPublished(long revision, long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (head < revision && !closed) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            // The writer publishes right after it applies to the index: this takes microseconds.
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+        }
+        return head >= revision;
+    }
+
+    /**
+     * For each key that changed after {@code floor} up to {@code upTo}, its entry at {@code floor} ({@code null}:
+     * it had none), as a change from that entry to nothing, in key order. Needs the history pinned at or before
+     * {@code floor}.
+     */
+    List<Change> priors(long floor, long upTo) {
+        ChangeEvent[] copy;
+        lock.readLock().lock();
+        try {
+            if (floor < this.floor) {
+                throw new IllegalStateException("the history is not pinned at " + floor);
+            }
+            int from = search(floor + 1);
+            int to = search(upTo + 1);
+            copy = new ChangeEvent[to - from];
+            for (int i = from; i < to; i++) {
+                copy[i - from] = at(i);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        Map<String, Change> firsts = new TreeMap<>(KeyOrder.CODE_POINTS);
+        for (ChangeEvent e : copy) {
+            for (Change c : e.changes()) {
+                firsts.putIfAbsent(c.key(), new Change(c.key(), c.previous(), null));
+            }
+        }
+        return new ArrayList<>(firsts.values());
+    }
+
+    // ---- waiting readers ----
+
+    private final class Waiter implements Subscription {
+        /** The first revision it waits for; moved on by the feed's thread past revisions without its prefix. */
+        volatile long from;
+        final String prefix;
+        /** Dropped once it ran or was cancelled: a waiter left in the queue holds nothing of its reader. */
+        volatile Runnable callback;
+        final AtomicBoolean done = new AtomicBoolean();
+
+        Waiter(long from, String prefix, Runnable callback) {
+            this.from = from;
+            this.prefix = prefix;
+            this.callback = callback;
+        }
+
+        @Override
+        public void cancel() {
+            if (done.compareAndSet(false, true)) {
+                callback = null;
+                cancelledWaiter();
+            }
+        }
+
+        boolean cancelled() {
+            return done.get();
+        }
+
+        /** Runs the callback unless it ran or was cancelled. */
+        void fire() {
+            if (done.compareAndSet(false, true)) {
+                Runnable c = callback;
+                callback = null;
+                try {
+                    c.run();
+                } catch (RuntimeException e) {
+                    // a reader's own failure; the others still get theirs
+                }
+            }
+        }
+    }
+
+    /**
+     * A waiter was cancelled: the feed's thread takes it out of the queue on its next pass, which a write brings;
+     * without writes, every {@link #SWEEP_CANCELLED} cancellations bring one (a watcher cancels its wait for each
+     * progress event it sends), so that the queue does not grow while nothing is written.
+     */
+    private void cancelledWaiter() {
+        if (cancelled.incrementAndGet() >= SWEEP_CANCELLED) {
+            cancelled.set(0);
+            signal();
+        }
+    }
+
+    /**
+     * Whether an event from {@code from} to {@code to} has a change under {@code prefix}; also true when events from
+     * {@code from} on are no longer held, so that the reader finds out.
+     */
+    private boolean changedUnder(String prefix, long from, long to) {
+        lock.readLock().lock();
+        try {
+            if (from <= floor) {
+                return true;
+            }
+            for (int i = search(from); i < size; i++) {
+                ChangeEvent e = at(i);
+                if (e.revision() > to) {
+                    return false;
+                }
+                for (Change c : e.changes()) {
+                    if (c.key().startsWith(prefix)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void signal() {
+        due = true;
+        LockSupport.unpark(notifier);
+    }
+
+    /** The feed's thread: runs the callbacks of readers whose revision has come, then waits for the next signal. */
+    private void notifyWaiters() {
+        while (true) {
+            due = false;
+            long h = head;
+            boolean ending = closed;
+            // Whether revisions from..h changed a key under a prefix, for this pass: waiters of one prefix that
+            // wait from the same revision (idle watchers, typically) share the answer.
+            Map<String, Boolean> changed = new java.util.HashMap<>();
+            for (var it = waiters.iterator(); it.hasNext(); ) {
+                Waiter w = it.next();
+                long from = w.from;
+                if (w.cancelled()) {
+                    it.remove();
+                } else if (ending || from <= h && (w.prefix.isEmpty()
+                        || changed.computeIfAbsent(from + "\0" + w.prefix, k -> changedUnder(w.prefix, from, h)))) {
+                    it.remove();
+                    w.fire();
+                } else if (from <= h) {
+                    // Nothing under its prefix yet: it goes on waiting, from the next revision.
+                    w.from = h + 1;
+                }
+            }
+            if (ending) {
+                return;
+            }
+            if (!due) {
+                LockSupport.park(this);
+            }
+        }
+    }
+
+    /** Nothing more will be published: every waiting reader is called once more, and then the thread ends. */
+    @Override
+    public void close() {
+        closed = true;
+        signal();
+        if (notifier.isAlive() && Thread.currentThread() != notifier) {
+            boolean interrupted = false;
+            while (notifier.isAlive()) {
+                try {
+                    notifier.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
