@@ -53,6 +53,12 @@ final class SseStream implements WriteListener, AsyncListener {
     /** {@link System#nanoTime} since when written bytes wait for the socket, or 0. */
     private volatile long blockedSince;
     private volatile boolean progressDue;
+    /**
+     * The container made its first {@link #onWritePossible} call. Until then Tomcat's {@code isReady()} answers
+     * false (it keeps the write for that call), so a pump before it would count as a client not reading, and a busy
+     * machine could end a brand-new stream as stalled before its first byte.
+     */
+    private volatile boolean writable;
     private volatile End ending;
     /**
      * The connection failed or the request completed: Tomcat recycles the request's objects for another connection as
@@ -104,6 +110,7 @@ final class SseStream implements WriteListener, AsyncListener {
 
     @Override
     public void onWritePossible() {
+        writable = true;
         schedule();
     }
 
@@ -171,6 +178,9 @@ final class SseStream implements WriteListener, AsyncListener {
         if (ending != null) {
             finish(ending);
             return;
+        }
+        if (!writable) {
+            return; // the container's first onWritePossible runs the pump again
         }
         try {
             if (!flushed()) {
