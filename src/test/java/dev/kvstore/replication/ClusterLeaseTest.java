@@ -3,8 +3,6 @@ package dev.kvstore.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import dev.kvstore.cluster.ClusterConfig;
 import dev.kvstore.cluster.ClusterMember;
 import dev.kvstore.cluster.ClusterStatus;
@@ -20,9 +18,6 @@ import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.Value;
 import dev.kvstore.store.WriteResult;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Leases and idempotency keys on three real Ratis nodes in this JVM, each with the engine's replica, across a leader
@@ -65,9 +59,9 @@ class ClusterLeaseTest {
 
     @Test
     void leasesAndIdempotencyKeysSurviveALeaderChange() throws Exception {
-        quietRatis();
+        ReplicaNodes.quietRatis();
         for (int i = 1; i <= 3; i++) {
-            members.add(new ClusterMember("n" + i, "127.0.0.1:" + freePort()));
+            members.add(new ClusterMember("n" + i, "127.0.0.1:" + ReplicaNodes.freePort()));
         }
         try {
             for (ClusterMember m : members) {
@@ -161,7 +155,7 @@ class ClusterLeaseTest {
 
             // The old leader comes back as a follower and catches up: every replica holds the same state.
             start(leader);
-            awaitConverged();
+            ReplicaNodes.awaitConverged(nodes.values(), WAIT);
             // (Nobody keeps the kept lease alive any more: it may have expired meanwhile, alike everywhere.)
             ReplicatedKeyValueStore any = nodes.get(newLeader);
             for (ReplicatedKeyValueStore n : nodes.values()) {
@@ -322,29 +316,5 @@ class ClusterLeaseTest {
             return false;
         });
         return leader[0];
-    }
-
-    private void awaitConverged() {
-        await("every replica at the same applied index").atMost(WAIT).pollInterval(Duration.ofMillis(20))
-                .until(() -> nodes.values().stream().map(n -> n.replica().appliedIndex()).distinct().count() == 1
-                        && nodes.values().stream().allMatch(n -> n.node().status().appliedIndex()
-                        == n.node().status().commitIndex()));
-    }
-
-    private static void quietRatis() {
-        if (LoggerFactory.getLogger("org.apache.ratis") instanceof Logger logger) {
-            logger.setLevel(Level.WARN);
-        }
-        if (LoggerFactory.getLogger("org.apache.ratis.grpc") instanceof Logger logger) {
-            logger.setLevel(Level.ERROR);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import dev.kvstore.cluster.ClusterConfig;
 import dev.kvstore.cluster.ClusterMember;
 import dev.kvstore.cluster.ClusterStatus;
@@ -22,9 +20,6 @@ import dev.kvstore.store.StoreOptions;
 import dev.kvstore.store.Value;
 import dev.kvstore.store.WriteResult;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +35,6 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * The change feed in cluster mode, on three real Ratis nodes in this JVM: each replica publishes what it applies, so
@@ -101,7 +95,7 @@ class ClusterWatchTest {
         String follower = other(leader);
         ReplicatedKeyValueStore via = nodes.get(leader);
         writeMix(via, 10);
-        awaitConverged();
+        ReplicaNodes.awaitConverged(nodes.values(), WAIT);
         long before = nodes.get(follower).replica().appliedIndex();
         stop(follower);
 
@@ -111,7 +105,7 @@ class ClusterWatchTest {
         await("the leader purges the entries the stopped follower lacks").atMost(WAIT)
                 .until(() -> via.node().logStartIndex() > before + 1);
         start(follower);
-        awaitConverged();
+        ReplicaNodes.awaitConverged(nodes.values(), WAIT);
         assertThat(nodes.get(follower).node().latestSnapshotIndex()).as("installed the leader's snapshot")
                 .isGreaterThanOrEqualTo(snapshotIndex);
 
@@ -198,9 +192,9 @@ class ClusterWatchTest {
     }
 
     private void startGroup(UnaryOperator<ClusterConfig.Builder> settings) throws IOException {
-        quietRatis();
+        ReplicaNodes.quietRatis();
         for (int i = 1; i <= 3; i++) {
-            members.add(new ClusterMember("n" + i, "127.0.0.1:" + freePort()));
+            members.add(new ClusterMember("n" + i, "127.0.0.1:" + ReplicaNodes.freePort()));
         }
         this.settings = settings;
         for (ClusterMember m : members) {
@@ -243,29 +237,5 @@ class ClusterWatchTest {
             return false;
         });
         return leader[0];
-    }
-
-    private void awaitConverged() {
-        await("every replica at the same applied index").atMost(WAIT).pollInterval(Duration.ofMillis(20))
-                .until(() -> nodes.values().stream().map(n -> n.replica().appliedIndex()).distinct().count() == 1
-                        && nodes.values().stream().allMatch(n -> n.node().status().appliedIndex()
-                        == n.node().status().commitIndex()));
-    }
-
-    private static void quietRatis() {
-        if (LoggerFactory.getLogger("org.apache.ratis") instanceof Logger logger) {
-            logger.setLevel(Level.WARN);
-        }
-        if (LoggerFactory.getLogger("org.apache.ratis.grpc") instanceof Logger logger) {
-            logger.setLevel(Level.ERROR);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
