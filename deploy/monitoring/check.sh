@@ -66,9 +66,13 @@ KV_DATA_DIR="$WORK/data" SERVER_PORT=$KV_PORT SERVER_ADDRESS=127.0.0.1 \
   MANAGEMENT_METRICS_SYSTEM_DISKSPACE_PATHS="$WORK/data" \
   MANAGEMENT_METRICS_DISTRIBUTION_SLO_HTTP_SERVER_REQUESTS="$(env_of MANAGEMENT_METRICS_DISTRIBUTION_SLO_HTTP_SERVER_REQUESTS)" \
   java -Xmx256m -jar "$JAR" >"$WORK/kv.log" 2>&1 &
-pids+=($!)
+kvpid=$!
+pids+=($kvpid)
 kv="http://127.0.0.1:$KV_PORT"
 await 90 "the store became ready" curl -fs "$kv/actuator/health/readiness"
+# The GC panels read jvm_gc_pause_seconds, which exists only once the JVM has collected since the metrics bound:
+# a short run in a 256 MB heap may not, so one collection now (as any running store has had) gives it a series.
+"$(dirname "$(readlink -f "$(command -v java)")")/jcmd" "$kvpid" GC.run >/dev/null
 auth=(-H "Authorization: Bearer $TOKEN")
 json=(-H 'Content-Type: application/json')
 
