@@ -33,22 +33,34 @@ public final class ClusterClient implements AutoCloseable {
     /** Between two attempts at a read index, as Ratis's own retry policy pauses ({@link RatisSettings}). */
     private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
 
+    /**
+     * Entries of this node's writes proposed at the same time ({@link WriteBatcher}). More than one keeps the
+     * leader's pipeline busy while an entry is being forced and replicated; few, so that writes arriving meanwhile
+     * gather into the next entry instead of each paying a round of its own.
+     */
+    private static final int WRITE_ENTRIES_IN_FLIGHT = 4;
+
     private final RaftClient raft;
     private final StateMachineAdapter local;
     private final int maxCommandBytes;
     private final Duration operationTimeout;
+    private final WriteBatcher writes;
+    private final ReadIndexRounds reads = new ReadIndexRounds(this::readIndex);
 
     ClusterClient(RaftClient raft, StateMachineAdapter local, int maxCommandBytes, Duration operationTimeout) {
         this.raft = raft;
         this.local = local;
         this.maxCommandBytes = maxCommandBytes;
         this.operationTimeout = operationTimeout;
+        this.writes = new WriteBatcher(this::propose, CommandBatch.maxEntryBytes(maxCommandBytes),
+                WRITE_ENTRIES_IN_FLIGHT);
     }
 
     /**
-     * Proposes a command; it is sent to the leader (from any node) and returns the state's result once the command
-     * is committed (forced on a majority) and applied on the leader. The array is sent as it is: do not change it
-     * while the call runs.
+     * Proposes a command; it is sent to the leader (from any node), in one entry with the other writes this node
+     * proposes at the same time ({@link WriteBatcher}), and returns the state's result once the entry is committed
+     * (forced on a majority) and applied on the leader. The array is sent as it is: do not change it while the call
+     * runs.
      *
      * @throws CommandTooLargeException    when the command exceeds {@link ClusterConfig#maxCommandBytes()}
      * @throws ClusterUnavailableException when it could not be committed in time; it may still be, later
@@ -57,8 +69,13 @@ public final class ClusterClient implements AutoCloseable {
         if (command.length > maxCommandBytes) {
             throw new CommandTooLargeException(command.length, maxCommandBytes);
         }
+        return writes.write(command, System.nanoTime() + operationTimeout.toNanos());
+    }
+
+    /** Proposes one entry; a retry keeps the call id, so the leader's retry cache applies it once. */
+    private byte[] propose(byte[] entry) {
         try {
-            return bytes(raft.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(command))));
+            return bytes(raft.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry))));
         } catch (IOException e) {
             throw unavailable("write", e);
         }
@@ -80,7 +97,7 @@ public final class ClusterClient implements AutoCloseable {
     /**
      * A linearizable read barrier (Raft's ReadIndex): the leader takes its commit index and confirms with a majority,
      * after this call began, that it still leads ({@link LeadershipCheck}); this node then waits until it has applied
-     * that far. Once this returns, this node's state reflects every write acknowledged before the call began, so
+     * that far. Barriers that wait at the same time share a request to the leader ({@link ReadIndexRounds}). Once this returns, this node's state reflects every write acknowledged before the call began, so
      * reading the local state directly is linearizable.
      *
      * @return the index this node's state had applied when the barrier passed
@@ -89,7 +106,7 @@ public final class ClusterClient implements AutoCloseable {
      */
     public long readBarrier() {
         final long deadline = System.nanoTime() + operationTimeout.toNanos();
-        final long readIndex = readIndex(deadline);
+        final long readIndex = reads.readIndex(deadline);
         try {
             return local.awaitApplied(readIndex).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {

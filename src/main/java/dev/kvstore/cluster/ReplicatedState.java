@@ -2,6 +2,7 @@ package dev.kvstore.cluster;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The seam between Raft and the store: a state that changes only by applying committed commands in log order.
@@ -18,18 +19,19 @@ import java.nio.file.Path;
 public interface ReplicatedState {
 
     /**
-     * Applies one committed command and moves {@link #lastApplied()} to {@code position}.
+     * Applies the commands of one committed entry (the writes one node proposed together), in order, each against
+     * the state the ones before it left, and moves {@link #lastApplied()} to {@code position}.
      * <p>
      * A command that the state refuses (a failed precondition, a malformed command) is still applied: the refusal
-     * is a result, encoded in the returned bytes, and the position advances. Throw only when this replica cannot
-     * follow the log any more (its disk failed, say): the adapter then stops applying on this node rather than let
-     * it diverge, and fails the caller's future instead of throwing into Ratis.
+     * is a result, encoded in the returned bytes, and the position advances (also for an entry with no commands).
+     * Throw only when this replica cannot follow the log any more (its disk failed, say): the adapter then stops
+     * applying on this node rather than let it diverge, and fails the caller's future instead of throwing into Ratis.
      *
      * @param position the committed entry's term and index; indexes arrive in increasing order
-     * @param command  the command as the client sent it
-     * @return the result sent back to the client that proposed the command
+     * @param commands the commands as the clients sent them
+     * @return one result per command, in the same order, each sent back to the client that proposed it
      */
-    byte[] apply(LogPosition position, byte[] command) throws Exception;
+    List<byte[]> apply(LogPosition position, List<byte[]> commands) throws Exception;
 
     /**
      * Answers a read-only request against the current state. Linearizable when the caller went through a ReadIndex

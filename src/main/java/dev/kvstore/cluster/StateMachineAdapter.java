@@ -148,8 +148,8 @@ final class StateMachineAdapter extends BaseStateMachine {
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
         final TransactionContext trx = super.startTransaction(request);
         final int size = request.getMessage().getContent().size();
-        if (size > maxCommandBytes) {
-            trx.setException(new CommandTooLargeException(size, maxCommandBytes));
+        if (size > CommandBatch.maxEntryBytes(maxCommandBytes)) {
+            trx.setException(new CommandTooLargeException(size, CommandBatch.maxEntryBytes(maxCommandBytes)));
         }
         return trx;
     }
@@ -164,7 +164,7 @@ final class StateMachineAdapter extends BaseStateMachine {
         final LogPosition position = new LogPosition(entry.getTerm(), entry.getIndex());
         final byte[] result;
         try {
-            result = state.apply(position, entry.getStateMachineLogEntry().getLogData().toByteArray());
+            result = CommandBatch.encode(state.apply(position, commands(entry)));
         } catch (Throwable t) {
             halt(position, t);
             return CompletableFuture.failedFuture(new ReplicaHaltedException(entry.getIndex(), t));
@@ -172,6 +172,20 @@ final class StateMachineAdapter extends BaseStateMachine {
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         countTowardsSnapshot(entry.getSerializedSize());
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result)));
+    }
+
+    /**
+     * The commands in a committed entry. An entry that is not a well-formed batch (no proposer of ours writes one) is
+     * applied with no commands, on every replica alike: the position advances, and its proposer gets no results.
+     */
+    private static List<byte[]> commands(LogEntryProto entry) {
+        try {
+            return CommandBatch.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+        } catch (IllegalArgumentException e) {
+            LOG.error("the entry at index {} is not a command batch; applied as no command: {}", entry.getIndex(),
+                    e.getMessage());
+            return List.of();
+        }
     }
 
     /** Every applied index, configuration entries included (Ratis reports those here), wakes the readers waiting. */

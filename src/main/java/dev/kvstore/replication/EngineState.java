@@ -7,6 +7,7 @@ import dev.kvstore.cluster.ReplicatedState;
 import dev.kvstore.store.ReplicaStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The engine behind Raft's seam: committed commands go to {@link ReplicaStore#apply}, snapshots are the store's
@@ -50,8 +51,8 @@ final class EngineState implements ReplicatedState {
     }
 
     @Override
-    public byte[] apply(LogPosition position, byte[] command) {
-        return replica.apply(position.term(), position.index(), command);
+    public List<byte[]> apply(LogPosition position, List<byte[]> commands) {
+        return replica.apply(position.term(), position.index(), commands);
     }
 
     @Override

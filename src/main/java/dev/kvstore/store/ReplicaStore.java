@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -173,17 +174,36 @@ public final class ReplicaStore {
      * @throws IllegalArgumentException when {@code index} does not follow the applied one: the caller lost its place
      */
     public byte[] apply(long term, long index, byte[] command) {
+        return apply(term, index, List.of(command)).get(0);
+    }
+
+    /**
+     * Decides and applies the commands of one committed log entry (the commands a node proposed together), in
+     * order, each against the state the ones before it left, then moves the applied position to ({@code term},
+     * {@code index}) once.
+     *
+     * @return each command's result, as {@link #apply(long, long, byte[])} gives it
+     * @throws IllegalArgumentException when {@code index} does not follow the applied one: the caller lost its place
+     */
+    public List<byte[]> apply(long term, long index, List<byte[]> commands) {
         if (index <= appliedIndex) {
             throw new IllegalArgumentException("log index " + index + " applied after " + appliedIndex);
         }
+        List<byte[]> results = new ArrayList<>(commands.size());
+        for (byte[] command : commands) {
+            results.add(decideAndApply(term, command));
+        }
+        moveTo(term, index);
+        return results;
+    }
+
+    private byte[] decideAndApply(long term, byte[] command) {
         byte[] body = command;
         if (command.length > 0 && command[0] == TERM_GUARD) {
             if (command.length < GUARD_BYTES) {
-                moveTo(term, index);
                 return MALFORMED;
             }
             if (ByteBuffer.wrap(command, 1, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong() != term) {
-                moveTo(term, index);
                 return STALE_TERM;
             }
             body = java.util.Arrays.copyOfRange(command, GUARD_BYTES, command.length);
@@ -192,7 +212,6 @@ public final class ReplicaStore {
         try {
             decoded = CommandCodec.decode(body);
         } catch (MalformedCommandException e) {
-            moveTo(term, index);
             return MALFORMED;
         }
         Decision d = machine.decide(state, decoded);
@@ -202,7 +221,6 @@ public final class ReplicaStore {
             // This replica keeps no log of its own: the events have no frame offsets.
             history.publish(applied, -1);
         }
-        moveTo(term, index);
         return CommandCodec.encodeResult(d.result());
     }
 

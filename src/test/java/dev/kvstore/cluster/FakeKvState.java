@@ -16,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
@@ -101,10 +103,19 @@ final class FakeKvState implements ReplicatedState {
     // ---- ReplicatedState
 
     @Override
-    public synchronized byte[] apply(LogPosition position, byte[] command) throws IOException {
+    public synchronized List<byte[]> apply(LogPosition position, List<byte[]> commands) throws IOException {
         if (position.index() <= applied.index()) {
             throw new IllegalStateException("entry " + position + " arrived after " + applied);
         }
+        final List<byte[]> results = new ArrayList<>(commands.size());
+        for (byte[] command : commands) {
+            results.add(applyOne(command));
+        }
+        applied = position;
+        return results;
+    }
+
+    private byte[] applyOne(byte[] command) throws IOException {
         final Result result;
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(command))) {
             final int op = in.readByte();
@@ -118,10 +129,8 @@ final class FakeKvState implements ReplicatedState {
                 case CAS -> compareAndSet(key, readBytes(in), readBytes(in));
             };
         } catch (EOFException | ArrayIndexOutOfBoundsException e) {
-            applied = position;
             return encode(new Result(Status.BAD_COMMAND, 0, null));
         }
-        applied = position;
         return encode(result);
     }
 
