@@ -121,18 +121,25 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /**
-     * A read index from the leader. Ratis's client retries while it looks for the leader; a leader whose
-     * confirmation round failed (it lost its leadership, or no majority answered in time) answers with a failure of
-     * the state machine, which Ratis does not retry: this does, until the deadline.
+     * A read index from the leader. On the leader itself, its own confirmation ({@link
+     * StateMachineAdapter#confirmedCommitIndex}), without a request to itself; on another node, a request that
+     * Ratis's client sends to the leader, retrying while it looks for it. A leader whose confirmation round failed (it
+     * lost its leadership, or no majority answered in time) answers with a failure of the state machine, which Ratis
+     * does not retry: this does, until the deadline.
      */
     private long readIndex(long deadline) {
         while (true) {
             try {
+                if (local.leads()) {
+                    return local.confirmedCommitIndex().join();
+                }
                 return Long.parseLong(new String(bytes(raft.io().sendReadOnlyNonLinearizable(CONFIRM)),
                         StandardCharsets.US_ASCII));
-            } catch (StateMachineException e) {
+            } catch (StateMachineException | CompletionException e) {
                 if (System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline) {
-                    throw unavailable("read barrier", e);
+                    throw e instanceof StateMachineException sme ? unavailable("read barrier", sme)
+                            : new ClusterUnavailableException("read barrier failed, this leader did not confirm with"
+                            + " a majority in time: " + e.getCause(), e.getCause());
                 }
                 pause();
             } catch (IOException e) {

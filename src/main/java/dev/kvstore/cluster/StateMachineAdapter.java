@@ -294,7 +294,7 @@ final class StateMachineAdapter extends BaseStateMachine {
      * The commit index as this leader knows it now, completed once a majority confirmed after this moment that this
      * node still leads in its term; failed with {@link NotLeaderException} otherwise.
      */
-    private CompletableFuture<Long> confirmedCommitIndex() {
+    CompletableFuture<Long> confirmedCommitIndex() {
         final LeadershipCheck check = leadership;
         if (check == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("the server is still starting"));
@@ -314,6 +314,11 @@ final class StateMachineAdapter extends BaseStateMachine {
             }
             return commitIndex;
         });
+    }
+
+    /** Whether this node leads now (it may stop at any moment: {@link #confirmedCommitIndex} checks again). */
+    boolean leads() {
+        return division().getInfo().isLeader();
     }
 
     /** The leader applied its term's first entry: leader-only duties of the state start. */
