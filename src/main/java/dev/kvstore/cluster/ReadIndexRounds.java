@@ -99,8 +99,11 @@ final class ReadIndexRounds {
     private void run(Round round, long deadline) {
         try {
             round.index.complete(fetch.applyAsLong(deadline));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             round.index.completeExceptionally(e);
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
             synchronized (this) {
                 running = false;

@@ -119,8 +119,12 @@ final class WriteBatcher {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result.complete(results.get(i));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Every caller in the batch waits for its result: none may be left waiting, whatever failed.
             batch.forEach(p -> p.result.completeExceptionally(e));
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
             synchronized (this) {
                 inFlight--;
