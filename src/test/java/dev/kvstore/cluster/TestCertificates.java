@@ -123,6 +123,8 @@ public final class TestCertificates {
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(args));
         command.addAll(List.of("-storetype", "PKCS12", "-storepass", PASS, "-noprompt"));
+        // Each run is a short JVM: start it cheaply.
+        command.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", "-J-Xshare:auto"));
         try {
             final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
