@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto;
@@ -81,6 +82,19 @@ final class RatisSettings {
         GrpcConfigKeys.setMessageSizeMax(p,
                 SizeInBytes.valueOf(Math.max(entryLimit, config.snapshotChunkBytes()) + (1L << 20)));
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, time(config.requestTimeout()));
+        return p;
+    }
+
+    /**
+     * What Ratis takes as objects rather than properties: the TLS of every gRPC channel, the server's (its peers
+     * and clients alike, which share its one port) and this node's clients' (to the leader, and the admin client),
+     * when {@code tls} is set; the same for every server and client of a node.
+     */
+    static Parameters parameters(ClusterTls tls) {
+        final Parameters p = new Parameters();
+        if (tls != null) {
+            GrpcConfigKeys.TLS.setConf(p, tls.grpcConfig());
+        }
         return p;
     }
 
