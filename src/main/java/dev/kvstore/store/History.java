@@ -31,6 +31,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 final class History implements ChangeFeed, AutoCloseable {
 
+    /** The usual cause of the floor: the oldest events went to keep the history within its budget. */
+    static final String RETENTION = "kv.history.retention";
+
     /** Cancelled waiters that bring a sweep of the queue when nothing is written (see {@link #cancelledWaiter}). */
     static final int SWEEP_CANCELLED = 256;
 
@@ -45,6 +48,8 @@ final class History implements ChangeFeed, AutoCloseable {
     private volatile long floor;
     /** The last revision published. */
     private volatile long head;
+    /** Why nothing before the floor is held, as the 410 answer and health say it. */
+    private volatile String floorCause = RETENTION;
     /** The end of the log's last published frame, in history coordinates; see {@link #shift}. */
     private long end;
     /** A log offset is an event's offset plus this; compaction changes it when it moves the frames. */
@@ -93,15 +98,55 @@ final class History implements ChangeFeed, AutoCloseable {
      * event goes and the history starts after it, so a read from before it is told it was compacted rather than
      * given a gap. Waiting readers are woken to find out.
      */
-    void restartAfterSnapshot(long revision) {
+    void restartAfterSnapshot(long revision, String cause) {
         lock.writeLock().lock();
         try {
             restartAt(revision);
             head = revision;
+            floorCause = cause;
         } finally {
             lock.writeLock().unlock();
         }
         signal();
+    }
+
+    /**
+     * The state was replaced by a snapshot whose history {@code restored} holds (a replica's
+     * {@link ReplicaStore#loadSnapshot} with the history written beside it): this history takes its events, floor and
+     * revision, within this history's own retention, and waiting readers are woken.
+     */
+    void adopt(History restored, String cause) {
+        lock.writeLock().lock();
+        try {
+            restartAt(restored.floor);
+            for (int i = 0; i < restored.size; i++) {
+                append(restored.at(i));
+            }
+            if (floor == restored.floor) {
+                floorCause = cause;
+            }
+            head = restored.head;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        signal();
+    }
+
+    /** The floor and the events after it, as one copy; a replica writes them beside its snapshot. */
+    record Window(long floor, long head, ChangeEvent[] events) {
+    }
+
+    Window window() {
+        lock.readLock().lock();
+        try {
+            ChangeEvent[] copy = new ChangeEvent[size];
+            for (int i = 0; i < size; i++) {
+                copy[i] = at(i);
+            }
+            return new Window(floor, head, copy);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Appends an event that replay derived. */
@@ -132,7 +177,9 @@ final class History implements ChangeFeed, AutoCloseable {
             at = logEnd < 0 ? -1 : at - frameBytes;
             last = Math.max(last, d.revision());
             if (!d.changes().isEmpty()) {
-                events.add(new ChangeEvent(d.revision(), d.changes(), at, ChangeEvent.weigh(d.changes(), frameBytes)));
+                // An event in no local log keeps its frame: a replica's snapshot writes it (see ChangeEvent.frame).
+                events.add(new ChangeEvent(d.revision(), d.changes(), at, ChangeEvent.weigh(d.changes(), frameBytes),
+                        logEnd < 0 ? d.frame() : null));
             }
         }
         lock.writeLock().lock();
@@ -178,6 +225,7 @@ final class History implements ChangeFeed, AutoCloseable {
             size--;
             weight -= oldest.weight;
             floor = oldest.revision();
+            floorCause = RETENTION;
         }
         updateLogBytes();
     }
@@ -214,6 +262,11 @@ final class History implements ChangeFeed, AutoCloseable {
     }
 
     @Override
+    public String floorCause() {
+        return floorCause;
+    }
+
+    @Override
     public Read read(long from, String prefix, int maxEvents, long maxBytes) {
         if (maxEvents < 1) {
             throw new IllegalArgumentException("maxEvents must be positive");
@@ -221,7 +274,7 @@ final class History implements ChangeFeed, AutoCloseable {
         lock.readLock().lock();
         try {
             if (from <= floor) {
-                throw new HistoryCompactedException(from, floor + 1);
+                throw new HistoryCompactedException(from, floor + 1, floorCause);
             }
             List<ChangeEvent> out = new ArrayList<>();
             long bytes = 0;
@@ -275,7 +328,7 @@ final class History implements ChangeFeed, AutoCloseable {
     public Stats stats() {
         lock.readLock().lock();
         try {
-            return new Stats(floor + 1, head, size, weight, retention, logBytes);
+            return new Stats(floor + 1, head, size, weight, retention, logBytes, floorCause);
         } finally {
             lock.readLock().unlock();
         }
@@ -379,8 +432,13 @@ final class History implements ChangeFeed, AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+        return priorsOf(copy);
+    }
+
+    /** For each key that {@code events} change, its entry before the first of them, as in {@link #priors}. */
+    static List<Change> priorsOf(ChangeEvent[] events) {
         Map<String, Change> firsts = new TreeMap<>(KeyOrder.CODE_POINTS);
-        for (ChangeEvent e : copy) {
+        for (ChangeEvent e : events) {
             for (Change c : e.changes()) {
                 firsts.putIfAbsent(c.key(), new Change(c.key(), c.previous(), null));
             }
