@@ -65,6 +65,13 @@ public interface ChangeFeed {
     interface Subscription {
         /** The callback will not run (unless it is running already). */
         void cancel();
+
+        /**
+         * The first revision not yet known to have no change under the subscription's prefix: at least its
+         * {@code from}, moved on as the feed finds revisions without one. A reader woken by it may read from here,
+         * skipping what the feed checked already.
+         */
+        long from();
     }
 
     /** Whether the store has closed: nothing more will be published. */

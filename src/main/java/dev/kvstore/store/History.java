@@ -463,6 +463,11 @@ final class History implements ChangeFeed, AutoCloseable {
         }
 
         @Override
+        public long from() {
+            return from;
+        }
+
+        @Override
         public void cancel() {
             if (done.compareAndSet(false, true)) {
                 callback = null;
@@ -532,22 +537,77 @@ final class History implements ChangeFeed, AutoCloseable {
         LockSupport.unpark(notifier);
     }
 
-    /** The feed's thread: runs the callbacks of readers whose revision has come, then waits for the next signal. */
+    /**
+     * The keys changed by the revisions after {@code after} up to {@code upTo}, with their revisions, in revision
+     * order; {@code null} when some of those revisions are no longer held.
+     */
+    private ChangedKeys changedKeys(long after, long upTo) {
+        lock.readLock().lock();
+        try {
+            if (after < floor) {
+                return null;
+            }
+            ChangedKeys out = new ChangedKeys();
+            for (int i = search(after + 1); i < size; i++) {
+                ChangeEvent e = at(i);
+                if (e.revision() > upTo) {
+                    break;
+                }
+                for (Change c : e.changes()) {
+                    out.add(e.revision(), c.key());
+                }
+            }
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Keys and the revisions that changed them, in revision order. */
+    private static final class ChangedKeys {
+        private long[] revisions = new long[16];
+        private String[] keys = new String[16];
+        private int size;
+
+        void add(long revision, String key) {
+            if (size == keys.length) {
+                revisions = Arrays.copyOf(revisions, size * 2);
+                keys = Arrays.copyOf(keys, size * 2);
+            }
+            revisions[size] = revision;
+            keys[size++] = key;
+        }
+
+        /** Whether a key under {@code prefix} changed at revision {@code from} or later. */
+        boolean under(String prefix, long from) {
+            for (int i = size - 1; i >= 0 && revisions[i] >= from; i--) {
+                if (keys[i].startsWith(prefix)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The feed's thread: runs the callbacks of readers whose revision has come, then waits for the next signal. Each
+     * pass reads the keys changed since the previous pass once, under one short lock, and matches every waiter
+     * against them: a waiter that was checked up to the previous pass (all of them, but those that began waiting
+     * from an older revision since) costs a few string comparisons, not a search of the history of its own.
+     */
     private void notifyWaiters() {
+        long checked = head;
         while (true) {
             due = false;
             long h = head;
             boolean ending = closed;
-            // Whether revisions from..h changed a key under a prefix, for this pass: waiters of one prefix that
-            // wait from the same revision (idle watchers, typically) share the answer.
-            Map<String, Boolean> changed = new java.util.HashMap<>();
+            ChangedKeys recent = h > checked ? changedKeys(checked, h) : new ChangedKeys();
             for (var it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();
                 long from = w.from;
                 if (w.cancelled()) {
                     it.remove();
-                } else if (ending || from <= h && (w.prefix.isEmpty()
-                        || changed.computeIfAbsent(from + "\0" + w.prefix, k -> changedUnder(w.prefix, from, h)))) {
+                } else if (ending || from <= h && changed(w.prefix, from, checked, h, recent)) {
                     it.remove();
                     w.fire();
                 } else if (from <= h) {
@@ -555,6 +615,7 @@ final class History implements ChangeFeed, AutoCloseable {
                     w.from = h + 1;
                 }
             }
+            checked = h;
             if (ending) {
                 return;
             }
@@ -562,6 +623,20 @@ final class History implements ChangeFeed, AutoCloseable {
                 LockSupport.park(this);
             }
         }
+    }
+
+    /**
+     * Whether revisions {@code from} to {@code h} changed a key under {@code prefix}; {@code recent} holds the keys
+     * of those after {@code checked}, or is {@code null} when they are no longer all held.
+     */
+    private boolean changed(String prefix, long from, long checked, long h, ChangedKeys recent) {
+        if (prefix.isEmpty()) {
+            return true;
+        }
+        if (from > checked && recent != null) {
+            return recent.under(prefix, from);
+        }
+        return changedUnder(prefix, from, h);
     }
 
     /** Nothing more will be published: every waiting reader is called once more, and then the thread ends. */
