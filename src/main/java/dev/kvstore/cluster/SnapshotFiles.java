@@ -41,6 +41,11 @@ final class SnapshotFiles {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private Path dir;
+    /** The last {@link #info} answer, for the snapshot it was made of: Ratis asks for it often. */
+    private volatile Listed listed;
+
+    private record Listed(SingleFileSnapshotInfo snapshot, SnapshotInfo info) {
+    }
 
     SimpleStateMachineStorage storage() {
         return storage;
@@ -103,14 +108,20 @@ final class SnapshotFiles {
 
     /** {@code snapshot} as Ratis sends it to a follower: the snapshot's file, and its history when it has one. */
     SnapshotInfo info(SingleFileSnapshotInfo snapshot) {
-        final Path history = historyOf(snapshot);
-        if (history == null) {
-            return snapshot;
+        final Listed last = listed;
+        if (last != null && last.snapshot() == snapshot) {
+            return last.info();
         }
-        final List<FileInfo> files = new ArrayList<>(snapshot.getFiles());
-        // Without a digest here, Ratis computes it while it sends the file, and the follower checks it on arrival.
-        files.add(new FileInfo(history, null));
-        return new FileListSnapshotInfo(files, snapshot.getTermIndex());
+        final Path history = historyOf(snapshot);
+        SnapshotInfo info = snapshot;
+        if (history != null) {
+            final List<FileInfo> files = new ArrayList<>(snapshot.getFiles());
+            // Without a digest here, Ratis computes it while it sends the file, and the follower checks it on arrival.
+            files.add(new FileInfo(history, null));
+            info = new FileListSnapshotInfo(files, snapshot.getTermIndex());
+        }
+        listed = new Listed(snapshot, info);
+        return info;
     }
 
     /** Histories (and their digests) whose snapshot Ratis deleted. */

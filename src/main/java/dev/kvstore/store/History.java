@@ -20,8 +20,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Filled in three ways: by recovery's replay ({@link HistoryReplay}), which derives the events of the log's last
  * frames; by the apply step, after each group is durable and applied to the index ({@link #publish}; a cluster
- * replica's {@link ReplicaStore#apply} too, with no log offsets, and it restarts the history at each snapshot it
- * loads, {@link #restartAfterSnapshot}); and compaction
+ * replica's {@link ReplicaStore#apply} too, with no log offsets but with each event's frame, and at each snapshot it
+ * loads it takes the history written beside it, {@link #adopt}, or starts after it, {@link #restartAfterSnapshot});
+ * and compaction
  * reads it to keep the history in the new log ({@link #pin}, {@link #priors}, {@link #rebase}; see
  * {@link Compactor}). Each event remembers where its frame lies in the log, in coordinates that a compaction shifts
  * in one step when it moves the frames to a new file.
