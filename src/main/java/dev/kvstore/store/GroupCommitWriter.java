@@ -242,7 +242,7 @@ final class GroupCommitWriter {
             return;
         }
         queue.add(CLOSE);
-        joinUninterruptibly();
+        Threads.joinUninterruptibly(thread);
         marks.stop();
         if (log.failure() == null) {
             log.forceAtClose();
@@ -508,20 +508,6 @@ final class GroupCommitWriter {
         while (!executor.isTerminated()) {
             try {
                 executor.awaitTermination(1, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void joinUninterruptibly() {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
             } catch (InterruptedException e) {
                 interrupted = true;
             }

@@ -512,17 +512,7 @@ final class History implements ChangeFeed, AutoCloseable {
         closed = true;
         signal();
         if (notifier.isAlive() && Thread.currentThread() != notifier) {
-            boolean interrupted = false;
-            while (notifier.isAlive()) {
-                try {
-                    notifier.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Threads.joinUninterruptibly(notifier);
         }
     }
 }

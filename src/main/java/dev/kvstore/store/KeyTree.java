@@ -597,7 +597,7 @@ final class KeyTree {
             makeLeaves(src, n, count, b, leaves);
         }
         if (helper != null) {
-            joinUninterruptibly(helper);
+            Threads.joinUninterruptibly(helper);
             if (failed[0] instanceof Error e) {
                 throw e;
             }
@@ -616,20 +616,6 @@ final class KeyTree {
     private static void makeLeaves(Leaves src, int n, int count, int block, Node[] out) {
         for (int l = block * BLOCK; l < Math.min(count, (block + 1) * BLOCK); l++) {
             out[l] = src.leaf((int) ((long) n * l / count), (int) ((long) n * (l + 1) / count));
-        }
-    }
-
-    private static void joinUninterruptibly(Thread t) {
-        boolean interrupted = false;
-        while (t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

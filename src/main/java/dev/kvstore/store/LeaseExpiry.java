@@ -416,17 +416,7 @@ final class LeaseExpiry implements LeaseTable.Listener, AutoCloseable {
             t = thread;
         }
         if (t != null) {
-            boolean interrupted = false;
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            Threads.joinUninterruptibly(t);
         }
     }
 }

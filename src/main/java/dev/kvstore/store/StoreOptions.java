@@ -3,6 +3,7 @@ package dev.kvstore.store;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How to open a store.
@@ -107,82 +108,124 @@ public record StoreOptions(Path dataDir, SyncMode sync, Duration syncInterval, b
     }
 
     public StoreOptions withSync(SyncMode mode, Duration interval) {
-        return new StoreOptions(dataDir, mode, interval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> {
+            o.sync = mode;
+            o.syncInterval = interval;
+        });
     }
 
     public StoreOptions withMagic(byte magic) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> o.magic = magic);
     }
 
     public StoreOptions withLimits(int maxKeyBytes, int maxValueBytes) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> {
+            o.maxKeyBytes = maxKeyBytes;
+            o.maxValueBytes = maxValueBytes;
+        });
     }
 
     public StoreOptions withBatchLimits(int maxBatchOperations, int maxBatchBytes) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> {
+            o.maxBatchOperations = maxBatchOperations;
+            o.maxBatchBytes = maxBatchBytes;
+        });
     }
 
     public StoreOptions withRepair(boolean repair) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> o.repair = repair);
     }
 
     public StoreOptions withObserver(StoreObserver observer) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> o.observer = observer);
     }
 
     public StoreOptions withCompaction(CompactionPolicy compaction) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> o.compaction = compaction);
     }
 
     public StoreOptions withRestoreFrom(Path snapshot) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, snapshot, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> o.restoreFrom = snapshot);
     }
 
     public StoreOptions withWriteTimeout(Duration timeout) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, timeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> o.writeTimeout = timeout);
     }
 
     public StoreOptions withKeptCopies(int copies, long bytes) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, copies, bytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> {
+            o.keepCopies = copies;
+            o.keepCopiesBytes = bytes;
+        });
     }
 
     public StoreOptions withHistoryRetention(long bytes) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, bytes);
+        return with(o -> o.historyRetention = bytes);
     }
 
     /** Strings of at least {@code minBytes} UTF-8 bytes stored compressed; {@link Integer#MAX_VALUE}: none. */
     public StoreOptions withCompression(int minBytes) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                minBytes, idempotency, historyRetention);
+        return with(o -> o.compressionMinBytes = minBytes);
     }
 
     public StoreOptions withIdempotency(IdempotencyOptions idempotency) {
-        return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes, maxBatchOperations,
-                maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout, keepCopies, keepCopiesBytes,
-                compressionMinBytes, idempotency, historyRetention);
+        return with(o -> o.idempotency = idempotency);
+    }
+
+    /** These options with {@code change} made to a copy; the copy is validated as a whole. */
+    private StoreOptions with(Consumer<Editable> change) {
+        Editable e = new Editable(this);
+        change.accept(e);
+        return e.toOptions();
+    }
+
+    /** The one place that lists every component for the {@code with...} methods. */
+    private static final class Editable {
+        Path dataDir;
+        SyncMode sync;
+        Duration syncInterval;
+        byte magic;
+        int maxKeyBytes;
+        int maxValueBytes;
+        int maxBatchOperations;
+        int maxBatchBytes;
+        boolean repair;
+        StoreObserver observer;
+        CompactionPolicy compaction;
+        Path restoreFrom;
+        Duration writeTimeout;
+        int keepCopies;
+        long keepCopiesBytes;
+        int compressionMinBytes;
+        IdempotencyOptions idempotency;
+        long historyRetention;
+
+        Editable(StoreOptions o) {
+            dataDir = o.dataDir;
+            sync = o.sync;
+            syncInterval = o.syncInterval;
+            magic = o.magic;
+            maxKeyBytes = o.maxKeyBytes;
+            maxValueBytes = o.maxValueBytes;
+            maxBatchOperations = o.maxBatchOperations;
+            maxBatchBytes = o.maxBatchBytes;
+            repair = o.repair;
+            observer = o.observer;
+            compaction = o.compaction;
+            restoreFrom = o.restoreFrom;
+            writeTimeout = o.writeTimeout;
+            keepCopies = o.keepCopies;
+            keepCopiesBytes = o.keepCopiesBytes;
+            compressionMinBytes = o.compressionMinBytes;
+            idempotency = o.idempotency;
+            historyRetention = o.historyRetention;
+        }
+
+        StoreOptions toOptions() {
+            return new StoreOptions(dataDir, sync, syncInterval, magic, maxKeyBytes, maxValueBytes,
+                    maxBatchOperations, maxBatchBytes, repair, observer, compaction, restoreFrom, writeTimeout,
+                    keepCopies, keepCopiesBytes, compressionMinBytes, idempotency, historyRetention);
+        }
     }
 
     public Path logFile() {

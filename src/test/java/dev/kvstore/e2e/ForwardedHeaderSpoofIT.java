@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with {@code KUBERNETES_SERVICE_HOST}/{@code KUBERNETES_SERVICE_PORT} set, which makes Spring Boot detect the
  * platform. A client on another address (a network namespace joined by a veth pair, like another pod) claims to be
  * loopback with {@code X-Forwarded-For: 127.0.0.1} or {@code Forwarded: for=127.0.0.1}: it must still get the
- * protected-mode 403, for a write and for an admin operation, and nothing may happen.
+ * protected-mode 403, for a write, an admin operation, a watch (stream and long poll) and a lease grant, and
+ * nothing may happen.
  */
 class ForwardedHeaderSpoofIT {
 
@@ -56,14 +57,25 @@ class ForwardedHeaderSpoofIT {
                 assertProtectedMode(compact, claim);
                 Reply read = curl(pod, "GET", base + "/actuator/prometheus", claim);
                 assertProtectedMode(read, claim);
+                Reply stream = curl(pod, "GET", base + "/watch?prefix=", claim, "Accept: text/event-stream");
+                assertProtectedMode(stream, claim);
+                Reply poll = curl(pod, "GET", base + "/watch?prefix=&wait=1s", claim, "Accept: application/json");
+                assertProtectedMode(poll, claim);
+                Reply grant = curl(pod, "POST", base + "/leases", claim, "Content-Type: application/json");
+                assertProtectedMode(grant, claim);
             }
 
             // From loopback (the only callers protected mode answers): nothing was written, nothing compacted.
             assertThat(service.get("/keys/spoof").statusCode()).isEqualTo(404);
-            assertThat(service.get("/actuator/prometheus").body()).doesNotContain(MANUAL_COMPACTIONS);
+            String metrics = service.get("/actuator/prometheus").body();
+            assertThat(metrics).doesNotContain(MANUAL_COMPACTIONS);
+            assertThat(metrics).as("no lease was granted").containsPattern("(?m)^kv_leases(\\{[^}]*\\})? 0\\.0$");
             assertThat(service.post("/admin/compaction").statusCode()).isEqualTo(200);
             assertThat(service.get("/actuator/prometheus").body()).as("the check above can see a compaction")
                     .contains(MANUAL_COMPACTIONS + " 1");
+            assertThat(service.put("/keys/leased?ttl=60s", VALUE).statusCode()).isEqualTo(201);
+            assertThat(service.get("/actuator/prometheus").body()).as("the check above can see a lease")
+                    .containsPattern("(?m)^kv_leases(\\{[^}]*\\})? 1\\.0$");
             service.terminate(Duration.ofSeconds(30));
         }
     }
@@ -88,6 +100,9 @@ class ForwardedHeaderSpoofIT {
         if (method.equals("PUT")) {
             command.add("--data-binary");
             command.add(VALUE);
+        } else if (url.endsWith("/leases")) {
+            command.add("--data-binary");
+            command.add("{\"ttlSeconds\":60}");
         }
         command.add(url);
         NetworkNamespace.Result r = ns.exec(command);

@@ -34,9 +34,10 @@ import org.junit.jupiter.api.Test;
  * The writer's groups hold at most 4 KiB, 16 KiB or the production 1 MiB, so that under {@code always} the bound
  * on what one crash can leave (one write call, recorded in the forced mark) is met by logs of this size, and
  * recovery must never refuse a crash trace because of it.
- * Cases are run with {@code -Dkv.sim.cases=N} (default 8000) from {@code -Dkv.sim.seed=S} (default random); a
- * failing case prints the seed that replays it alone. Cases with several writers, or under {@code interval},
- * depend on thread timing too, so their replay may interleave differently.
+ * Cases are run with {@code -Dkv.sim.cases=N} (default 2000; CI's soak stage runs 8000 more) from
+ * {@code -Dkv.sim.seed=S} (default random); a failing case prints the seed that replays it alone. Cases with
+ * several writers, or under {@code interval}, depend on thread timing too, so their replay may interleave
+ * differently.
  */
 class CrashSimulationTest {
 
@@ -49,7 +50,7 @@ class CrashSimulationTest {
 
     @Test
     void powerCutsAtRandomPointsNeverLoseAcknowledgedWrites() throws Exception {
-        int cases = Integer.getInteger("kv.sim.cases", 8000);
+        int cases = Integer.getInteger("kv.sim.cases", 2000);
         long base = Long.getLong("kv.sim.seed", new SplittableRandom().nextLong());
         System.out.printf("CrashSimulationTest: %d cases from seed %d (-Dkv.sim.seed=%d -Dkv.sim.cases=%d)%n",
                 cases, base, base, cases);
