@@ -19,8 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>All work happens in {@link #pump}, run by one thread at a time on the {@link WatchHub}'s executor, whenever
  * the feed publishes a change under the stream's prefix, the socket takes bytes again ({@link #onWritePossible}), or
  * the hub's timer asks for a progress event or a close. The pump sends what the feed holds from the stream's
- * position, in writes of up to {@link #BATCH_EVENTS} events, until the socket is full (then Tomcat calls back once it
- * drains) or the stream has caught up (then it waits on the feed).
+ * position, in batches of up to {@link #BATCH_EVENTS} events, until the socket is full (then Tomcat calls back once
+ * it drains) or the stream has caught up (then it waits on the feed). A batch goes to the socket in slices of at
+ * most {@link #SLICE_BYTES}, each only when the socket took the one before: Tomcat keeps a copy of whatever it could
+ * not send at once, so a whole event written in one call (up to twice the largest value, with its previous value)
+ * would cost that much heap per stream, and a few watchers of large values would exhaust a small heap.
  *
  * <p>Ends: the client goes away; the client takes no bytes for {@code kv.watch.send-timeout} while events wait (the
  * connection is closed; it resumes with {@code Last-Event-ID} while the history holds its position); the stream's
@@ -33,6 +36,7 @@ final class SseStream implements WriteListener, AsyncListener {
 
     static final int BATCH_EVENTS = 256;
     static final long BATCH_BYTES = 256 * 1024;
+    static final int SLICE_BYTES = 64 * 1024;
 
     private final WatchHub hub;
     private final AsyncContext async;
@@ -44,6 +48,9 @@ final class SseStream implements WriteListener, AsyncListener {
     /** The next revision to send; only the pump touches it. */
     private long next;
     private boolean opened;
+    /** The bytes being sent (often shared with other streams: never modified), from {@link #pendingAt}; or null. */
+    private byte[] pending;
+    private int pendingAt;
     private ChangeFeed.Subscription waiting;
     private boolean ended;
 
@@ -183,13 +190,12 @@ final class SseStream implements WriteListener, AsyncListener {
             return; // the container's first onWritePossible runs the pump again
         }
         try {
-            if (!flushed()) {
+            if (!sent()) {
                 return;
             }
             if (!opened) {
                 opened = true;
-                write(hub.ascii(": watching from revision " + next + "\n\n"));
-                if (!flushed()) {
+                if (!send(hub.ascii(": watching from revision " + next + "\n\n"))) {
                     return;
                 }
             }
@@ -198,17 +204,17 @@ final class SseStream implements WriteListener, AsyncListener {
                 try {
                     read = feed.read(next, prefix, BATCH_EVENTS, BATCH_BYTES);
                 } catch (HistoryCompactedException e) {
-                    write(hub.compactedEvent(e));
-                    flushed();
+                    send(hub.compactedEvent(e));
                     finish(End.COMPACTED);
                     return;
                 }
                 next = read.next();
+                byte[] bytes;
                 if (!read.events().isEmpty()) {
-                    write(hub.render(read.events()));
+                    bytes = hub.render(read.events());
                 } else if (progressDue) {
                     progressDue = false;
-                    write(progress(next - 1));
+                    bytes = progress(next - 1);
                 } else if (feed.closed()) {
                     finish(End.SHUTDOWN);
                     return;
@@ -216,7 +222,7 @@ final class SseStream implements WriteListener, AsyncListener {
                     await();
                     return;
                 }
-                if (!flushed()) {
+                if (!send(bytes)) {
                     return;
                 }
             }
@@ -226,24 +232,36 @@ final class SseStream implements WriteListener, AsyncListener {
         }
     }
 
-    private void write(byte[] bytes) throws IOException {
-        synchronized (this) {
-            requireCurrent();
-            out.write(bytes);
-        }
-        lastSent = System.nanoTime();
+    /** Starts sending {@code bytes}; as {@link #sent}. */
+    private boolean send(byte[] bytes) throws IOException {
+        pending = bytes;
+        pendingAt = 0;
+        return sent();
     }
 
-    /** Flushes what was written; false when the socket cannot take it all now (Tomcat calls back when it can). */
-    private boolean flushed() throws IOException {
+    /**
+     * Writes what is pending, a slice at a time while the socket takes it, and flushes; true when all of it went,
+     * false when the socket is full (Tomcat calls {@link #onWritePossible} once it has sent what it holds).
+     */
+    private boolean sent() throws IOException {
         synchronized (this) {
             requireCurrent();
-            if (out.isReady()) {
-                out.flush();
-                if (out.isReady()) {
-                    blockedSince = 0;
-                    return true;
+            while (out.isReady()) {
+                blockedSince = 0; // the socket took what it was given
+                if (pending == null) {
+                    out.flush();
+                    if (out.isReady()) {
+                        return true;
+                    }
+                    break;
                 }
+                int n = Math.min(SLICE_BYTES, pending.length - pendingAt);
+                out.write(pending, pendingAt, n);
+                pendingAt += n;
+                if (pendingAt == pending.length) {
+                    pending = null;
+                }
+                lastSent = System.nanoTime();
             }
         }
         if (blockedSince == 0) {

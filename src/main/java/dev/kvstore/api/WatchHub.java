@@ -15,16 +15,17 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -35,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Runs the watches of {@code GET /watch}: the open streams ({@link SseStream}) and waiting long polls
  * ({@link LongPoll}), on a small executor of its own ({@link #THREADS} threads), never one thread per watcher. A
  * timer asks idle streams for progress events and closes stalled ones. Each event is turned into its bytes once and
- * shared by every stream that sends it whole.
+ * shared by every stream that sends it whole, while it is among the newest events whose bytes fit
+ * {@link #cacheBudget} (values of megabytes would otherwise keep gigabytes of rendered bytes alive).
  *
  * <p>It stops before the web server's graceful shutdown, ending every stream and answering every long poll, so that
  * shutdown does not wait for watchers; clients resume elsewhere or after the restart.
@@ -46,7 +48,9 @@ class WatchHub implements SmartLifecycle {
     private static final Log LOG = LogFactory.getLog(WatchHub.class);
     static final int THREADS = 2;
     private static final long TICK_MILLIS = 250;
-    private static final int CACHE_SLOTS = 4096;
+    /** At most this share of the heap keeps rendered events, and never more than {@link #CACHE_MAX_BYTES}. */
+    private static final int CACHE_HEAP_SHARE = 32;
+    private static final long CACHE_MAX_BYTES = 32L << 20;
 
     private final ChangeFeed feed;
     private final JsonMapper json;
@@ -57,7 +61,10 @@ class WatchHub implements SmartLifecycle {
     private final Map<SseStream.End, Counter> ended = new EnumMap<>(SseStream.End.class);
     private final Counter eventsSent;
     /** The SSE bytes of recent events, by revision; an entry is good for the very event object it was made of. */
-    private final AtomicReferenceArray<Rendered> rendered = new AtomicReferenceArray<>(CACHE_SLOTS);
+    private final ConcurrentSkipListMap<Long, Rendered> rendered = new ConcurrentSkipListMap<>();
+    /** The bytes of the events in {@link #rendered}; guarded by it. */
+    private long cachedBytes;
+    private final long cacheBudget = Math.min(CACHE_MAX_BYTES, Runtime.getRuntime().maxMemory() / CACHE_HEAP_SHARE);
     private volatile boolean running;
     private volatile java.util.concurrent.ScheduledFuture<?> ticks;
 
@@ -146,21 +153,48 @@ class WatchHub implements SmartLifecycle {
         return out.toByteArray();
     }
 
+    /**
+     * The event's bytes, made by one thread at a time: the streams woken by one event all want it at once, and two
+     * copies of an event of megabytes being made side by side would cost twice the heap for nothing.
+     */
     private byte[] render(ChangeEvent e) {
-        int slot = (int) (e.revision() & (CACHE_SLOTS - 1));
-        Rendered r = rendered.get(slot);
-        if (r != null && r.event() == e) {
-            return r.bytes();
+        byte[] bytes = cached(e);
+        if (bytes != null) {
+            return bytes;
         }
-        // JSON holds no raw line break, so the event fits on one data line.
+        synchronized (rendered) {
+            bytes = cached(e);
+            if (bytes == null) {
+                bytes = sse(e);
+                remember(new Rendered(e, bytes));
+            }
+            return bytes;
+        }
+    }
+
+    private byte[] cached(ChangeEvent e) {
+        Rendered r = rendered.get(e.revision());
+        return r != null && r.event() == e ? r.bytes() : null;
+    }
+
+    /** {@code id}, {@code event: change} and the JSON on one {@code data} line (JSON holds no raw line break). */
+    private byte[] sse(ChangeEvent e) {
+        byte[] head = ascii("id: " + e.revision() + "\nevent: change\ndata: ");
         byte[] data = json.writeValueAsBytes(EventView.of(e));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 48);
-        out.writeBytes(ascii("id: " + e.revision() + "\nevent: change\ndata: "));
-        out.writeBytes(data);
-        out.writeBytes(ascii("\n\n"));
-        byte[] bytes = out.toByteArray();
-        rendered.set(slot, new Rendered(e, bytes));
+        byte[] bytes = Arrays.copyOf(head, head.length + data.length + 2);
+        System.arraycopy(data, 0, bytes, head.length, data.length);
+        bytes[bytes.length - 2] = '\n';
+        bytes[bytes.length - 1] = '\n';
         return bytes;
+    }
+
+    /** Keeps the newest rendered events within the budget, the newest one always. Called holding the cache. */
+    private void remember(Rendered r) {
+        Rendered replaced = rendered.put(r.event().revision(), r);
+        cachedBytes += r.bytes().length - (replaced == null ? 0 : replaced.bytes().length);
+        while (cachedBytes > cacheBudget && rendered.size() > 1) {
+            cachedBytes -= rendered.pollFirstEntry().getValue().bytes().length;
+        }
     }
 
     /** The last event of a stream whose position fell out of the history: the 410 problem, as an event. */

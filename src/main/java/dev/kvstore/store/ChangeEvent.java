@@ -58,16 +58,19 @@ public final class ChangeEvent {
     static final int CHANGE_OVERHEAD = 96;
 
     /**
-     * The weight of an event whose frame takes {@code frameBytes}: the frame (its keys and new values), the entries
-     * before each change, and the objects around them. It is never less than the frame, so the events a history of
-     * some weight holds always lie within that many bytes at the end of the log.
+     * The weight of an event whose frame takes {@code frameBytes}: its keys and new values (the frame's bytes, or
+     * their own when the frame holds them compressed: the heap holds them whole), the entries before each change, and
+     * the objects around them. It is never less than the frame, so the events a history of some weight holds always
+     * lie within that many bytes at the end of the log.
      */
     static long weigh(List<Change> changes, int frameBytes) {
-        long w = EVENT_OVERHEAD + (long) frameBytes;
+        long written = 0;
+        long previous = 0;
         for (Change c : changes) {
-            w += CHANGE_OVERHEAD + (c.previous() == null ? 0 : valueBytes(c.previous().value()));
+            written += Utf8.encodedLength(c.key()) + (c.current() == null ? 0 : valueBytes(c.current().value()));
+            previous += CHANGE_OVERHEAD + (c.previous() == null ? 0 : valueBytes(c.previous().value()));
         }
-        return w;
+        return EVENT_OVERHEAD + Math.max(frameBytes, written) + previous;
     }
 
     private static long valueBytes(Value v) {

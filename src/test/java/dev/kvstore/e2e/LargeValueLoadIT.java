@@ -31,12 +31,17 @@ import org.junit.jupiter.api.io.TempDir;
  * several rounds, all at once. The process must stay up, every answer must be a 2xx or a 503 problem with
  * {@code Retry-After}, no connection may be dropped, every value read must be one that was written, and afterwards
  * the service must still take and serve a large value. The 64 clients share 8 keys, so that the data itself (8
- * values) fits the heap and what is measured is the memory of requests in flight.
+ * values) fits the heap and what is measured is the memory of requests in flight. Meanwhile {@link #WATCHERS}
+ * clients watch the keys over Server-Sent Events: each event carries a value and the one it replaced, up to 8 MiB,
+ * and none of them may cost the heap per watcher. A watcher may be dropped (it falls out of the small heap's
+ * history and is told so with a {@code compacted} event, or it stalls), but what it got has no gap, and one still
+ * watching at the end gets every revision.
  */
 class LargeValueLoadIT {
 
     private static final int CLIENTS = 64;
     private static final int KEYS = 8;
+    private static final int WATCHERS = 16;
     private static final int ROUNDS = Integer.getInteger("kv.load.rounds", 3);
     /** ASCII characters of each value: the default value limit (4 MiB of UTF-8) minus room for the prefix. */
     private static final int VALUE_CHARS = 4 * 1024 * 1024 - 32;
@@ -60,6 +65,10 @@ class LargeValueLoadIT {
 
         try (ServiceProcess service = ServiceProcess.start(spec, jar, dataDir, output, HEAP, Map.of())) {
             service.awaitReady(Duration.ofSeconds(90));
+            List<Watcher> watchers = new ArrayList<>();
+            for (int w = 0; w < WATCHERS; w++) {
+                watchers.add(Watcher.start(http, service.uri("/watch?prefix=big/")));
+            }
             long start = System.nanoTime();
             ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
             List<Future<?>> clients = new ArrayList<>();
@@ -90,7 +99,114 @@ class LargeValueLoadIT {
             assertThat(failures).isEmpty();
             assertThat(answers.get("GET 200").get()).isPositive();
             assertThat(service.get("/actuator/health").statusCode()).isEqualTo(200);
+            checkWatchers(watchers, service);
             assertThat(service.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isZero();
+        }
+    }
+
+    /** No watcher saw a gap; each one still open gets to the last revision; some events were delivered. */
+    private static void checkWatchers(List<Watcher> watchers, ServiceProcess service) throws Exception {
+        long last = Long.parseLong(service.get("/keys?prefix=big/&limit=1").headers().firstValue("X-Revision")
+                .orElseThrow());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int events = 0;
+        int compacted = 0;
+        int ended = 0;
+        for (Watcher w : watchers) {
+            w.awaitRevisionOrEnd(last, deadline);
+            w.close();
+            assertThat(w.failure).as("watcher").isNull();
+            assertThat(w.gaps).as("revisions a watcher skipped without being told").isEmpty();
+            if (!w.ended) {
+                assertThat(w.lastRevision).as("a watcher still open").isEqualTo(last);
+            }
+            events += w.events;
+            compacted += w.compacted ? 1 : 0;
+            ended += w.ended ? 1 : 0;
+        }
+        System.out.printf("LargeValueLoadIT: %d watchers got %d events up to revision %d; %d ended (%d of them told"
+                + " 'compacted')%n", watchers.size(), events, last, ended, compacted);
+        assertThat(events).as("events delivered").isPositive();
+    }
+
+    /** An SSE client on its own thread, reading the stream's lines: ids, and whether it was told it fell out. */
+    private static final class Watcher implements Runnable {
+        private final HttpClient http;
+        private final URI uri;
+        private final Thread thread;
+        private volatile java.io.InputStream body;
+        /** The store is empty when the watchers start, so the first event is revision 1. */
+        volatile long lastRevision;
+        volatile int events;
+        volatile boolean compacted;
+        volatile boolean ended;
+        volatile Throwable failure;
+        final List<String> gaps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean closing;
+
+        private Watcher(HttpClient http, URI uri) {
+            this.http = http;
+            this.uri = uri;
+            this.thread = new Thread(this, "watcher");
+        }
+
+        static Watcher start(HttpClient http, URI uri) throws Exception {
+            Watcher w = new Watcher(http, uri);
+            HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(uri)
+                    .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(r.statusCode()).as("GET /watch").isEqualTo(200);
+            w.body = r.body();
+            w.thread.start();
+            return w;
+        }
+
+        @Override
+        public void run() {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(body, StandardCharsets.UTF_8), 1 << 16)) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("id: ")) {
+                        long id = Long.parseLong(line.substring(4));
+                        if (id != lastRevision + 1) {
+                            gaps.add(lastRevision + " -> " + id);
+                        }
+                        events++;
+                        reached(id, false);
+                    } else if (line.equals("event: compacted")) {
+                        compacted = true;
+                    }
+                }
+                reached(lastRevision, true);
+            } catch (IOException e) {
+                // The service dropped the connection (allowed: the client would resume), or the test closed it.
+                reached(lastRevision, !closing);
+            } catch (RuntimeException e) {
+                failure = e;
+                reached(lastRevision, true);
+            }
+        }
+
+        private synchronized void reached(long revision, boolean end) {
+            lastRevision = revision;
+            ended |= end;
+            notifyAll();
+        }
+
+        synchronized void awaitRevisionOrEnd(long revision, long deadline) throws InterruptedException {
+            while (!ended && lastRevision < revision) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        }
+
+        void close() throws Exception {
+            closing = true;
+            body.close();
+            thread.join(TimeUnit.SECONDS.toMillis(30));
         }
     }
 

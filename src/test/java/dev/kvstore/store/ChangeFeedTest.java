@@ -98,6 +98,34 @@ class ChangeFeedTest {
     }
 
     /**
+     * The retention counts what the events hold on the heap, not their frames: a value the log stores compressed
+     * (a 256 KiB string of one letter takes a few KiB there) is held whole by its event and by the next one's entry
+     * before. Counting the frames let a history of "16 MiB" hold gigabytes and a small heap run out.
+     */
+    @Test
+    void compressedValuesWeighWhatTheyTakeOnTheHeap() throws IOException {
+        int chars = 256 * 1024;
+        try (WalKeyValueStore store = WalKeyValueStore.open(options().withHistoryRetention(2L << 20))) {
+            for (int i = 0; i < 40; i++) {
+                store.put("k" + (i % 4), Value.of(String.valueOf((char) ('a' + i % 26)).repeat(chars)), NONE);
+            }
+            assertThat(Files.size(options().logFile())).as("the values are stored compressed")
+                    .isLessThan(40L * chars / 10);
+            ChangeFeed feed = store.feed();
+            List<ChangeEvent> held = all(feed, feed.compactRevision(), "");
+            long heap = 0;
+            for (ChangeEvent e : held) {
+                for (Change c : e.changes()) {
+                    heap += chars + (c.previous() == null ? 0 : chars);
+                }
+            }
+            assertThat(heap).as("value bytes the %d events held keep alive", held.size()).isLessThanOrEqualTo(2L << 20);
+            assertThat(held).as("events held").hasSizeBetween(3, 8);
+            assertThat(feed.stats().bytes()).isLessThanOrEqualTo(2L << 20);
+        }
+    }
+
+    /**
      * A reader waiting for changes under a prefix is not called for writes elsewhere (it is checked in the same pass
      * as a reader of every key registered after it, which is called), and is called for one under its prefix.
      */
