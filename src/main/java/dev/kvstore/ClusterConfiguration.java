@@ -33,10 +33,16 @@ class ClusterConfiguration {
         LOG.info(String.format("Cluster mode: node %s of %s%s, Raft log and snapshots in %s, election timeout %d-%d ms",
                 config.nodeId(), config.members(), config.join() ? ", joining a running group" : "",
                 config.raftDir(), config.electionTimeoutMin().toMillis(), config.electionTimeoutMax().toMillis()));
-        LOG.warn(String.format("The Raft port %s has no authentication: anyone who reaches it can write to the"
-                + " store and change its members. Keep it on a private network (docs/operations.md, \"Running a"
-                + " cluster\").",
-                config.self().address()));
+        if (config.tls() != null) {
+            LOG.info(String.format("The Raft port %s uses mutual TLS: %s", config.self().address(),
+                    config.tls().describe()));
+        } else {
+            LOG.warn(String.format("The Raft port %s is PLAIN TEXT with no authentication%s: anyone who reaches it"
+                    + " can write to the store, vote and change its members. Keep it on a network only the members"
+                    + " reach, or give it mutual TLS (docs/operations.md, \"Mutual TLS between nodes\").",
+                    config.self().address(), properties.cluster().tls().enabled() == null ? ""
+                            : " (kv.cluster.tls.enabled=false)"));
+        }
         return ReplicatedKeyValueStore.start(config, properties.toStoreOptions(metrics));
     }
 

@@ -2,6 +2,7 @@ package dev.kvstore;
 
 import dev.kvstore.cluster.ClusterConfig;
 import dev.kvstore.cluster.ClusterMember;
+import dev.kvstore.cluster.ClusterTls;
 import dev.kvstore.store.CompactionPolicy;
 import dev.kvstore.store.IdempotencyOptions;
 import dev.kvstore.store.StoreObserver;
@@ -326,8 +327,7 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      * @param nodeId             this member's id, one of {@code peers}
      * @param peers              every member with its Raft address, this node included:
      *                           {@code n1=host:port,n2=host:port,n3=host:port} (environment {@code KV_CLUSTER_PEERS}).
-     *                           The Raft port binds to this node's own host from the list; it has no authentication,
-     *                           so it must sit on a private network
+     *                           The Raft port binds to this node's own host from the list
      * @param join               this node is being added to a running group ({@code POST /admin/cluster/members}): it
      *                           starts with no configuration and waits for the leader to send it the state
      * @param electionTimeoutMin shortest time without a leader before a follower stands for election
@@ -336,10 +336,32 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
      * @param operationTimeout   a whole write or linearizable read, retries included; past it the client gets 503
      * @param snapshotEntries    take a snapshot (and purge the Raft log up to it) after this many entries
      * @param snapshotSize       or after this many bytes of commands
+     * @param tls                mutual TLS on the Raft port
      */
     public record Cluster(boolean enabled, String nodeId, String peers, boolean join, Duration electionTimeoutMin,
                           Duration electionTimeoutMax, Duration requestTimeout, Duration operationTimeout,
-                          @Min(1) Long snapshotEntries, DataSize snapshotSize) {
+                          @Min(1) Long snapshotEntries, DataSize snapshotSize, @Valid @DefaultValue Tls tls) {
+
+        /**
+         * A Raft port that other machines can reach gets TLS, or an explicit {@code kv.cluster.tls.enabled=false}:
+         * anyone who reaches a plain one can write, vote and change the members.
+         */
+        @AssertTrue(message = "kv.cluster.peers has a member that is not on loopback, so other machines reach the"
+                + " Raft port, and it has no TLS: give kv.cluster.tls.certificate, kv.cluster.tls.private-key and"
+                + " kv.cluster.tls.trust (KV_CLUSTER_TLS_CERTIFICATE, ..._PRIVATE_KEY, ..._TRUST), or set"
+                + " kv.cluster.tls.enabled=false (KV_CLUSTER_TLS_ENABLED=false) to keep it plain text on a network"
+                + " that only the members reach")
+        public boolean isRaftPortProtected() {
+            return !enabled || tls == null || tls.enabled() != null || tls.anyFile() || onlyLoopbackPeers();
+        }
+
+        private boolean onlyLoopbackPeers() {
+            try {
+                return ClusterMember.parseList(peers).stream().allMatch(m -> ClusterTls.isLoopback(m.host()));
+            } catch (IllegalArgumentException malformed) {
+                return true; // reported when the configuration is built, with the reason
+            }
+        }
 
         @AssertTrue(message = "kv.cluster.node-id and kv.cluster.peers (KV_CLUSTER_PEERS) are required when"
                 + " kv.cluster.enabled=true")
@@ -375,7 +397,44 @@ public record KvProperties(@NotNull @DefaultValue("./data") Path dataDir,
             if (snapshotSize != null) {
                 b.snapshotBytes(snapshotSize.toBytes());
             }
-            return b.build();
+            ClusterConfig plain = b.build();
+            if (!tls.on()) {
+                return plain;
+            }
+            return b.tls(ClusterTls.load(tls.certificate(), tls.privateKey(), tls.trust(), plain.self().host()))
+                    .build();
+        }
+    }
+
+    /**
+     * Mutual TLS on the Raft port, as etcd's peer TLS: each member presents its certificate and accepts only members
+     * (and clients) presenting one issued by a CA of {@code trust}; see docs/operations.md, "Mutual TLS between
+     * nodes". The files are PEM, as cert-manager or a Kubernetes secret mount provides them, read at start.
+     *
+     * @param enabled     unset: on when any file is given, and required when a peer is not on loopback (the node
+     *                    refuses to start without it); {@code false}: plain text, even when files are given (logged
+     *                    as a warning); {@code true}: the three files are required
+     * @param certificate this node's certificate (then any intermediate CAs); its subject alternative names must
+     *                    include this node's host as written in {@code kv.cluster.peers}, and its extended key usage,
+     *                    if any, both serverAuth and clientAuth
+     * @param privateKey  the certificate's key, unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY})
+     * @param trust       the CA certificates (a bundle) that issue the members' certificates
+     */
+    public record Tls(Boolean enabled, Path certificate, Path privateKey, Path trust) {
+
+        @AssertTrue(message = "kv.cluster.tls.certificate, kv.cluster.tls.private-key and kv.cluster.tls.trust are"
+                + " all required once TLS is on (kv.cluster.tls.enabled=true, or any of the three given)")
+        public boolean isComplete() {
+            return !on() || (certificate != null && privateKey != null && trust != null);
+        }
+
+        /** Whether the Raft port uses TLS. */
+        public boolean on() {
+            return enabled != null ? enabled : anyFile();
+        }
+
+        boolean anyFile() {
+            return certificate != null || privateKey != null || trust != null;
         }
     }
 

@@ -31,12 +31,13 @@ import java.util.Objects;
  * @param logSegmentBytes    size of one Raft log segment file; the log is purged by whole segments
  * @param maxCommandBytes    the largest command a client may propose; Raft's entry buffers are sized from it
  * @param snapshotChunkBytes the largest piece of a snapshot sent to a follower in one request
+ * @param tls                mutual TLS on the Raft port, or null for plain text ({@link ClusterTls})
  */
 public record ClusterConfig(String nodeId, List<ClusterMember> members, Path dataDir, String groupName, boolean join,
                             Duration electionTimeoutMin, Duration electionTimeoutMax, Duration requestTimeout,
                             Duration operationTimeout, long snapshotEntries, long snapshotBytes,
                             int snapshotsRetained, long logSegmentBytes, int maxCommandBytes,
-                            int snapshotChunkBytes) {
+                            int snapshotChunkBytes, ClusterTls tls) {
 
     public ClusterConfig {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -101,6 +102,7 @@ public record ClusterConfig(String nodeId, List<ClusterMember> members, Path dat
         private long logSegmentBytes = 16L << 20;
         private int maxCommandBytes = 20 << 20; // a 16 MiB batch and its framing
         private int snapshotChunkBytes = 16 << 20;
+        private ClusterTls tls;
 
         private Builder(String nodeId, List<ClusterMember> members, Path dataDir) {
             this.nodeId = nodeId;
@@ -123,11 +125,12 @@ public record ClusterConfig(String nodeId, List<ClusterMember> members, Path dat
         public Builder logSegmentBytes(long v) { logSegmentBytes = v; return this; }
         public Builder maxCommandBytes(int v) { maxCommandBytes = v; return this; }
         public Builder snapshotChunkBytes(int v) { snapshotChunkBytes = v; return this; }
+        public Builder tls(ClusterTls v) { tls = v; return this; }
 
         public ClusterConfig build() {
             return new ClusterConfig(nodeId, members, dataDir, groupName, join, electionTimeoutMin,
                     electionTimeoutMax, requestTimeout, operationTimeout, snapshotEntries, snapshotBytes,
-                    snapshotsRetained, logSegmentBytes, maxCommandBytes, snapshotChunkBytes);
+                    snapshotsRetained, logSegmentBytes, maxCommandBytes, snapshotChunkBytes, tls);
         }
     }
 }

@@ -52,6 +52,12 @@ public record ClusterMember(String id, String address) {
         return List.copyOf(members);
     }
 
+    /** The host of the address, without the brackets of an IPv6 literal. */
+    public String host() {
+        final String host = address.substring(0, address.lastIndexOf(':'));
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
     /** The port of the address; the host is whatever precedes the last colon ({@code [::1]:9000} included). */
     public int port() {
         return port(address);

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -40,6 +41,7 @@ public final class ClusterNode implements AutoCloseable {
 
     private final ClusterConfig config;
     private final RaftGroupId groupId;
+    private final Parameters parameters;
     private final RaftPeerId selfId;
     private final StateMachineAdapter adapter;
     private final RaftServer server;
@@ -58,6 +60,7 @@ public final class ClusterNode implements AutoCloseable {
         this.config = config;
         this.groupId = RatisSettings.groupId(config.groupName());
         this.selfId = RaftPeerId.valueOf(config.nodeId());
+        this.parameters = RatisSettings.parameters(config.tls());
         // Asked from Ratis's apply thread: hand the request to another thread rather than call into the server there.
         this.adapter = new StateMachineAdapter(state, config.maxCommandBytes(), config.snapshotBytes(),
                 () -> CompletableFuture.supplyAsync(() -> requestSnapshot(1)).thenCompose(f -> f),
@@ -68,6 +71,7 @@ public final class ClusterNode implements AutoCloseable {
                 .setServerId(selfId)
                 .setGroup(initial)
                 .setProperties(RatisSettings.server(config))
+                .setParameters(parameters)
                 .setStateMachine(adapter)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -82,6 +86,7 @@ public final class ClusterNode implements AutoCloseable {
             // One attempt per term query: a member that does not answer in time simply does not count.
             this.leadershipClient = RaftClient.newBuilder().setRaftGroup(known)
                     .setProperties(RatisSettings.client(config.requestTimeout(), config.maxCommandBytes()))
+                    .setParameters(parameters)
                     .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build();
             this.leadership = new LeadershipCheck(division, leadershipClient, config.requestTimeout());
             adapter.useLeadershipCheck(leadership);
@@ -93,8 +98,9 @@ public final class ClusterNode implements AutoCloseable {
             }
             throw e;
         }
-        LOG.info("cluster node {} started at {} in group {} ({}), storage {}", config.nodeId(),
-                config.self().address(), config.groupName(), groupId, config.raftDir());
+        LOG.info("cluster node {} started at {} in group {} ({}), storage {}, {}", config.nodeId(),
+                config.self().address(), config.groupName(), groupId, config.raftDir(),
+                config.tls() == null ? "plain text" : "mutual TLS, " + config.tls().describe());
     }
 
     /** Starts this node's Raft server: it recovers its log and snapshot, then joins or waits for an election. */
@@ -270,6 +276,7 @@ public final class ClusterNode implements AutoCloseable {
                 .setRaftGroup(group)
                 .setLeaderId(division.getInfo().getLeaderId())
                 .setProperties(RatisSettings.client(requestTimeout, config.maxCommandBytes()))
+                .setParameters(parameters)
                 .setRetryPolicy(RatisSettings.retryPolicy(operationTimeout))
                 .build();
     }

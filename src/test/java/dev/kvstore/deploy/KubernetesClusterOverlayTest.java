@@ -89,6 +89,8 @@ class KubernetesClusterOverlayTest {
         List<String> expected = IntStream.range(0, statefulSet.getSpec().getReplicas())
                 .mapToObj(i -> name + "-" + i + "=" + name + "-" + i + "." + service + ":" + raftPort).toList();
         assertThat(List.of(env("KV_CLUSTER_PEERS").getValue().split(","))).containsExactlyElementsOf(expected);
+        // The peers are off loopback: the Raft port states that it runs in plain text, behind the NetworkPolicy.
+        assertThat(env("KV_CLUSTER_TLS_ENABLED").getValue()).isEqualTo("false");
         // The base keeps its marked place for this, and the single-node deployment sets nothing of it.
         assertThat(container.getPorts()).extracting(V1ContainerPort::getName).containsExactly("http", "raft");
     }

@@ -124,6 +124,11 @@ final class JarCluster implements AutoCloseable {
         nodeEnv.put("KV_CLUSTER_NODE_ID", id);
         nodeEnv.put("KV_CLUSTER_PEERS", peers(peers));
         nodeEnv.put("KV_CLUSTER_JOIN", Boolean.toString(join));
+        if (!nodeEnv.containsKey("KV_CLUSTER_TLS_CERTIFICATE")) {
+            // These tests exercise Raft in plain text (on loopback, or in namespaces only they reach), where a member
+            // off loopback must say so; ClusterTlsIT runs the jar with mutual TLS.
+            nodeEnv.putIfAbsent("KV_CLUSTER_TLS_ENABLED", "false");
+        }
         int port = m.httpPort() != 0 ? m.httpPort() : ServiceProcess.freePort();
         String host = m.launcher().isEmpty() ? "localhost" : m.host();
         ServiceProcess p = ServiceProcess.start(spec, jar, m.dataDir(), dir.resolve(id + ".out"), jvmOptions,
