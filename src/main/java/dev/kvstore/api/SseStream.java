@@ -199,6 +199,11 @@ final class SseStream implements WriteListener, AsyncListener {
                     return;
                 }
             }
+            ChangeFeed.Subscription woken = waiting;
+            if (woken != null) {
+                // The feed checked these revisions for a change under the prefix already: none.
+                next = Math.max(next, woken.from());
+            }
             while (true) {
                 ChangeFeed.Read read;
                 try {

@@ -42,7 +42,7 @@ class WatchController implements WatchApi {
         long from = q.from() > 0 ? q.from() : feed.revision() + 1;
         long oldest = feed.compactRevision();
         if (from < oldest) {
-            throw compacted(from, oldest, q.prefix());
+            throw compacted(from, oldest, feed.floorCause(), q.prefix());
         }
         if (stream) {
             hub.stream(request, response, q.prefix(), from);
@@ -80,15 +80,16 @@ class WatchController implements WatchApi {
 
     /** The 410 of a watch from a revision older than the history. */
     static ApiProblem compacted(HistoryCompactedException e, String prefix) {
-        return compacted(e.requested(), e.compactRevision(), prefix);
+        return compacted(e.requested(), e.compactRevision(), e.floorCause(), prefix);
     }
 
-    private static ApiProblem compacted(long requested, long compactRevision, String prefix) {
+    /** {@code cause}: why the history starts there ({@link ChangeFeed#floorCause()}). */
+    private static ApiProblem compacted(long requested, long compactRevision, String cause, String prefix) {
         String list = prefix.isEmpty() ? "GET /keys" : "GET /keys?prefix=" + KeyPath.encodeComponent(prefix);
         return new ApiProblem(ProblemType.COMPACTED, String.format("Revision %d is older than the history this"
-                + " server holds, which starts at revision %d (kv.history.retention): the changes in between are no"
+                + " server holds, which starts at revision %d (%s): the changes in between are no"
                 + " longer known. List the keys (%s; every page carries the revision it was read at), then watch"
-                + " from the first page's revision + 1.", requested, compactRevision, list))
+                + " from the first page's revision + 1.", requested, compactRevision, cause, list))
                 .with("compactRevision", compactRevision);
     }
 }

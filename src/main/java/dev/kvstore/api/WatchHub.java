@@ -35,9 +35,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Runs the watches of {@code GET /watch}: the open streams ({@link SseStream}) and waiting long polls
  * ({@link LongPoll}), on a small executor of its own ({@link #THREADS} threads), never one thread per watcher. A
- * timer asks idle streams for progress events and closes stalled ones. Each event is turned into its bytes once and
- * shared by every stream that sends it whole, while it is among the newest events whose bytes fit
- * {@link #cacheBudget} (values of megabytes would otherwise keep gigabytes of rendered bytes alive).
+ * timer (a thread of its own, so that the work queue is a plain queue rather than a timer's heap) asks idle streams
+ * for progress events and closes stalled ones, and ends long polls that waited long enough. Each event is turned
+ * into its bytes once and shared by every stream that sends it whole, while it is among the newest events whose
+ * bytes fit {@link #cacheBudget} (values of megabytes would otherwise keep gigabytes of rendered bytes alive).
  *
  * <p>It stops before the web server's graceful shutdown, ending every stream and answering every long poll, so that
  * shutdown does not wait for watchers; clients resume elsewhere or after the restart.
@@ -55,7 +56,8 @@ class WatchHub implements SmartLifecycle {
     private final ChangeFeed feed;
     private final JsonMapper json;
     private final KvProperties.Watch settings;
-    private final ScheduledThreadPoolExecutor executor;
+    private final java.util.concurrent.ThreadPoolExecutor executor;
+    private final ScheduledThreadPoolExecutor timer;
     private final Set<SseStream> streams = ConcurrentHashMap.newKeySet();
     private final Set<LongPoll> polls = ConcurrentHashMap.newKeySet();
     private final Map<SseStream.End, Counter> ended = new EnumMap<>(SseStream.End.class);
@@ -76,12 +78,18 @@ class WatchHub implements SmartLifecycle {
         this.json = json;
         this.settings = properties.watch();
         AtomicInteger n = new AtomicInteger();
-        this.executor = new ScheduledThreadPoolExecutor(THREADS, r -> {
-            Thread t = new Thread(r, "kv-watch-" + n.incrementAndGet());
+        this.executor = new java.util.concurrent.ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.NANOSECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "kv-watch-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "kv-watch-timer");
             t.setDaemon(true);
             return t;
         });
-        executor.setRemoveOnCancelPolicy(true);
+        timer.setRemoveOnCancelPolicy(true);
         Gauge.builder("kv.watch.streams", streams, Set::size).description("Open Server-Sent Event streams of GET /watch")
                 .register(registry);
         Gauge.builder("kv.watch.polls", polls, Set::size).description("Long polls of GET /watch waiting for a change")
@@ -236,7 +244,7 @@ class WatchHub implements SmartLifecycle {
     /** Runs {@code task} after the delay; at once (returning {@code null}) when the hub has stopped. */
     java.util.concurrent.ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
         try {
-            return executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            return timer.schedule(() -> execute(task), delayNanos, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             task.run();
             return null;
@@ -255,7 +263,7 @@ class WatchHub implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        ticks = executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        ticks = timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Ends every stream and answers every long poll, and stops the timer. */
@@ -291,6 +299,7 @@ class WatchHub implements SmartLifecycle {
     /** The executor goes with the context; a stopped hub may start again (a test context that was paused). */
     @jakarta.annotation.PreDestroy
     void shutdown() {
+        timer.shutdownNow();
         executor.shutdownNow();
     }
 

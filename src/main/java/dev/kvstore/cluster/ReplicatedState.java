@@ -79,4 +79,24 @@ public interface ReplicatedState {
      * replica, as of {@code position}. Called at start and when the leader installs a snapshot on this node.
      */
     void loadSnapshot(Path source, LogPosition position) throws IOException;
+
+    /**
+     * Writes what this node keeps beside a snapshot, at the moment {@link #writeSnapshot} wrote it, to
+     * {@code target} (a new file): per-node state that is not part of the replicated state and so not of the
+     * snapshot, which is the same on every replica (the store's change-feed history). The caller forces it, keeps
+     * it with the snapshot and sends it along when the leader installs the snapshot on a follower.
+     *
+     * @return false when there is nothing to keep (no file is then kept)
+     */
+    default boolean writeHistory(Path target) throws IOException {
+        return false;
+    }
+
+    /**
+     * As {@link #loadSnapshot(Path, LogPosition)}, with the file {@link #writeHistory} wrote beside the snapshot, or
+     * {@code null} when the snapshot has none.
+     */
+    default void loadSnapshot(Path source, Path history, LogPosition position) throws IOException {
+        loadSnapshot(source, position);
+    }
 }

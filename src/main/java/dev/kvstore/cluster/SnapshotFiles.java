@@ -6,9 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.util.MD5FileUtil;
@@ -22,13 +26,26 @@ import org.apache.ratis.util.MD5FileUtil;
  * saved, so a file under a snapshot name is always complete. Ratis purges the log up to a snapshot's index only
  * after {@link #write} returned. The directory holds snapshots only: installing one from the leader replaces the
  * whole directory.
+ * <p>
+ * Beside a snapshot, {@code history.<term>_<index>} (with its {@code .md5}) holds what the state keeps of its own
+ * at that moment ({@link ReplicatedState#writeHistory}). It is written and named before the snapshot, so a
+ * snapshot's history, when it has one, is complete; {@link #info} lists it with the snapshot, so the leader sends
+ * both to a follower it installs the snapshot on. Ratis deletes old snapshots; their histories go at the next
+ * {@link #write}.
  */
 final class SnapshotFiles {
 
     private static final String WRITING = "snapshot-being-written.tmp";
+    private static final String HISTORY_WRITING = "history-being-written.tmp";
+    private static final String HISTORY_PREFIX = "history.";
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private Path dir;
+    /** The last {@link #info} answer, for the snapshot it was made of: Ratis asks for it often. */
+    private volatile Listed listed;
+
+    private record Listed(SingleFileSnapshotInfo snapshot, SnapshotInfo info) {
+    }
 
     SimpleStateMachineStorage storage() {
         return storage;
@@ -44,13 +61,26 @@ final class SnapshotFiles {
         return storage.loadLatestSnapshot();
     }
 
-    /** Writes a snapshot through {@code writer}, which returns the position the written state reflects. */
-    SingleFileSnapshotInfo write(SnapshotWriter writer) throws IOException {
+    /**
+     * Writes a snapshot through {@code writer}, which returns the position the written state reflects, and its
+     * history through {@code history} (right after, with nothing applied in between).
+     */
+    SingleFileSnapshotInfo write(SnapshotWriter writer, HistoryWriter history) throws IOException {
         final Path tmp = dir.resolve(WRITING);
+        final Path historyTmp = dir.resolve(HISTORY_WRITING);
         Files.deleteIfExists(tmp);
+        Files.deleteIfExists(historyTmp);
+        deleteOrphanHistories();
         try {
             final LogPosition position = writer.write(tmp);
             force(tmp);
+            if (history.write(historyTmp)) {
+                force(historyTmp);
+                final Path named = historyFile(position.term(), position.index());
+                Files.move(historyTmp, named, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                force(dir);
+                MD5FileUtil.computeAndSaveMd5ForFile(named.toFile());
+            }
             final Path file = storage.getSnapshotFile(position.term(), position.index()).toPath();
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             force(dir);
@@ -62,6 +92,48 @@ final class SnapshotFiles {
             return info;
         } finally {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(historyTmp);
+        }
+    }
+
+    private Path historyFile(long term, long index) {
+        return dir.resolve(HISTORY_PREFIX + term + "_" + index);
+    }
+
+    /** The history kept beside {@code snapshot}, or {@code null} when it has none. */
+    Path historyOf(SingleFileSnapshotInfo snapshot) {
+        final Path file = historyFile(snapshot.getTerm(), snapshot.getIndex());
+        return Files.isRegularFile(file) ? file : null;
+    }
+
+    /** {@code snapshot} as Ratis sends it to a follower: the snapshot's file, and its history when it has one. */
+    SnapshotInfo info(SingleFileSnapshotInfo snapshot) {
+        final Listed last = listed;
+        if (last != null && last.snapshot() == snapshot) {
+            return last.info();
+        }
+        final Path history = historyOf(snapshot);
+        SnapshotInfo info = snapshot;
+        if (history != null) {
+            final List<FileInfo> files = new ArrayList<>(snapshot.getFiles());
+            // Without a digest here, Ratis computes it while it sends the file, and the follower checks it on arrival.
+            files.add(new FileInfo(history, null));
+            info = new FileListSnapshotInfo(files, snapshot.getTermIndex());
+        }
+        listed = new Listed(snapshot, info);
+        return info;
+    }
+
+    /** Histories (and their digests) whose snapshot Ratis deleted. */
+    private void deleteOrphanHistories() throws IOException {
+        try (var files = Files.newDirectoryStream(dir, HISTORY_PREFIX + "*")) {
+            for (Path f : files) {
+                final String name = f.getFileName().toString();
+                final String snapshot = "snapshot." + name.substring(HISTORY_PREFIX.length()).replace(".md5", "");
+                if (!Files.exists(dir.resolve(snapshot))) {
+                    Files.deleteIfExists(f);
+                }
+            }
         }
     }
 
@@ -98,5 +170,11 @@ final class SnapshotFiles {
     @FunctionalInterface
     interface SnapshotWriter {
         LogPosition write(Path target) throws IOException;
+    }
+
+    @FunctionalInterface
+    interface HistoryWriter {
+        /** Writes the history to {@code target}; false when there is none (nothing is kept). */
+        boolean write(Path target) throws IOException;
     }
 }

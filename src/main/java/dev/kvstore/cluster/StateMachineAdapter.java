@@ -19,6 +19,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -131,7 +132,7 @@ final class StateMachineAdapter extends BaseStateMachine {
         if (latest != null && latest.getIndex() > current.index()) {
             SnapshotFiles.verify(latest);
             final LogPosition at = new LogPosition(latest.getTerm(), latest.getIndex());
-            state.loadSnapshot(latest.getFile().getPath(), at);
+            state.loadSnapshot(latest.getFile().getPath(), snapshots.historyOf(latest), at);
             LOG.info("loaded snapshot {} at {}", latest.getFile().getPath(), at);
         }
         setLastAppliedTermIndex(toTermIndex(state.lastApplied()));
@@ -141,6 +142,13 @@ final class StateMachineAdapter extends BaseStateMachine {
     @Override
     public StateMachineStorage getStateMachineStorage() {
         return snapshots.storage();
+    }
+
+    /** The newest snapshot with the history kept beside it, so that the leader sends both to a follower. */
+    @Override
+    public SnapshotInfo getLatestSnapshot() {
+        final SingleFileSnapshotInfo latest = snapshots.storage().getLatestSnapshot();
+        return latest == null ? null : snapshots.info(latest);
     }
 
     /** Refuses oversized commands before they are appended: Raft's entry buffers are sized for the largest one. */
@@ -381,7 +389,7 @@ final class StateMachineAdapter extends BaseStateMachine {
         if (latest != null && latest.getIndex() >= applied.index()) {
             return latest.getIndex();
         }
-        final SingleFileSnapshotInfo written = snapshots.write(state::writeSnapshot);
+        final SingleFileSnapshotInfo written = snapshots.write(state::writeSnapshot, state::writeHistory);
         bytesSinceSnapshot.set(0);
         LOG.info("took snapshot {} at index {}", written.getFile().getPath(), written.getIndex());
         return written.getIndex();

@@ -12,8 +12,8 @@ import org.springframework.stereotype.Component;
  * The {@code cluster} health component (cluster mode): UP while this node knows a leader and applies the log; DOWN
  * while there is no leader it knows of (an election, or no majority reachable) and after this replica halted (its
  * state failed to apply an entry; a restart rebuilds it). Details: this node's role, the leader, the term, the
- * commit and applied indexes and the lag between them, the members, the store's keys and revision, and the newest
- * snapshot.
+ * commit and applied indexes and the lag between them, the members, the store's keys and revision, the newest
+ * snapshot, and this node's change-feed history (from which revision a watch can start here, and why not before).
  */
 @Component("cluster")
 @ClusterMode
@@ -49,6 +49,7 @@ class ClusterHealthIndicator implements HealthIndicator {
                 .withDetail("revision", store.replica().revision())
                 .withDetail("snapshotIndex", store.node().latestSnapshotIndex())
                 .withDetail("logStartIndex", store.node().logStartIndex())
+                .withDetail("history", WalHealthIndicator.history(store.feed().stats()))
                 .build();
     }
 }

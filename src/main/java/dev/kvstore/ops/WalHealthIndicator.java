@@ -64,7 +64,7 @@ class WalHealthIndicator implements HealthIndicator {
     }
 
     /** The change feed's history: from which revision a watch can start, and what it holds. */
-    private static Map<String, Object> history(ChangeFeed.Stats h) {
+    static Map<String, Object> history(ChangeFeed.Stats h) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("compactRevision", h.compactRevision());
         m.put("revision", h.revision());
@@ -72,6 +72,7 @@ class WalHealthIndicator implements HealthIndicator {
         m.put("bytes", h.bytes());
         m.put("retentionBytes", h.retentionBytes());
         m.put("logBytes", h.logBytes());
+        m.put("floorCause", h.floorCause());
         return m;
     }
 

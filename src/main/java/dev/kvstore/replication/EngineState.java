@@ -78,4 +78,16 @@ final class EngineState implements ReplicatedState {
     public void loadSnapshot(Path source, LogPosition position) throws IOException {
         replica.loadSnapshot(source, position.term(), position.index());
     }
+
+    @Override
+    public boolean writeHistory(Path target) throws IOException {
+        // On Ratis's apply thread, right after writeSnapshot: the history ends at the snapshot's revision.
+        replica.writeHistory(target);
+        return true;
+    }
+
+    @Override
+    public void loadSnapshot(Path source, Path history, LogPosition position) throws IOException {
+        replica.loadSnapshot(source, history, position.term(), position.index());
+    }
 }

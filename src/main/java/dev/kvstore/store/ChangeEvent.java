@@ -14,12 +14,22 @@ public final class ChangeEvent {
     final long offset;
     /** About the heap it takes and never less than its frame's bytes: what the history's retention counts. */
     final long weight;
+    /**
+     * Its frame, for an event in no local log (a cluster replica's, offset -1): what a replica's snapshot writes to
+     * keep its history ({@link ReplicaStore#writeHistory}); {@code null} otherwise. Counted in {@link #weight}.
+     */
+    final byte[] frame;
 
     ChangeEvent(long revision, List<Change> changes, long offset, long weight) {
+        this(revision, changes, offset, weight, null);
+    }
+
+    ChangeEvent(long revision, List<Change> changes, long offset, long weight, byte[] frame) {
         this.revision = revision;
         this.changes = List.copyOf(changes);
         this.offset = offset;
         this.weight = weight;
+        this.frame = frame;
     }
 
     public long revision() {

@@ -21,6 +21,13 @@ public interface ChangeFeed {
     long revision();
 
     /**
+     * Why nothing before {@link #compactRevision()} is held, in a few words for the 410 answer and health: usually
+     * {@code kv.history.retention} (the oldest changes went to keep the history within it); in cluster mode also a
+     * snapshot this node loaded without the history before it.
+     */
+    String floorCause();
+
+    /**
      * The events from revision {@code from} on that change a key under {@code prefix} (empty: every key), each
      * with only its changes under the prefix: at most {@code maxEvents}, and no more than about {@code maxBytes}
      * beyond the first.
@@ -58,6 +65,13 @@ public interface ChangeFeed {
     interface Subscription {
         /** The callback will not run (unless it is running already). */
         void cancel();
+
+        /**
+         * The first revision not yet known to have no change under the subscription's prefix: at least its
+         * {@code from}, moved on as the feed finds revisions without one. A reader woken by it may read from here,
+         * skipping what the feed checked already.
+         */
+        long from();
     }
 
     /** Whether the store has closed: nothing more will be published. */
@@ -74,7 +88,9 @@ public interface ChangeFeed {
      * @param bytes           their weight: about the heap they take, counted against {@code retentionBytes}
      * @param retentionBytes  the most the history keeps ({@code kv.history.retention})
      * @param logBytes        the bytes of the log that hold these events: what a compaction keeps besides the state
+     * @param floorCause      {@link #floorCause()}
      */
-    record Stats(long compactRevision, long revision, int events, long bytes, long retentionBytes, long logBytes) {
+    record Stats(long compactRevision, long revision, int events, long bytes, long retentionBytes, long logBytes,
+                 String floorCause) {
     }
 }

@@ -20,8 +20,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Filled in three ways: by recovery's replay ({@link HistoryReplay}), which derives the events of the log's last
  * frames; by the apply step, after each group is durable and applied to the index ({@link #publish}; a cluster
- * replica's {@link ReplicaStore#apply} too, with no log offsets, and it restarts the history at each snapshot it
- * loads, {@link #restartAfterSnapshot}); and compaction
+ * replica's {@link ReplicaStore#apply} too, with no log offsets but with each event's frame, and at each snapshot it
+ * loads it takes the history written beside it, {@link #adopt}, or starts after it, {@link #restartAfterSnapshot});
+ * and compaction
  * reads it to keep the history in the new log ({@link #pin}, {@link #priors}, {@link #rebase}; see
  * {@link Compactor}). Each event remembers where its frame lies in the log, in coordinates that a compaction shifts
  * in one step when it moves the frames to a new file.
@@ -30,6 +31,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * and signals; callbacks of waiting readers run on the feed's own thread ({@link #onRevision}).
  */
 final class History implements ChangeFeed, AutoCloseable {
+
+    /** The usual cause of the floor: the oldest events went to keep the history within its budget. */
+    static final String RETENTION = "kv.history.retention";
 
     /** Cancelled waiters that bring a sweep of the queue when nothing is written (see {@link #cancelledWaiter}). */
     static final int SWEEP_CANCELLED = 256;
@@ -45,6 +49,8 @@ final class History implements ChangeFeed, AutoCloseable {
     private volatile long floor;
     /** The last revision published. */
     private volatile long head;
+    /** Why nothing before the floor is held, as the 410 answer and health say it. */
+    private volatile String floorCause = RETENTION;
     /** The end of the log's last published frame, in history coordinates; see {@link #shift}. */
     private long end;
     /** A log offset is an event's offset plus this; compaction changes it when it moves the frames. */
@@ -93,15 +99,55 @@ final class History implements ChangeFeed, AutoCloseable {
      * event goes and the history starts after it, so a read from before it is told it was compacted rather than
      * given a gap. Waiting readers are woken to find out.
      */
-    void restartAfterSnapshot(long revision) {
+    void restartAfterSnapshot(long revision, String cause) {
         lock.writeLock().lock();
         try {
             restartAt(revision);
             head = revision;
+            floorCause = cause;
         } finally {
             lock.writeLock().unlock();
         }
         signal();
+    }
+
+    /**
+     * The state was replaced by a snapshot whose history {@code restored} holds (a replica's
+     * {@link ReplicaStore#loadSnapshot} with the history written beside it): this history takes its events, floor and
+     * revision, within this history's own retention, and waiting readers are woken.
+     */
+    void adopt(History restored, String cause) {
+        lock.writeLock().lock();
+        try {
+            restartAt(restored.floor);
+            for (int i = 0; i < restored.size; i++) {
+                append(restored.at(i));
+            }
+            if (floor == restored.floor) {
+                floorCause = cause;
+            }
+            head = restored.head;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        signal();
+    }
+
+    /** The floor and the events after it, as one copy; a replica writes them beside its snapshot. */
+    record Window(long floor, long head, ChangeEvent[] events) {
+    }
+
+    Window window() {
+        lock.readLock().lock();
+        try {
+            ChangeEvent[] copy = new ChangeEvent[size];
+            for (int i = 0; i < size; i++) {
+                copy[i] = at(i);
+            }
+            return new Window(floor, head, copy);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Appends an event that replay derived. */
@@ -132,7 +178,9 @@ final class History implements ChangeFeed, AutoCloseable {
             at = logEnd < 0 ? -1 : at - frameBytes;
             last = Math.max(last, d.revision());
             if (!d.changes().isEmpty()) {
-                events.add(new ChangeEvent(d.revision(), d.changes(), at, ChangeEvent.weigh(d.changes(), frameBytes)));
+                // An event in no local log keeps its frame: a replica's snapshot writes it (see ChangeEvent.frame).
+                events.add(new ChangeEvent(d.revision(), d.changes(), at, ChangeEvent.weigh(d.changes(), frameBytes),
+                        logEnd < 0 ? d.frame() : null));
             }
         }
         lock.writeLock().lock();
@@ -178,6 +226,7 @@ final class History implements ChangeFeed, AutoCloseable {
             size--;
             weight -= oldest.weight;
             floor = oldest.revision();
+            floorCause = RETENTION;
         }
         updateLogBytes();
     }
@@ -214,6 +263,11 @@ final class History implements ChangeFeed, AutoCloseable {
     }
 
     @Override
+    public String floorCause() {
+        return floorCause;
+    }
+
+    @Override
     public Read read(long from, String prefix, int maxEvents, long maxBytes) {
         if (maxEvents < 1) {
             throw new IllegalArgumentException("maxEvents must be positive");
@@ -221,7 +275,7 @@ final class History implements ChangeFeed, AutoCloseable {
         lock.readLock().lock();
         try {
             if (from <= floor) {
-                throw new HistoryCompactedException(from, floor + 1);
+                throw new HistoryCompactedException(from, floor + 1, floorCause);
             }
             List<ChangeEvent> out = new ArrayList<>();
             long bytes = 0;
@@ -275,7 +329,7 @@ final class History implements ChangeFeed, AutoCloseable {
     public Stats stats() {
         lock.readLock().lock();
         try {
-            return new Stats(floor + 1, head, size, weight, retention, logBytes);
+            return new Stats(floor + 1, head, size, weight, retention, logBytes, floorCause);
         } finally {
             lock.readLock().unlock();
         }
@@ -379,8 +433,13 @@ final class History implements ChangeFeed, AutoCloseable {
         } finally {
             lock.readLock().unlock();
         }
+        return priorsOf(copy);
+    }
+
+    /** For each key that {@code events} change, its entry before the first of them, as in {@link #priors}. */
+    static List<Change> priorsOf(ChangeEvent[] events) {
         Map<String, Change> firsts = new TreeMap<>(KeyOrder.CODE_POINTS);
-        for (ChangeEvent e : copy) {
+        for (ChangeEvent e : events) {
             for (Change c : e.changes()) {
                 firsts.putIfAbsent(c.key(), new Change(c.key(), c.previous(), null));
             }
@@ -402,6 +461,11 @@ final class History implements ChangeFeed, AutoCloseable {
             this.from = from;
             this.prefix = prefix;
             this.callback = callback;
+        }
+
+        @Override
+        public long from() {
+            return from;
         }
 
         @Override
@@ -474,22 +538,77 @@ final class History implements ChangeFeed, AutoCloseable {
         LockSupport.unpark(notifier);
     }
 
-    /** The feed's thread: runs the callbacks of readers whose revision has come, then waits for the next signal. */
+    /**
+     * The keys changed by the revisions after {@code after} up to {@code upTo}, with their revisions, in revision
+     * order; {@code null} when some of those revisions are no longer held.
+     */
+    private ChangedKeys changedKeys(long after, long upTo) {
+        lock.readLock().lock();
+        try {
+            if (after < floor) {
+                return null;
+            }
+            ChangedKeys out = new ChangedKeys();
+            for (int i = search(after + 1); i < size; i++) {
+                ChangeEvent e = at(i);
+                if (e.revision() > upTo) {
+                    break;
+                }
+                for (Change c : e.changes()) {
+                    out.add(e.revision(), c.key());
+                }
+            }
+            return out;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Keys and the revisions that changed them, in revision order. */
+    private static final class ChangedKeys {
+        private long[] revisions = new long[16];
+        private String[] keys = new String[16];
+        private int size;
+
+        void add(long revision, String key) {
+            if (size == keys.length) {
+                revisions = Arrays.copyOf(revisions, size * 2);
+                keys = Arrays.copyOf(keys, size * 2);
+            }
+            revisions[size] = revision;
+            keys[size++] = key;
+        }
+
+        /** Whether a key under {@code prefix} changed at revision {@code from} or later. */
+        boolean under(String prefix, long from) {
+            for (int i = size - 1; i >= 0 && revisions[i] >= from; i--) {
+                if (keys[i].startsWith(prefix)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The feed's thread: runs the callbacks of readers whose revision has come, then waits for the next signal. Each
+     * pass reads the keys changed since the previous pass once, under one short lock, and matches every waiter
+     * against them: a waiter that was checked up to the previous pass (all of them, but those that began waiting
+     * from an older revision since) costs a few string comparisons, not a search of the history of its own.
+     */
     private void notifyWaiters() {
+        long checked = head;
         while (true) {
             due = false;
             long h = head;
             boolean ending = closed;
-            // Whether revisions from..h changed a key under a prefix, for this pass: waiters of one prefix that
-            // wait from the same revision (idle watchers, typically) share the answer.
-            Map<String, Boolean> changed = new java.util.HashMap<>();
+            ChangedKeys recent = h > checked ? changedKeys(checked, h) : new ChangedKeys();
             for (var it = waiters.iterator(); it.hasNext(); ) {
                 Waiter w = it.next();
                 long from = w.from;
                 if (w.cancelled()) {
                     it.remove();
-                } else if (ending || from <= h && (w.prefix.isEmpty()
-                        || changed.computeIfAbsent(from + "\0" + w.prefix, k -> changedUnder(w.prefix, from, h)))) {
+                } else if (ending || from <= h && changed(w.prefix, from, checked, h, recent)) {
                     it.remove();
                     w.fire();
                 } else if (from <= h) {
@@ -497,6 +616,7 @@ final class History implements ChangeFeed, AutoCloseable {
                     w.from = h + 1;
                 }
             }
+            checked = h;
             if (ending) {
                 return;
             }
@@ -504,6 +624,20 @@ final class History implements ChangeFeed, AutoCloseable {
                 LockSupport.park(this);
             }
         }
+    }
+
+    /**
+     * Whether revisions {@code from} to {@code h} changed a key under {@code prefix}; {@code recent} holds the keys
+     * of those after {@code checked}, or is {@code null} when they are no longer all held.
+     */
+    private boolean changed(String prefix, long from, long checked, long h, ChangedKeys recent) {
+        if (prefix.isEmpty()) {
+            return true;
+        }
+        if (from > checked && recent != null) {
+            return recent.under(prefix, from);
+        }
+        return changedUnder(prefix, from, h);
     }
 
     /** Nothing more will be published: every waiting reader is called once more, and then the thread ends. */

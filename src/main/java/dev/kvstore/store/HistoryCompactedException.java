@@ -8,12 +8,19 @@ public final class HistoryCompactedException extends RuntimeException {
 
     private final long requested;
     private final long compactRevision;
+    private final String floorCause;
 
-    HistoryCompactedException(long requested, long compactRevision) {
-        super(String.format("revision %d is older than the history the store holds, which starts at revision %d",
-                requested, compactRevision), null, false, false);
+    HistoryCompactedException(long requested, long compactRevision, String floorCause) {
+        super(String.format("revision %d is older than the history the store holds, which starts at revision %d (%s)",
+                requested, compactRevision, floorCause), null, false, false);
         this.requested = requested;
         this.compactRevision = compactRevision;
+        this.floorCause = floorCause;
+    }
+
+    /** Why the history starts there, as {@link ChangeFeed#floorCause()} says it. */
+    public String floorCause() {
+        return floorCause;
     }
 
     public long requested() {

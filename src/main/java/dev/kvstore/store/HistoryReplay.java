@@ -32,6 +32,8 @@ final class HistoryReplay implements LogScanner.FrameRuns {
     private final KeyIndex.Builder builder;
     private final History history;
     private final long windowStart;
+    /** Whether events keep their frames, in no local log: a replica's history read back ({@link #ofReplica}). */
+    private final boolean keepFrames;
     private boolean started;
     /** Whether the frames so far, from the history's floor on, are exact changes. */
     private boolean exact = true;
@@ -41,10 +43,24 @@ final class HistoryReplay implements LogScanner.FrameRuns {
     private boolean inWindow;
 
     HistoryReplay(KeyIndex.Builder builder, History history, long logSize, long retention) {
+        this(builder, history, logSize, retention, false);
+    }
+
+    private HistoryReplay(KeyIndex.Builder builder, History history, long logSize, long retention,
+                          boolean keepFrames) {
         this.builder = builder;
         this.history = history;
         this.windowStart = logSize - retention;
+        this.keepFrames = keepFrames;
         history.restartAt(0);
+    }
+
+    /**
+     * The replay of a replica's history file ({@link ReplicaStore#writeHistory}): its events are in no local log,
+     * and keep their frames for the replica's next snapshot.
+     */
+    static HistoryReplay ofReplica(KeyIndex.Builder builder, History history, long fileSize, long retention) {
+        return new HistoryReplay(builder, history, fileSize, retention, true);
     }
 
     @Override
@@ -192,8 +208,10 @@ final class HistoryReplay implements LogScanner.FrameRuns {
             }
         }
         if (!changes.isEmpty()) {
-            history.replayed(new ChangeEvent(Frame.revision(buf, at), changes, offset,
-                    ChangeEvent.weigh(changes, length)));
+            history.replayed(keepFrames
+                    ? new ChangeEvent(Frame.revision(buf, at), changes, -1, ChangeEvent.weigh(changes, length),
+                            Arrays.copyOfRange(buf, at, at + length))
+                    : new ChangeEvent(Frame.revision(buf, at), changes, offset, ChangeEvent.weigh(changes, length)));
         }
     }
 

@@ -34,8 +34,13 @@ import java.util.function.UnaryOperator;
  * An idempotency record's time comes from the proposer, inside the command.
  *
  * <p><b>The change feed</b> ({@link #feed}) holds what this replica applied, published by {@link #apply} once the
- * changes are in the index (no clock, nothing replicated: it only observes the step). It lives in memory and starts
- * after the revision of each snapshot loaded, so a watch from before that gets the compacted answer, never a gap.
+ * changes are in the index (no clock, nothing replicated: it only observes the step), within this node's
+ * {@code kv.history.retention}. It survives snapshots the way a single node's history survives compaction, but in a
+ * file of its own beside the snapshot ({@link #writeHistory}): a node's window depends on its retention and on when
+ * it last started, so it cannot be part of the snapshot, which must be byte-identical on every replica at one
+ * position. Loading a snapshot with that file ({@link #loadSnapshot}) restores the history up to the snapshot's
+ * revision; without it (or with one that does not end at the snapshot's revision) the history starts after the
+ * snapshot, so a watch from before it gets the compacted answer, never a gap.
  *
  * <p>Reads ({@link #get}, {@link #list}) may run on any thread at any time, and see whole commands only (the index's
  * lock). {@link #apply}, {@link #writeSnapshot} and {@link #loadSnapshot} are called by one thread at a time.
@@ -83,6 +88,7 @@ public final class ReplicaStore {
     private final StoreObserver observer;
     /** The change feed: the changes this replica applied since its last snapshot load, within the retention. */
     private final History history;
+    private final long historyRetention;
     /** The log position of the last command applied; written by the applying thread only. */
     private volatile long appliedTerm;
     private volatile long appliedIndex = -1;
@@ -103,7 +109,8 @@ public final class ReplicaStore {
             throw new IllegalStateException("not leading");
         }, System::nanoTime, observer::onLeaseExpired);
         state.leases.listen(expiry);
-        this.history = new History(options.historyRetention());
+        this.historyRetention = options.historyRetention();
+        this.history = new History(historyRetention);
         history.start();
     }
 
@@ -362,14 +369,64 @@ public final class ReplicaStore {
     }
 
     /**
+     * Writes this replica's change-feed history to {@code target}, a new file, as a log in the store's format that
+     * replays to exactly that history from the state of the snapshot taken at the same moment: for every key changed
+     * after the history's floor F, its entry at F (a SET, or a DELETE when it had none; as compaction writes its
+     * priors), then a HISTORY frame naming F, then the frame of each held event in revision order, then a REVISION
+     * frame with the last revision applied. Called where {@link #writeSnapshot} is, with nothing applied meanwhile.
+     * It costs about the frames of the held events plus one entry per key they change: at most about the retention.
+     */
+    public void writeHistory(Path target) throws IOException {
+        History.Window w = history.window();
+        ChangeEvent[] events = w.events();
+        long floor = w.floor();
+        int from = 0;
+        for (int i = 0; i < events.length; i++) {
+            if (events[i].frame == null) {
+                // Not one of this replica's (cannot happen): the history written starts after it.
+                from = i + 1;
+                floor = events[i].revision();
+            }
+        }
+        ChangeEvent[] kept = java.util.Arrays.copyOfRange(events, from, events.length);
+        try (LogChannel out = LogStorage.files().open(target, true)) {
+            if (out.size() != 0) {
+                throw new IOException(target + " exists already; a history is written to a new file");
+            }
+            SnapshotWriter writer = new SnapshotWriter(out);
+            for (Change prior : History.priorsOf(kept)) {
+                Entry e = prior.previous();
+                writer.put(e != null ? e.encodeStored(magic, Utf8.encode(prior.key()))
+                        : Frame.encodeDeleteV2(magic, Utf8.encode(prior.key()), Math.max(floor, 1)));
+            }
+            writer.put(Frame.encodeHistory(magic, floor));
+            for (ChangeEvent e : kept) {
+                writer.put(e.frame);
+            }
+            if (w.head() > 0) {
+                writer.put(Frame.encodeRevision(magic, w.head()));
+            }
+            writer.flush();
+        }
+    }
+
+    /** As {@link #loadSnapshot(Path, Path, long, long)} without a history: the feed starts after the snapshot. */
+    public void loadSnapshot(Path source, long term, long index) throws IOException {
+        loadSnapshot(source, null, term, index);
+    }
+
+    /**
      * Replaces the whole state with the snapshot {@code source} (see {@link #writeSnapshot}), taken at log position
-     * ({@code term}, {@code index}). Readers see the old state or the new one, never a mix. Nothing changes when the
-     * file is not one whole, sound log of this store's magic.
+     * ({@code term}, {@code index}), and the change feed's history with the one in {@code historyFile} (written with
+     * it by {@link #writeHistory}), or, when that is {@code null}, unreadable or not of this snapshot, with an empty
+     * history after the snapshot's revision, whose {@link ChangeFeed#floorCause()} says why. Readers see the old
+     * state or the new one, never a mix. Nothing changes when the snapshot is not one whole, sound log of this
+     * store's magic.
      *
      * @throws InvalidSnapshotException  when it is cut short or damaged
      * @throws IncompatibleLogException  when its frames are of another magic or version
      */
-    public void loadSnapshot(Path source, long term, long index) throws IOException {
+    public void loadSnapshot(Path source, Path historyFile, long term, long index) throws IOException {
         StateBuilder whole = new StateBuilder(idempotency);
         KeyIndex.Builder built = whole.keys;
         try (LogChannel in = LogStorage.files().openReadOnly(source)) {
@@ -388,8 +445,47 @@ public final class ReplicaStore {
         state.leases.replaceWith(whole.leases);
         state.records.replaceWith(whole.records);
         expiry.reload(state.leases.leases(), state.leases.orphans());
-        history.restartAfterSnapshot(this.index.revision());
+        long revision = this.index.revision();
+        String cause = "this node loaded a snapshot at log index " + index + " (revision " + revision + ")";
+        if (historyFile == null) {
+            history.restartAfterSnapshot(revision, cause + " that came without the history before it");
+        } else {
+            try {
+                History restored = readHistory(historyFile);
+                if (restored.revision() != revision) {
+                    history.restartAfterSnapshot(revision, cause + " whose history file ends at revision "
+                            + restored.revision() + ", not at the snapshot's");
+                } else {
+                    history.adopt(restored, cause + " with the history it held (" + History.RETENTION
+                            + " of the node that took it)");
+                }
+            } catch (IOException | RuntimeException e) {
+                history.restartAfterSnapshot(revision, cause + " whose history file could not be read (" + e + ")");
+            }
+        }
         moveTo(term, index);
+    }
+
+    /** The history in {@code file} (see {@link #writeHistory}), replayed from the entries it starts with. */
+    private History readHistory(Path file) throws IOException {
+        History restored = new History(historyRetention);
+        StateBuilder scratch = new StateBuilder(idempotency);
+        try (LogChannel in = LogStorage.files().openReadOnly(file)) {
+            HistoryReplay replay = HistoryReplay.ofReplica(scratch.keys, restored, in.size(), historyRetention);
+            Diagnosis d = LogRecovery.examine(in, snapshotFormat, null, replay);
+            if (d.kind() == Diagnosis.Kind.INCOMPATIBLE) {
+                throw new IncompatibleLogException(file, d.foreignOffset(), (byte) d.foundMagic(),
+                        (byte) d.foundVersion(), snapshotFormat);
+            }
+            if (d.kind() != Diagnosis.Kind.SOUND) {
+                throw new InvalidSnapshotException(file, d.validBytes(), d.defect(), d.size());
+            }
+            if (!replay.endsInHistory()) {
+                throw new IOException(file + " is no history: its state is not followed by a HISTORY frame");
+            }
+            replay.finish(in.size());
+        }
+        return restored;
     }
 
     /** Frames into the file through one buffer. */

@@ -2,6 +2,7 @@ package dev.kvstore.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.Mockito.atLeastOnce;
 import static org.mockito.Mockito.doAnswer;
 import static org.mockito.Mockito.mock;
@@ -56,7 +57,7 @@ class SseStreamTest {
 
             when(out.isReady()).thenReturn(true);
             stream.onWritePossible();
-            verify(out, atLeastOnce()).write(any(byte[].class));
+            verify(out, atLeastOnce()).write(any(byte[].class), anyInt(), anyInt());
             verify(out, atLeastOnce()).flush();
             assertThat(aborts).hasValue(0);
             verify(hub, never()).ended(any(), any());

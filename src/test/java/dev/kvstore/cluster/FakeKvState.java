@@ -229,6 +229,11 @@ final class FakeKvState implements ReplicatedState {
         return result(query(get(key)));
     }
 
+    /** The revision of the last write this replica applied. */
+    synchronized long revision() {
+        return revision;
+    }
+
     synchronized int size() {
         return entries.size();
     }

@@ -24,6 +24,11 @@ final class RatisLogging {
         // Every refused connection to a stopped node, with its stack trace.
         level("org.apache.ratis.grpc", Level.ERROR);
         level("dev.kvstore.cluster", Level.INFO);
+        for (String name : System.getProperty("kv.test.debug-log", "").split(",")) {
+            if (!name.isBlank()) {
+                level(name.strip(), Level.DEBUG);
+            }
+        }
     }
 
     private static void level(String name, Level level) {

@@ -45,7 +45,7 @@ class ClusterPartitionIT {
                 cluster.add(new JarCluster.Member(IDS.get(i), net.address(i), 9090, 8080,
                         dir.resolve(IDS.get(i)), net.launcher(i)));
             }
-            ExecutorService pool = Executors.newFixedThreadPool(6);
+            ExecutorService pool = Executors.newFixedThreadPool(7);
             try {
                 for (String id : IDS) {
                     cluster.start(id, IDS, false);
@@ -82,6 +82,8 @@ class ClusterPartitionIT {
         long cutAt = System.nanoTime();
         System.out.println("cut " + leader + " off from " + others);
 
+        // A client of the majority side writing through a follower from the cut on: failover as its users see it.
+        Future<MajorityAck> majority = pool.submit(() -> firstMajorityAck(cluster, others.get(0), cutAt));
         // Writes and linearizable reads on the old leader, some at once, some after the others elected a leader.
         List<Future<Attempt>> early = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -96,6 +98,7 @@ class ClusterPartitionIT {
         long afterRevision = revision(after);
         assertThat(afterRevision).isGreaterThan(beforeRevision);
 
+        MajorityAck majorityAck = majority.get(60, TimeUnit.SECONDS);
         List<Attempt> attempts = new ArrayList<>();
         for (Future<Attempt> f : early) {
             attempts.add(f.get(REQUEST.toSeconds() + 5, TimeUnit.SECONDS));
@@ -116,8 +119,10 @@ class ClusterPartitionIT {
         assertThat(JarCluster.JSON.readTree(stale.body()).get("value").asString())
                 .as("what the cut-off leader holds, and would have served").isEqualTo("before");
         awaitNotReady(cluster, leader, Duration.ofSeconds(15));
-        System.out.printf("partition: the others elected %s in %d ms; the cut-off leader refused %d writes and"
-                        + " linearizable reads with 503, in %s ms%n", newLeader, electedMs, attempts.size(),
+        System.out.printf("partition: the others elected %s in %d ms; the first write sent to %s after the cut was"
+                        + " acknowledged %d ms after it (%d before it refused with 503); the cut-off leader refused %d"
+                        + " writes and linearizable reads with 503, in %s ms%n", newLeader, electedMs, others.get(0),
+                majorityAck.millis(), majorityAck.refused(), attempts.size(),
                 attempts.stream().map(a -> Long.toString(a.elapsed().toMillis())).toList());
 
         net.heal();
@@ -130,6 +135,8 @@ class ClusterPartitionIT {
             HttpResponse<String> k = cluster.send(id, "GET", "/keys/k", null, Map.of(), REQUEST);
             assertThat(k.statusCode()).isEqualTo(200);
             assertThat(revision(k)).as("k on %s: %s", id, k.body()).isEqualTo(afterRevision);
+            assertThat(cluster.send(id, "GET", "/keys/" + majorityAck.key(), null, Map.of(), REQUEST).statusCode())
+                    .as("%s, acknowledged on the majority side, on %s", majorityAck.key(), id).isEqualTo(200);
             for (String lost : List.of("lost-0", "lost-1", "lost-2", "lost-late")) {
                 assertThat(cluster.send(id, "GET", "/keys/" + lost, null, Map.of(), REQUEST).statusCode())
                         .as("%s on %s: refused while cut off, never applied", lost, id).isEqualTo(404);
@@ -138,6 +145,24 @@ class ClusterPartitionIT {
     }
 
     record Attempt(String what, int status, String body, Duration elapsed) {
+    }
+
+    /** The first write acknowledged on the majority side after the cut: its key, when, and how many 503s came first. */
+    record MajorityAck(String key, long millis, int refused) {
+    }
+
+    /** Writes through {@code node} until one is acknowledged; a 503 (not committed in time) is tried again. */
+    private static MajorityAck firstMajorityAck(JarCluster cluster, String node, long cutAt) throws Exception {
+        long deadline = cutAt + TimeUnit.SECONDS.toNanos(60);
+        for (int n = 0; ; n++) {
+            String key = "majority-" + n;
+            Attempt a = attempt(cluster, node, "PUT", "/keys/" + key, value(key));
+            if (a.status() == 200 || a.status() == 201) {
+                return new MajorityAck(key, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt), n);
+            }
+            assertThat(a.status()).as("%s on %s: %s", a.what(), node, a.body()).isEqualTo(503);
+            assertThat(System.nanoTime()).as("a write acknowledged on the majority side").isLessThan(deadline);
+        }
     }
 
     private static Attempt attempt(JarCluster cluster, String id, String method, String path, String body)

@@ -179,6 +179,11 @@ class ClusterModeApiTest {
         assertThat(health.getString("components.cluster.details.role")).isEqualTo("leader");
         assertThat(health.getLong("components.cluster.details.lag")).isGreaterThanOrEqualTo(0);
         assertThat(health.getMap("components")).doesNotContainKey("wal");
+        // This node's change feed, as wal.history shows a single node's: from where a watch can start, and why.
+        assertThat(health.getLong("components.cluster.details.history.compactRevision")).isEqualTo(1);
+        assertThat(health.getLong("components.cluster.details.history.retentionBytes")).isPositive();
+        assertThat(health.getString("components.cluster.details.history.floorCause"))
+                .isEqualTo("kv.history.retention");
         given().port(port).get("/actuator/prometheus").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("kv_cluster_leader"))
                 .body(org.hamcrest.Matchers.containsString("kv_leases "))

@@ -39,13 +39,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The change feed in cluster mode, on three real Ratis nodes in this JVM: each replica publishes what it applies, so
  * a follower's feed, read while writes go through the leader, holds every revision exactly once, in order, with the
- * leader's changes; and a follower that catches up by installing the leader's snapshot starts its feed at the
- * snapshot (a read from before it is told so, never given a gap).
+ * leader's changes; and the history survives snapshots: a watcher resumes from before the last snapshot on a node
+ * that restarted from its own snapshot and on one that installed the leader's, and gets every change once; only a
+ * resume below the history's window is told it was compacted (never given a gap).
  */
 class ClusterWatchTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final int WRITES = 120;
+    private static final long RETENTION = 24_000;
 
     @TempDir
     Path dir;
@@ -89,7 +91,7 @@ class ClusterWatchTest {
     }
 
     @Test
-    void aFollowerThatInstallsTheLeadersSnapshotStartsItsFeedThere() throws Exception {
+    void aWatcherResumesFromBeforeTheSnapshotOnAFollowerThatInstalledTheLeadersSnapshot() throws Exception {
         startGroup(b -> b.snapshotEntries(1_000_000).logSegmentBytes(4096));
         String leader = awaitLeader();
         String follower = other(leader);
@@ -97,6 +99,8 @@ class ClusterWatchTest {
         writeMix(via, 10);
         ReplicaNodes.awaitConverged(nodes.values(), WAIT);
         long before = nodes.get(follower).replica().appliedIndex();
+        // Where a watcher of this follower had got to when it stopped.
+        long resumeFrom = nodes.get(follower).feed().revision() - 3;
         stop(follower);
 
         writeMix(via, 80);
@@ -108,21 +112,67 @@ class ClusterWatchTest {
         ReplicaNodes.awaitConverged(nodes.values(), WAIT);
         assertThat(nodes.get(follower).node().latestSnapshotIndex()).as("installed the leader's snapshot")
                 .isGreaterThanOrEqualTo(snapshotIndex);
+        assertThat(nodes.get(follower).replica().appliedIndex()).isGreaterThan(before);
 
         ChangeFeed feed = nodes.get(follower).feed();
-        assertThat(feed.compactRevision()).isEqualTo(snapshotRevision + 1);
-        assertThatThrownBy(() -> feed.read(snapshotRevision, "", 10, Long.MAX_VALUE))
-                .isInstanceOfSatisfying(HistoryCompactedException.class,
-                        e -> assertThat(e.compactRevision()).isEqualTo(snapshotRevision + 1));
+        assertThat(feed.compactRevision()).as("the history came with the snapshot").isEqualTo(1)
+                .isLessThan(resumeFrom).isLessThan(snapshotRevision);
+        assertResumes(feed, resumeFrom, via, 20);
+    }
 
+    @Test
+    void aWatcherResumesFromBeforeTheSnapshotOnARestartedNodeAndIsToldOnlyBelowTheWindow() throws Exception {
+        // About 50 events of writeMix fit in this retention, so the window moves on during the test.
+        options = o -> o.withHistoryRetention(RETENTION);
+        startGroup(b -> b.snapshotEntries(1_000_000));
+        String leader = awaitLeader();
+        String follower = other(leader);
+        ReplicatedKeyValueStore via = nodes.get(leader);
+        writeMix(via, 80);
+        ReplicaNodes.awaitConverged(nodes.values(), WAIT);
+        long snapshotRevision = nodes.get(follower).replica().revision();
+        long floorAtSnapshot = nodes.get(follower).feed().compactRevision();
+        assertThat(floorAtSnapshot).as("the retention dropped the oldest").isGreaterThan(1);
+        nodes.get(follower).node().takeSnapshot();
+        writeMix(via, 10); // after the snapshot (a node may take another one as it stops)
+        ReplicaNodes.awaitConverged(nodes.values(), WAIT);
+        long floorBeforeRestart = nodes.get(follower).feed().compactRevision();
+        stop(follower);
+        start(follower);
+        ReplicaNodes.awaitConverged(nodes.values(), WAIT);
+
+        ChangeFeed feed = nodes.get(follower).feed();
+        assertThat(feed.compactRevision()).as("the window it had before the restart")
+                .isEqualTo(floorBeforeRestart).isEqualTo(via.feed().compactRevision()).isLessThan(snapshotRevision);
+        assertThatThrownBy(() -> feed.read(floorBeforeRestart - 1, "", 10, Long.MAX_VALUE))
+                .isInstanceOfSatisfying(HistoryCompactedException.class, e -> {
+                    assertThat(e.compactRevision()).isEqualTo(floorBeforeRestart);
+                    assertThat(e.floorCause()).contains("kv.history.retention");
+                });
+        // Right at the floor, older than the snapshot: every change since, once each.
+        assertSameEvents(feed.read(floorBeforeRestart, "", Integer.MAX_VALUE, Long.MAX_VALUE).events(),
+                via.feed().read(floorBeforeRestart, "", Integer.MAX_VALUE, Long.MAX_VALUE).events());
+        // And while writes go on (few enough that the window does not pass the watcher meanwhile).
+        assertThat(floorBeforeRestart + 20).isLessThan(snapshotRevision);
+        assertResumes(feed, floorBeforeRestart + 20, via, 5);
+    }
+
+    /**
+     * A watcher resumes reading {@code feed} at {@code from} while writes go on through {@code via}: it gets every
+     * revision from there on exactly once, in order, with the changes {@code via}'s own feed holds.
+     */
+    private static void assertResumes(ChangeFeed feed, long from, ReplicatedKeyValueStore via, int writes)
+            throws Exception {
         AtomicLong last = new AtomicLong(Long.MAX_VALUE);
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            writeMix(via, 20);
+            writeMix(via, writes);
             last.set(via.replica().revision());
         });
-        List<ChangeEvent> seen = readUntil(feed, snapshotRevision + 1, last, writer);
+        List<ChangeEvent> seen = readUntil(feed, from, last, writer);
         writer.join();
-        assertSameEvents(seen, via.feed().read(snapshotRevision + 1, "", Integer.MAX_VALUE, Long.MAX_VALUE).events());
+        List<ChangeEvent> expected = via.feed().read(from, "", Integer.MAX_VALUE, Long.MAX_VALUE).events();
+        assertThat(expected).first().extracting(ChangeEvent::revision).isEqualTo(from);
+        assertSameEvents(seen, expected);
         assertThat(seen).isNotEmpty().last().extracting(ChangeEvent::revision).isEqualTo(last.get());
     }
 
@@ -203,11 +253,12 @@ class ClusterWatchTest {
     }
 
     private UnaryOperator<ClusterConfig.Builder> settings = UnaryOperator.identity();
+    private UnaryOperator<StoreOptions> options = UnaryOperator.identity();
 
     private void start(String id) throws IOException {
         ClusterConfig config = settings.apply(ClusterConfig.builder(id, members, dir.resolve(id))
                 .electionTimeout(Duration.ofMillis(300), Duration.ofMillis(600))).build();
-        nodes.put(id, ReplicatedKeyValueStore.start(config, StoreOptions.defaults(dir.resolve(id))));
+        nodes.put(id, ReplicatedKeyValueStore.start(config, options.apply(StoreOptions.defaults(dir.resolve(id)))));
     }
 
     private void stop(String id) {

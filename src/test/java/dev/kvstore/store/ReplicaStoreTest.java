@@ -199,6 +199,124 @@ class ReplicaStoreTest {
     }
 
     @Test
+    void theHistoryWrittenBesideASnapshotKeepsTheFeedAcrossALoadWithinTheRetention() throws IOException {
+        System.out.println("ReplicaStoreTest seed " + SEED + " (replay with -Dkv.test.seed=" + SEED + ")");
+        for (long retention : new long[] {64L << 20, 6_000}) {
+            StoreOptions options = StoreOptions.defaults(Path.of("unused")).withHistoryRetention(retention);
+            ReplicaStore a = ReplicaStore.empty(options);
+            ReplicaStore b = ReplicaStore.empty(options);
+            List<Command> commands = commands(new Random(SEED + 2), 300);
+            long[] index = {0};
+            java.util.function.Function<Command, byte[]> both = c -> {
+                byte[] bytes = a.encode(c);
+                index[0]++;
+                byte[] answer = a.apply(3, index[0], bytes);
+                b.apply(3, index[0], bytes);
+                return answer;
+            };
+            commands.subList(0, 100).forEach(both::apply);
+            // A lease with keys attached, then revoked: its end deletes them, which the history must replay.
+            long lease = ((LeaseResult) CommandCodec.decodeResult(both.apply(new Command.GrantLease(60_000))))
+                    .lease();
+            both.apply(new Command.Put("leased/1", Value.of("x"), NONE, KeyLease.of(lease)));
+            both.apply(new Command.Put("k1", Value.of("attached"), NONE, KeyLease.of(lease)));
+            commands.subList(100, 150).forEach(both::apply);
+            both.apply(new Command.RevokeLease(lease, false, null));
+            commands.subList(150, 200).forEach(both::apply);
+
+            Path snap = dir.resolve("snapshot-" + retention);
+            Path history = dir.resolve("history-" + retention);
+            a.writeSnapshot(snap);
+            a.writeHistory(history);
+            Path other = dir.resolve("snapshot-b-" + retention);
+            b.writeSnapshot(other);
+            assertThat(Files.readAllBytes(other)).as("the snapshot itself stays the same on every replica")
+                    .isEqualTo(Files.readAllBytes(snap));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertThat(LogTool.run(new String[] {"verify", history.toString()}, new PrintStream(out),
+                    new PrintStream(new ByteArrayOutputStream()))).as("verify: %s", out).isZero();
+
+            ReplicaStore c = ReplicaStore.empty(options);
+            c.apply(1, 1, c.encode(new Command.Put("old", Value.of("state"), NONE)));
+            c.loadSnapshot(snap, history, 3, index[0]);
+            assertThat(c.feed().compactRevision()).as("retention %d", retention)
+                    .isEqualTo(a.feed().compactRevision());
+            if (retention < 10_000) {
+                assertThat(c.feed().compactRevision()).as("a small retention dropped the oldest").isGreaterThan(50);
+            } else {
+                assertThat(c.feed().compactRevision()).isEqualTo(1);
+            }
+            assertThat(c.feed().revision()).isEqualTo(a.revision());
+            assertSameFeed(c, a);
+            for (Command cmd : commands.subList(200, 300)) {
+                byte[] bytes = a.encode(cmd);
+                index[0]++;
+                assertThat(c.apply(4, index[0], bytes)).isEqualTo(a.apply(4, index[0], bytes));
+            }
+            assertSameFeed(c, a);
+            // Its floor moved on by its own retention since, or is still the one restored with the snapshot.
+            assertThat(c.feed().stats().floorCause()).contains(retention < 10_000 ? "kv.history.retention"
+                    : "loaded a snapshot at log index 204 (revision");
+
+            // Written again by the replica that loaded it, the history is the same.
+            Path again = dir.resolve("history-again-" + retention);
+            Path againOf = dir.resolve("history-a-again-" + retention);
+            c.writeHistory(again);
+            a.writeHistory(againOf);
+            assertThat(Files.readAllBytes(again)).isEqualTo(Files.readAllBytes(againOf));
+        }
+    }
+
+    @Test
+    void aSnapshotWithoutItsHistoryStartsTheFeedAfterItAndSaysWhy() throws IOException {
+        ReplicaStore a = replica();
+        for (int i = 1; i <= 20; i++) {
+            a.apply(1, i, a.encode(new Command.Put("k" + (i % 3), Value.of((long) i), NONE)));
+        }
+        Path snap = dir.resolve("snap");
+        Path history = dir.resolve("history");
+        a.writeSnapshot(snap);
+        a.writeHistory(history);
+        byte[] damaged = Files.readAllBytes(history);
+        damaged[damaged.length / 2] ^= 1;
+        Path flipped = dir.resolve("flipped");
+        Files.write(flipped, damaged);
+        Path early = dir.resolve("early");
+        ReplicaStore behind = replica();
+        for (int i = 1; i <= 10; i++) {
+            behind.apply(1, i, behind.encode(new Command.Put("k" + (i % 3), Value.of((long) i), NONE)));
+        }
+        behind.writeHistory(early);
+
+        for (Path h : new Path[] {null, flipped, early}) {
+            ReplicaStore r = replica();
+            r.loadSnapshot(snap, h, 1, 20);
+            assertThat(all(r)).isEqualTo(all(a));
+            assertThat(r.feed().compactRevision()).as("history %s", h).isEqualTo(21);
+            String why = h == null ? "without the history" : h == flipped ? "could not be read" : "ends at revision 10";
+            assertThatThrownBy(() -> r.feed().read(20, "", 10, Long.MAX_VALUE))
+                    .isInstanceOfSatisfying(HistoryCompactedException.class, e -> assertThat(e.floorCause())
+                            .contains("loaded a snapshot at log index 20 (revision 20)").contains(why));
+            r.apply(1, 21, r.encode(new Command.Put("k", Value.of("after"), NONE)));
+            assertThat(r.feed().read(21, "", 10, Long.MAX_VALUE).events()).extracting(ChangeEvent::revision)
+                    .containsExactly(21L);
+        }
+    }
+
+    private static void assertSameFeed(ReplicaStore actual, ReplicaStore expected) {
+        long from = actual.feed().compactRevision();
+        List<ChangeEvent> got = actual.feed().read(from, "", Integer.MAX_VALUE, Long.MAX_VALUE).events();
+        List<ChangeEvent> want = expected.feed().read(from, "", Integer.MAX_VALUE, Long.MAX_VALUE).events();
+        assertThat(got).extracting(ChangeEvent::revision)
+                .containsExactlyElementsOf(want.stream().map(ChangeEvent::revision).toList());
+        for (int i = 0; i < got.size(); i++) {
+            assertThat(got.get(i).changes()).as("revision %d", got.get(i).revision())
+                    .isEqualTo(want.get(i).changes());
+        }
+        assertThat(got).isNotEmpty();
+    }
+
+    @Test
     void aDamagedOrForeignSnapshotIsRefusedAndChangesNothing() throws IOException {
         ReplicaStore a = replica();
         a.apply(1, 1, a.encode(new Command.Put("a", Value.of("x".repeat(100)), NONE)));
