@@ -428,10 +428,7 @@ final class Compactor implements AutoCloseable {
             }
             long f = pin.floor();
             for (Change prior : history.priors(f, seen)) {
-                Entry e = prior.previous();
-                // As the pass writes entries: stored (compressed) as the index keeps it, with its lease if it had one.
-                put(e != null ? e.encodeStored(format.magic(), Utf8.encode(prior.key()))
-                        : Frame.encodeDeleteV2(format.magic(), Utf8.encode(prior.key()), Math.max(f, 1)));
+                put(History.priorFrame(format.magic(), prior, f));
             }
             if (length() > 0) {
                 put(Frame.encodeHistory(format.magic(), f));

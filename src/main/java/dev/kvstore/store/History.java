@@ -436,6 +436,16 @@ final class History implements ChangeFeed, AutoCloseable {
         return priorsOf(copy);
     }
 
+    /**
+     * The frame that sets {@code prior}'s key back to its entry at the floor: that entry as the index stores it
+     * (compressed, with its lease if it had one), or a DELETE at the floor when it had none.
+     */
+    static byte[] priorFrame(byte magic, Change prior, long floor) {
+        Entry e = prior.previous();
+        byte[] key = Utf8.encode(prior.key());
+        return e != null ? e.encodeStored(magic, key) : Frame.encodeDeleteV2(magic, key, Math.max(floor, 1));
+    }
+
     /** For each key that {@code events} change, its entry before the first of them, as in {@link #priors}. */
     static List<Change> priorsOf(ChangeEvent[] events) {
         Map<String, Change> firsts = new TreeMap<>(KeyOrder.CODE_POINTS);

@@ -395,9 +395,7 @@ public final class ReplicaStore {
             }
             SnapshotWriter writer = new SnapshotWriter(out);
             for (Change prior : History.priorsOf(kept)) {
-                Entry e = prior.previous();
-                writer.put(e != null ? e.encodeStored(magic, Utf8.encode(prior.key()))
-                        : Frame.encodeDeleteV2(magic, Utf8.encode(prior.key()), Math.max(floor, 1)));
+                writer.put(History.priorFrame(magic, prior, floor));
             }
             writer.put(Frame.encodeHistory(magic, floor));
             for (ChangeEvent e : kept) {
@@ -430,16 +428,7 @@ public final class ReplicaStore {
         StateBuilder whole = new StateBuilder(idempotency);
         KeyIndex.Builder built = whole.keys;
         try (LogChannel in = LogStorage.files().openReadOnly(source)) {
-            Diagnosis d = LogRecovery.examine(in, snapshotFormat, null, built);
-            switch (d.kind()) {
-                case SOUND:
-                    break;
-                case INCOMPATIBLE:
-                    throw new IncompatibleLogException(source, d.foreignOffset(), (byte) d.foundMagic(),
-                            (byte) d.foundVersion(), snapshotFormat);
-                default:
-                    throw new InvalidSnapshotException(source, d.validBytes(), d.defect(), d.size());
-            }
+            requireSound(source, LogRecovery.examine(in, snapshotFormat, null, built));
         }
         this.index.replaceWith(built);
         state.leases.replaceWith(whole.leases);
@@ -472,20 +461,31 @@ public final class ReplicaStore {
         StateBuilder scratch = new StateBuilder(idempotency);
         try (LogChannel in = LogStorage.files().openReadOnly(file)) {
             HistoryReplay replay = HistoryReplay.ofReplica(scratch.keys, restored, in.size(), historyRetention);
-            Diagnosis d = LogRecovery.examine(in, snapshotFormat, null, replay);
-            if (d.kind() == Diagnosis.Kind.INCOMPATIBLE) {
-                throw new IncompatibleLogException(file, d.foreignOffset(), (byte) d.foundMagic(),
-                        (byte) d.foundVersion(), snapshotFormat);
-            }
-            if (d.kind() != Diagnosis.Kind.SOUND) {
-                throw new InvalidSnapshotException(file, d.validBytes(), d.defect(), d.size());
-            }
+            requireSound(file, LogRecovery.examine(in, snapshotFormat, null, replay));
             if (!replay.endsInHistory()) {
                 throw new IOException(file + " is no history: its state is not followed by a HISTORY frame");
             }
             replay.finish(in.size());
         }
         return restored;
+    }
+
+    /**
+     * Returns when {@code d} found {@code file} one whole, sound log of this store's magic.
+     *
+     * @throws InvalidSnapshotException  when it is cut short or damaged
+     * @throws IncompatibleLogException  when its frames are of another magic or version
+     */
+    private void requireSound(Path file, Diagnosis d) throws LogException {
+        switch (d.kind()) {
+            case SOUND:
+                return;
+            case INCOMPATIBLE:
+                throw new IncompatibleLogException(file, d.foreignOffset(), (byte) d.foundMagic(),
+                        (byte) d.foundVersion(), snapshotFormat);
+            default:
+                throw new InvalidSnapshotException(file, d.validBytes(), d.defect(), d.size());
+        }
     }
 
     /** Frames into the file through one buffer. */
