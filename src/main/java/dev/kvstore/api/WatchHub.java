@@ -200,7 +200,8 @@ class WatchHub implements SmartLifecycle {
     private void remember(Rendered r) {
         Rendered replaced = rendered.put(r.event().revision(), r);
         cachedBytes += r.bytes().length - (replaced == null ? 0 : replaced.bytes().length);
-        while (cachedBytes > cacheBudget && rendered.size() > 1) {
+        // firstKey/lastKey rather than size(), which counts a skip list's every entry.
+        while (cachedBytes > cacheBudget && rendered.firstKey() < rendered.lastKey()) {
             cachedBytes -= rendered.pollFirstEntry().getValue().bytes().length;
         }
     }
