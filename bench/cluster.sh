@@ -19,7 +19,8 @@
 # The machine may be shared: every row carries the load average before the run and the CPU that other processes
 # used during it ("other cores"). Take figures for comparison on a quiet machine.
 #
-# Environment: KEYS=10000 VALUE_SIZE=16, KV_JAVA_OPTS (default "-Xms512m -Xmx512m"), ports KV_HTTP_BASE=28090
+# Environment: KEYS=10000 VALUE_SIZE=16, KV_JAVA (default: the image's Temurin 25 when installed, else java),
+# KV_JAVA_OPTS (default "-Xms512m -Xmx512m"), ports KV_HTTP_BASE=28090
 # (28091..28093), KV_RAFT_BASE=29090, ETCD_CLIENT_BASE=28390, ETCD_PEER_BASE=28490, SLEEP=1.
 # It stops every process it started, by PID, on exit or interrupt, and deletes its data directories.
 set -euo pipefail
@@ -27,7 +28,7 @@ export PATH=$PATH:/usr/sbin:/sbin
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 ROUNDS=3; DUR=10; WORKLOADS="put_c64 get_c64"; WARMUP=5; OUT=""; BUILD=1
 while getopts "r:d:w:W:o:nh" o; do
   case $o in
@@ -42,6 +43,11 @@ for w in $WORKLOADS; do
 done
 KEYS=${KEYS:-10000}; VALUE_SIZE=${VALUE_SIZE:-16}; SLEEP=${SLEEP:-1}
 KV_JAVA_OPTS=${KV_JAVA_OPTS:--Xms512m -Xmx512m}
+# The image's runtime (Temurin 25) when it is there, as bench/run.sh; KV_JAVA overrides.
+if [[ -z ${KV_JAVA:-} ]]; then
+  KV_JAVA=java
+  [[ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]] && KV_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+fi
 KV_HTTP_BASE=${KV_HTTP_BASE:-28090}; KV_RAFT_BASE=${KV_RAFT_BASE:-29090}
 ETCD_CLIENT_BASE=${ETCD_CLIENT_BASE:-28390}; ETCD_PEER_BASE=${ETCD_PEER_BASE:-28490}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -102,7 +108,7 @@ PEERS="n1=127.0.0.1:$((KV_RAFT_BASE + 1)),n2=127.0.0.1:$((KV_RAFT_BASE + 2)),n3=
 for i in 1 2 3; do
   mkdir -p "$WORK/kv$i"
   # shellcheck disable=SC2086
-  java $KV_JAVA_OPTS -jar "$WORK/kv-store.jar" --server.port=$((KV_HTTP_BASE + i)) --kv.data-dir="$WORK/kv$i" \
+  "$KV_JAVA" $KV_JAVA_OPTS -jar "$WORK/kv-store.jar" --server.port=$((KV_HTTP_BASE + i)) --kv.data-dir="$WORK/kv$i" \
     --kv.cluster.enabled=true --kv.cluster.node-id=n$i --kv.cluster.peers="$PEERS" >"$OUT/logs/kv$i.log" 2>&1 &
   PID_OF[kv$i]=$!; STARTED+=(kv$i)
 done
@@ -129,7 +135,7 @@ echo "etcd: three members ready ($CLUSTER)"
   echo "commit: $commit"
   echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), Linux $(uname -r), data on $(findmnt -no SOURCE,FSTYPE -T "$WORK" | tr -s ' ' ' ')"
   echo "runs: ${ROUNDS} round(s) x ${DUR} s, ${KEYS} preloaded keys, ${VALUE_SIZE}-byte values, each workload's connections spread over the three members (one wrk per member)"
-  echo "ours: three JVMs, java $KV_JAVA_OPTS -jar kv-store.jar --kv.cluster.enabled=true, every other setting at its default; $(java -version 2>&1 | head -1)"
+  echo "ours: three JVMs, java $KV_JAVA_OPTS -jar kv-store.jar --kv.cluster.enabled=true, every other setting at its default; $("$KV_JAVA" -version 2>&1 | head -1)"
   echo "etcd: $(etcd --version 2>/dev/null | head -1 | sed 's/^etcd Version: //'), three members, v3 JSON gateway (put, range: linearizable by default), default durability"
 } >"$OUT/meta.txt"
 sed 's/^/# /' "$OUT/meta.txt"

@@ -23,7 +23,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * {@code NotLeaderException} naming the leader) only until then.
  * <p>
  * Calls block the calling thread and are independent of each other; a retried write keeps its call id, so the
- * leader's retry cache applies it once.
+ * leader's retry cache applies it once ({@link EntryProposer}).
  */
 public final class ClusterClient implements AutoCloseable {
 
@@ -47,18 +47,19 @@ public final class ClusterClient implements AutoCloseable {
     private final WriteBatcher writes;
     private final ReadIndexRounds reads = new ReadIndexRounds(this::readIndex);
 
-    ClusterClient(RaftClient raft, StateMachineAdapter local, int maxCommandBytes, Duration operationTimeout) {
+    ClusterClient(RaftClient raft, EntryProposer proposer, StateMachineAdapter local, int maxCommandBytes,
+            Duration operationTimeout) {
         this.raft = raft;
         this.local = local;
         this.maxCommandBytes = maxCommandBytes;
         this.operationTimeout = operationTimeout;
-        this.writes = new WriteBatcher(this::propose, CommandBatch.maxEntryBytes(maxCommandBytes),
+        this.writes = new WriteBatcher(proposer::propose, CommandBatch.maxEntryBytes(maxCommandBytes),
                 WRITE_ENTRIES_IN_FLIGHT);
     }
 
     /**
-     * Proposes a command; it is sent to the leader (from any node), in one entry with the other writes this node
-     * proposes at the same time ({@link WriteBatcher}), and returns the state's result once the entry is committed
+     * Proposes a command; it is sent to the leader (from any node, see {@link EntryProposer}), in one entry with the
+     * other writes this node proposes at the same time ({@link WriteBatcher}), and returns the state's result once the entry is committed
      * (forced on a majority) and applied on the leader. The array is sent as it is: do not change it while the call
      * runs.
      *
@@ -70,15 +71,6 @@ public final class ClusterClient implements AutoCloseable {
             throw new CommandTooLargeException(command.length, maxCommandBytes);
         }
         return writes.write(command, System.nanoTime() + operationTimeout.toNanos());
-    }
-
-    /** Proposes one entry; a retry keeps the call id, so the leader's retry cache applies it once. */
-    private byte[] propose(byte[] entry) {
-        try {
-            return bytes(raft.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry))));
-        } catch (IOException e) {
-            throw unavailable("write", e);
-        }
     }
 
     /**
@@ -210,7 +202,7 @@ public final class ClusterClient implements AutoCloseable {
         return reply.getMessage().getContent().toByteArray();
     }
 
-    private static ClusterUnavailableException unavailable(String what, IOException e) {
+    static ClusterUnavailableException unavailable(String what, IOException e) {
         if (e instanceof InterruptedIOException) {
             Thread.currentThread().interrupt();
         }

@@ -80,8 +80,10 @@ public final class ClusterNode implements AutoCloseable {
             this.division = server.getDivision(groupId);
             this.commitIndexAtStart = division.getRaftLog().getLastCommittedIndex();
             final RaftGroup known = knownGroup();
-            this.client = new ClusterClient(newClient(known, config.operationTimeout(), config.requestTimeout()),
-                    adapter, config.maxCommandBytes(), config.operationTimeout());
+            final RaftClient raft = newClient(known, config.operationTimeout(), config.requestTimeout());
+            this.client = new ClusterClient(raft, new EntryProposer(server, division, raft.getClientRpc(),
+                    config.operationTimeout(), config.requestTimeout()), adapter, config.maxCommandBytes(),
+                    config.operationTimeout());
             this.adminClient = newClient(known, MEMBERSHIP_TIMEOUT, MEMBERSHIP_TIMEOUT);
             // One attempt per term query: a member that does not answer in time simply does not count.
             this.leadershipClient = RaftClient.newBuilder().setRaftGroup(known)

@@ -41,6 +41,8 @@ final class SnapshotFiles {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private Path dir;
+    private volatile boolean scanned;
+    private volatile SingleFileSnapshotInfo newest;
     /** The last {@link #info} answer, for the snapshot it was made of: Ratis asks for it often. */
     private volatile Listed listed;
 
@@ -57,8 +59,19 @@ final class SnapshotFiles {
     }
 
     /** The newest snapshot on disk (rescanned, so that one just installed from the leader is seen), or null. */
-    SingleFileSnapshotInfo latest() {
-        return storage.loadLatestSnapshot();
+    synchronized SingleFileSnapshotInfo latest() {
+        newest = storage.loadLatestSnapshot();
+        scanned = true;
+        return newest;
+    }
+
+    /**
+     * The newest snapshot as of the last {@link #latest} or {@link #write}, or null when there was none then.
+     * Ratis asks for it on every round of the leader's log appenders: this does not list the directory again each
+     * time while there is no snapshot yet, as Ratis's own storage does.
+     */
+    SingleFileSnapshotInfo newest() {
+        return scanned ? newest : latest();
     }
 
     /**
@@ -88,7 +101,9 @@ final class SnapshotFiles {
             force(dir);
             final SingleFileSnapshotInfo info = new SingleFileSnapshotInfo(new FileInfo(file, md5),
                     position.term(), position.index());
-            storage.updateLatestSnapshot(info);
+            synchronized (this) {
+                newest = storage.updateLatestSnapshot(info);
+            }
             return info;
         } finally {
             Files.deleteIfExists(tmp);

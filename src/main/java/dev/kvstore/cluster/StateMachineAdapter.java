@@ -147,7 +147,7 @@ final class StateMachineAdapter extends BaseStateMachine {
     /** The newest snapshot with the history kept beside it, so that the leader sends both to a follower. */
     @Override
     public SnapshotInfo getLatestSnapshot() {
-        final SingleFileSnapshotInfo latest = snapshots.storage().getLatestSnapshot();
+        final SingleFileSnapshotInfo latest = snapshots.newest();
         return latest == null ? null : snapshots.info(latest);
     }
 
@@ -385,7 +385,7 @@ final class StateMachineAdapter extends BaseStateMachine {
         if (applied.index() < 0) {
             return RaftLog.INVALID_LOG_INDEX;
         }
-        final SingleFileSnapshotInfo latest = snapshots.storage().getLatestSnapshot();
+        final SingleFileSnapshotInfo latest = snapshots.newest();
         if (latest != null && latest.getIndex() >= applied.index()) {
             return latest.getIndex();
         }

@@ -22,10 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
  * Writers on every node while the leader is closed and restarted, three times: every acknowledged write is on every
  * node afterwards, with the revision it was acknowledged with, and the replicas are identical at the same applied
  * position.
+ * <p>
+ * And every write is applied once. A leader that closes may have committed entries it never answered for; the nodes
+ * that proposed them send them again to the next leader, which knows them from its retry cache only if every attempt
+ * carries the same client and call ids ({@link EntryProposer}); otherwise it applies them a second time. Every write
+ * puts a key of its own, so on a replica that applied each write once the revision (one per applied write) equals
+ * the number of keys, whatever became of the writes that failed.
  */
 class FailoverTest {
 
-    private static final int ROUNDS = 3;
+    private static final int ROUNDS = Integer.getInteger("kv.failover.rounds", 3);
+    private static final int WRITERS_PER_NODE = 3;
 
     @Test
     void noAcknowledgedWriteIsLostWhenTheLeaderGoesAwayAndComesBack(@TempDir Path dir) throws Exception {
@@ -38,26 +45,29 @@ class FailoverTest {
             final AtomicBoolean stop = new AtomicBoolean();
             final List<Thread> writers = new ArrayList<>();
             for (String id : cluster.running()) {
-                final Thread writer = new Thread(() -> {
-                    for (int i = 0; !stop.get(); i++) {
-                        final ClusterNode node = cluster.nodeOrNull(id);
-                        if (node == null) { // this writer's node is down: wait for it to come back
-                            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-                            continue;
+                for (int w = 0; w < WRITERS_PER_NODE; w++) {
+                    final String name = id + "-" + w;
+                    final Thread writer = new Thread(() -> {
+                        for (int i = 0; !stop.get(); i++) {
+                            final ClusterNode node = cluster.nodeOrNull(id);
+                            if (node == null) { // this writer's node is down: wait for it to come back
+                                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                                continue;
+                            }
+                            final String key = name + "-" + i;
+                            try {
+                                final FakeKvState.Result r = FakeKvState.result(
+                                        node.client().write(FakeKvState.put(key, key)));
+                                acknowledged.put(key, r.revision());
+                                acks.add(new long[] {System.nanoTime(), r.revision()});
+                            } catch (ClusterUnavailableException e) {
+                                unknown.incrementAndGet(); // may or may not be applied: not checked either way
+                            }
                         }
-                        final String key = id + "-" + i;
-                        try {
-                            final FakeKvState.Result r = FakeKvState.result(
-                                    node.client().write(FakeKvState.put(key, key)));
-                            acknowledged.put(key, r.revision());
-                            acks.add(new long[] {System.nanoTime(), r.revision()});
-                        } catch (ClusterUnavailableException e) {
-                            unknown.incrementAndGet(); // may or may not be applied: not checked either way
-                        }
-                    }
-                }, "writer-" + id);
-                writer.start();
-                writers.add(writer);
+                    }, "writer-" + name);
+                    writer.start();
+                    writers.add(writer);
+                }
             }
             final List<Long> failoverMillis = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
@@ -89,6 +99,8 @@ class FailoverTest {
                     failoverMillis, acknowledged.size(), unknown.get(), digest);
             for (String id : cluster.running()) {
                 final FakeKvState state = cluster.state(id);
+                assertThat(state.revision()).as("writes applied on %s: one per key written", id)
+                        .isEqualTo(state.size());
                 acknowledged.forEach((key, revision) -> {
                     final FakeKvState.Result r = state.read(key);
                     assertThat(r.valueText()).as("%s on %s", key, id).isEqualTo(key);
