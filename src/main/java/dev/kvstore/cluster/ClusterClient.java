@@ -59,9 +59,9 @@ public final class ClusterClient implements AutoCloseable {
 
     /**
      * Proposes a command; it is sent to the leader (from any node, see {@link EntryProposer}), in one entry with the
-     * other writes this node proposes at the same time ({@link WriteBatcher}), and returns the state's result once the entry is committed
-     * (forced on a majority) and applied on the leader. The array is sent as it is: do not change it while the call
-     * runs.
+     * other writes this node proposes at the same time ({@link WriteBatcher}), and returns the state's result once
+     * the entry is committed (forced on a majority) and applied on the leader. The array is sent as it is: do not
+     * change it while the call runs.
      *
      * @throws CommandTooLargeException    when the command exceeds {@link ClusterConfig#maxCommandBytes()}
      * @throws ClusterUnavailableException when it could not be committed in time; it may still be, later
