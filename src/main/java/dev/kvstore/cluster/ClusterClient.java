@@ -30,8 +30,11 @@ public final class ClusterClient implements AutoCloseable {
     private static final Message CONFIRM = Message.valueOf(ByteString.copyFrom(new byte[] {
             StateMachineAdapter.CONFIRM}));
 
-    /** Between two attempts at a read index, as Ratis's own retry policy pauses ({@link RatisSettings}). */
-    private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
+    /**
+     * Between two attempts at a read index, a leader query or a write after a failure, as Ratis's own retry policy
+     * pauses ({@link RatisSettings}).
+     */
+    static final Duration RETRY_PAUSE = Duration.ofMillis(50);
 
     /**
      * Entries of this node's writes proposed at the same time ({@link WriteBatcher}). More than one keeps the
@@ -133,19 +136,20 @@ public final class ClusterClient implements AutoCloseable {
                             : new ClusterUnavailableException("read barrier failed, this leader did not confirm with"
                             + " a majority in time: " + e.getCause(), e.getCause());
                 }
-                pause();
+                pause(RETRY_PAUSE, "read barrier");
             } catch (IOException e) {
                 throw unavailable("read barrier", e);
             }
         }
     }
 
-    private static void pause() {
+    /** Sleeps between two attempts; an interrupt ends the {@code what} with a {@link ClusterUnavailableException}. */
+    static void pause(Duration pause, String what) {
         try {
-            Thread.sleep(RETRY_PAUSE.toMillis());
+            Thread.sleep(pause.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ClusterUnavailableException("read barrier interrupted", e);
+            throw new ClusterUnavailableException(what + " interrupted", e);
         }
     }
 
@@ -169,7 +173,7 @@ public final class ClusterClient implements AutoCloseable {
                 if (System.nanoTime() + RETRY_PAUSE.toNanos() >= deadline) {
                     throw unavailable("leader query", e);
                 }
-                pause();
+                pause(RETRY_PAUSE, "read barrier");
             } catch (IOException e) {
                 throw unavailable("leader query", e);
             }

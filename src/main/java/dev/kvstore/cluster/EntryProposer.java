@@ -39,8 +39,6 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  */
 final class EntryProposer {
 
-    /** Between two attempts after a failure. */
-    private static final Duration RETRY_PAUSE = Duration.ofMillis(50);
     /**
      * Between two looks for a leader while none is known (an election is on: looking costs nothing), and between two
      * attempts at a new leader that is not ready yet (it is once its first entry commits, a round trip later).
@@ -114,7 +112,8 @@ final class EntryProposer {
                         : new IOException("no leader known for " + operationTimeout.toMillis() + " ms", failure));
             }
             if (suggested == null) {
-                pause(leader == null || failure instanceof LeaderNotReadyException ? SHORT_PAUSE : RETRY_PAUSE);
+                ClusterClient.pause(leader == null || failure instanceof LeaderNotReadyException ? SHORT_PAUSE
+                        : ClusterClient.RETRY_PAUSE, "write");
             }
         }
     }
@@ -192,14 +191,5 @@ final class EntryProposer {
             return nle.getSuggestedLeader().getId();
         }
         return null;
-    }
-
-    private static void pause(Duration pause) {
-        try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ClusterUnavailableException("write interrupted", e);
-        }
     }
 }
