@@ -20,7 +20,7 @@
 # used during it ("other cores"). Take figures for comparison on a quiet machine.
 #
 # Environment: KEYS=10000 VALUE_SIZE=16, KV_JAVA (default: the image's Temurin 25 when installed, else java),
-# KV_JAVA_OPTS (default "-Xms512m -Xmx512m"), ports KV_HTTP_BASE=28090
+# KV_JAVA_OPTS (default "-Xms512m -Xmx512m -XX:+UseParallelGC", the image's collector), ports KV_HTTP_BASE=28090
 # (28091..28093), KV_RAFT_BASE=29090, ETCD_CLIENT_BASE=28390, ETCD_PEER_BASE=28490, SLEEP=1.
 # It stops every process it started, by PID, on exit or interrupt, and deletes its data directories.
 set -euo pipefail
@@ -42,7 +42,7 @@ for w in $WORKLOADS; do
   [[ $w =~ ^(get|put)_c[1-9][0-9]*$ ]] || { echo "unknown workload $w" >&2; exit 2; }
 done
 KEYS=${KEYS:-10000}; VALUE_SIZE=${VALUE_SIZE:-16}; SLEEP=${SLEEP:-1}
-KV_JAVA_OPTS=${KV_JAVA_OPTS:--Xms512m -Xmx512m}
+KV_JAVA_OPTS=${KV_JAVA_OPTS:--Xms512m -Xmx512m -XX:+UseParallelGC}
 # The image's runtime (Temurin 25) when it is there, as bench/run.sh; KV_JAVA overrides.
 if [[ -z ${KV_JAVA:-} ]]; then
   KV_JAVA=java

@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -13,9 +16,12 @@ import java.util.function.UnaryOperator;
  * one of each per write. Each write is still acknowledged only once the entry that carries it is committed and
  * applied, with its own result.
  * <p>
- * No thread of its own: a caller that finds fewer than {@code maxInFlight} entries in flight sends everything queued
- * then (up to the entry size limit), its own command included, on its own thread; the others wait for the entry that
- * took theirs. Limiting the entries in flight is what makes writes gather while the group is busy.
+ * No thread of its own: a caller that finds fewer than {@code maxInFlight} entries in flight takes everything queued
+ * (up to the entry size limit), its own command included, and sends it on its own thread. When an entry is done, its
+ * sender takes what queued meanwhile as the next entry and hands it to the thread of that entry's first write, which
+ * sends it; every other writer sleeps until its result is there. So each waiting writer is woken once, and nobody's
+ * answer waits for an entry that does not carry its write. Limiting the entries in flight is what makes writes gather
+ * while the group is busy.
  */
 final class WriteBatcher {
 
@@ -27,7 +33,13 @@ final class WriteBatcher {
 
     private static final class Pending {
         final byte[] command;
-        final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        /**
+         * Completed at most once: with this write's result or failure, or, when an entry was taken with this write
+         * first, with that entry (a {@code List<Pending>}) for this write's thread to send, which then has its
+         * result from sending it.
+         */
+        final CompletableFuture<Object> event = new CompletableFuture<>();
+        /** Guarded by the batcher: set once the write is in an entry. */
         boolean taken;
 
         Pending(byte[] command) {
@@ -54,82 +66,122 @@ final class WriteBatcher {
      */
     byte[] write(byte[] command, long deadline) {
         final Pending own = new Pending(command);
+        List<Pending> entry = null;
         synchronized (this) {
             queue.add(own);
+            if (inFlight < maxInFlight) {
+                entry = take();
+            }
         }
-        while (true) {
-            final List<Pending> batch = takeBatch(own, deadline);
-            if (batch == null) {
+        while (entry == null || !entry.contains(own)) {
+            if (entry != null) {
+                // Taken when the queue held more than one entry's worth: sent for the others, own still queued.
+                propose(entry, null);
+            }
+            final Object event = await(own, deadline);
+            if (!(event instanceof List<?>)) {
+                return (byte[]) event;
+            }
+            @SuppressWarnings("unchecked")
+            final List<Pending> handed = (List<Pending>) event;
+            entry = handed;
+        }
+        return propose(entry, own);
+    }
+
+    /** The queued writes that fit one entry, in their order; counts that entry in flight. */
+    private List<Pending> take() {
+        final List<Pending> entry = new ArrayList<>();
+        int bytes = CommandBatch.HEADER_BYTES;
+        while (!queue.isEmpty()) {
+            final int size = CommandBatch.ITEM_OVERHEAD + queue.peek().command.length;
+            if (!entry.isEmpty() && bytes + size > maxEntryBytes) {
                 break;
             }
-            propose(batch);
+            final Pending next = queue.poll();
+            next.taken = true;
+            entry.add(next);
+            bytes += size;
         }
+        inFlight++;
+        return entry;
+    }
+
+    /** Waits for {@code own}'s event; gives up, dropping the write, if it was not taken by the deadline. */
+    private Object await(Pending own, long deadline) {
         try {
-            return own.result.join();
+            return own.event.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            dropIfNotTaken(own, "write not proposed: " + maxInFlight + " entries of this node stayed in flight until"
+                    + " the operation timeout", null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dropIfNotTaken(own, "write interrupted before it was proposed", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+        // Taken: it is in an entry on its way, whose outcome this caller must have.
+        try {
+            return own.event.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
-    /** The next batch for this thread to send, or null once {@code own} was taken (by this thread or another). */
-    private synchronized List<Pending> takeBatch(Pending own, long deadline) {
-        while (!own.taken && inFlight >= maxInFlight) {
-            final long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                queue.remove(own);
-                throw new ClusterUnavailableException("write not proposed: " + maxInFlight + " entries of this node"
-                        + " stayed in flight until the operation timeout", null);
-            }
-            try {
-                wait(left / 1_000_000, (int) (left % 1_000_000));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                queue.remove(own);
-                throw new ClusterUnavailableException("write interrupted before it was proposed", e);
-            }
+    private synchronized void dropIfNotTaken(Pending own, String message, Exception cause) {
+        if (!own.taken) {
+            queue.remove(own);
+            throw new ClusterUnavailableException(message, cause);
         }
-        if (own.taken) {
-            return null;
-        }
-        final List<Pending> batch = new ArrayList<>();
-        int bytes = CommandBatch.HEADER_BYTES;
-        while (!queue.isEmpty()) {
-            final int size = CommandBatch.ITEM_OVERHEAD + queue.peek().command.length;
-            if (!batch.isEmpty() && bytes + size > maxEntryBytes) {
-                break;
-            }
-            final Pending next = queue.poll();
-            next.taken = true;
-            batch.add(next);
-            bytes += size;
-        }
-        inFlight++;
-        return batch;
     }
 
-    private void propose(List<Pending> batch) {
+    /**
+     * Sends {@code entry} and hands every write in it its result, except {@code own} (this thread's, null if not in
+     * it), whose result this returns or whose failure this throws.
+     */
+    private byte[] propose(List<Pending> entry, Pending own) {
         try {
-            final List<byte[]> commands = new ArrayList<>(batch.size());
-            batch.forEach(p -> commands.add(p.command));
+            final List<byte[]> commands = new ArrayList<>(entry.size());
+            entry.forEach(p -> commands.add(p.command));
             final List<byte[]> results = CommandBatch.decode(send.apply(CommandBatch.encode(commands)));
-            if (results.size() != batch.size()) {
+            if (results.size() != entry.size()) {
                 throw new IllegalStateException("the replicas answered " + results.size() + " results to a batch of "
-                        + batch.size() + " commands: they could not decode the entry this node encoded");
+                        + entry.size() + " commands: they could not decode the entry this node encoded");
             }
-            for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).result.complete(results.get(i));
+            byte[] ownResult = null;
+            for (int i = 0; i < entry.size(); i++) {
+                if (entry.get(i) == own) {
+                    ownResult = results.get(i);
+                } else {
+                    entry.get(i).event.complete(results.get(i));
+                }
             }
+            return ownResult;
         } catch (RuntimeException | Error e) {
-            // Every caller in the batch waits for its result: none may be left waiting, whatever failed.
-            batch.forEach(p -> p.result.completeExceptionally(e));
-            if (e instanceof Error error) {
-                throw error;
+            // Every caller in the entry waits for its result: none may be left waiting, whatever failed.
+            entry.forEach(p -> {
+                if (p != own) {
+                    p.event.completeExceptionally(e);
+                }
+            });
+            if (own != null || e instanceof Error) {
+                throw e;
             }
+            return null;
         } finally {
-            synchronized (this) {
-                inFlight--;
-                notifyAll();
-            }
+            handOver();
+        }
+    }
+
+    /** Frees this entry's slot; what queued meanwhile becomes the next entry, sent by its first write's thread. */
+    private void handOver() {
+        final List<Pending> next;
+        synchronized (this) {
+            inFlight--;
+            next = queue.isEmpty() ? null : take();
+        }
+        if (next != null) {
+            next.get(0).event.complete(next);
         }
     }
 }

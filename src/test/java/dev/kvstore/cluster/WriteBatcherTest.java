@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +27,9 @@ class WriteBatcherTest {
 
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final List<List<byte[]>> entries = Collections.synchronizedList(new ArrayList<>());
+    private final List<Thread> senders = Collections.synchronizedList(new ArrayList<>());
+    /** The thread of each write, by its command's first byte. */
+    private final Map<Byte, Thread> writers = new ConcurrentHashMap<>();
 
     @AfterEach
     void stop() {
@@ -35,6 +40,7 @@ class WriteBatcherTest {
         final AtomicBoolean first = new AtomicBoolean(true);
         return entry -> {
             final List<byte[]> commands = CommandBatch.decode(entry);
+            senders.add(Thread.currentThread());
             entries.add(commands);
             if (first.getAndSet(false)) {
                 await(firstEntryMayFinish);
@@ -62,6 +68,29 @@ class WriteBatcherTest {
         }
         assertThat(entries).hasSize(2);
         assertThat(entries.get(1)).hasSize(20);
+    }
+
+    @Test
+    void anEntryIsSentByTheThreadOfItsFirstWrite() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        final WriteBatcher batcher = new WriteBatcher(group(release), 1 << 20, 1);
+        final CompletableFuture<byte[]> first = write(batcher, new byte[] {0});
+        awaitEntries(1);
+        final List<CompletableFuture<byte[]>> later = new ArrayList<>();
+        for (byte i = 1; i <= 5; i++) {
+            later.add(write(batcher, new byte[] {i}));
+            awaitBlocked(i);
+        }
+        release.countDown();
+        first.get(10, TimeUnit.SECONDS);
+        for (CompletableFuture<byte[]> f : later) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(entries).hasSize(2);
+        assertThat(senders.get(0)).isSameAs(writers.get((byte) 0));
+        // Not the first entry's sender, whose own answer would then wait for an entry without its write.
+        assertThat(senders.get(1)).isSameAs(writers.get(entries.get(1).get(0)[0]));
+        assertThat(entries.get(1).get(0)).containsExactly(1);
     }
 
     @Test
@@ -132,8 +161,10 @@ class WriteBatcherTest {
     }
 
     private CompletableFuture<byte[]> write(WriteBatcher batcher, byte[] command) {
-        return CompletableFuture.supplyAsync(() -> batcher.write(command,
-                System.nanoTime() + TimeUnit.SECONDS.toNanos(30)), threads);
+        return CompletableFuture.supplyAsync(() -> {
+            writers.put(command[0], Thread.currentThread());
+            return batcher.write(command, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        }, threads);
     }
 
     private void awaitEntries(int n) throws InterruptedException {
