@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -48,5 +50,15 @@ class ClusterConfigTest {
     void everyMemberDerivesTheSameGroupIdFromTheGroupName() {
         assertThat(RatisSettings.groupId("kv-store")).isEqualTo(RatisSettings.groupId("kv-store"))
                 .isNotEqualTo(RatisSettings.groupId("other"));
+    }
+
+    @Test
+    void aReplyStaysInTheRetryCacheForAsLongAsTheProposerMayRetryItsEntry() {
+        final ClusterConfig config = ClusterConfig.builder("n1", ClusterMember.parseList("n1=a:1"), Path.of("data"))
+                .requestTimeout(Duration.ofSeconds(7)).operationTimeout(Duration.ofSeconds(20)).build();
+        final Duration expiry = Duration.ofNanos(
+                RaftServerConfigKeys.RetryCache.expiryTime(RatisSettings.server(config)).toLong(TimeUnit.NANOSECONDS));
+        // EntryProposer sends an entry again, with the same ids, until operationTimeout plus one requestTimeout.
+        assertThat(expiry).isGreaterThanOrEqualTo(Duration.ofSeconds(27));
     }
 }
