@@ -19,9 +19,9 @@ import java.util.function.UnaryOperator;
  * No thread of its own: a caller that finds fewer than {@code maxInFlight} entries in flight takes everything queued
  * (up to the entry size limit), its own command included, and sends it on its own thread. When an entry is done, its
  * sender takes what queued meanwhile as the next entry and hands it to the thread of that entry's first write, which
- * sends it; every other writer sleeps until its result is there. So each waiting writer is woken once, and nobody's
- * answer waits for an entry that does not carry its write. Limiting the entries in flight is what makes writes gather
- * while the group is busy.
+ * sends it; every other writer sleeps until its result is there. So each waiting writer is woken once (they used to
+ * be woken all at once whenever an entry was done), and no writer's answer waits for an entry sent after it. Limiting
+ * the entries in flight is what makes writes gather while the group is busy.
  */
 final class WriteBatcher {
 
