@@ -82,7 +82,7 @@ public final class ClusterNode implements AutoCloseable {
             final RaftGroup known = knownGroup();
             final RaftClient raft = newClient(known, config.operationTimeout(), config.requestTimeout());
             this.client = new ClusterClient(raft, new EntryProposer(server, division, raft.getClientRpc(),
-                    config.operationTimeout(), config.requestTimeout()), adapter, config.maxCommandBytes(),
+                    config.requestTimeout()), adapter, config.maxCommandBytes(),
                     config.operationTimeout());
             this.adminClient = newClient(known, MEMBERSHIP_TIMEOUT, MEMBERSHIP_TIMEOUT);
             // One attempt per term query: a member that does not answer in time simply does not count.

@@ -50,34 +50,32 @@ final class EntryProposer {
     private final RaftGroupId groupId;
     private final RaftPeerId self;
     private final RaftClientRpc rpc;
-    private final Duration operationTimeout;
     private final Duration requestTimeout;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     /** Members the rpc knows (it only knew the group it was made with; a member may have been added since). */
     private final Set<RaftPeerId> known = ConcurrentHashMap.newKeySet();
 
-    EntryProposer(RaftServer server, RaftServer.Division division, RaftClientRpc rpc, Duration operationTimeout,
-            Duration requestTimeout) {
+    EntryProposer(RaftServer server, RaftServer.Division division, RaftClientRpc rpc, Duration requestTimeout) {
         this.server = server;
         this.division = division;
         this.groupId = division.getGroup().getGroupId();
         this.self = division.getId();
         this.rpc = rpc;
-        this.operationTimeout = operationTimeout;
         this.requestTimeout = requestTimeout;
     }
 
     /**
-     * Proposes {@code entry} until it is applied or the operation timeout has passed since the first attempt; an
-     * attempt may take one request timeout more.
+     * Proposes {@code entry} until it is applied or {@code deadline} has passed; there is always one attempt, and an
+     * attempt may take one request timeout.
      *
+     * @param deadline {@link System#nanoTime()} past which no attempt starts: the operation timeout of the entry's
+     *                 oldest write, counted from when that write arrived (it may have waited for a free slot)
      * @return the reply's bytes
      * @throws ClusterUnavailableException when no leader applied it in time (it may still be, later), when the
      *                                     leader's state failed, or when this node is shutting down
      */
-    byte[] propose(byte[] entry) {
-        final long deadline = System.nanoTime() + operationTimeout.toNanos();
+    byte[] propose(byte[] entry, long deadline) {
         final Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry));
         final long callId = callIds.incrementAndGet();
         Throwable failure = null;
@@ -109,7 +107,7 @@ final class EntryProposer {
             }
             if (System.nanoTime() >= deadline) {
                 throw ClusterClient.unavailable("write", failure instanceof IOException io ? io
-                        : new IOException("no leader known for " + operationTimeout.toMillis() + " ms", failure));
+                        : new IOException("no leader known by the operation timeout", failure));
             }
             if (suggested == null) {
                 ClusterClient.pause(leader == null || failure instanceof LeaderNotReadyException ? SHORT_PAUSE

@@ -8,7 +8,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.UnaryOperator;
 
 /**
  * Proposes the writes that a node's request threads make at the same time as one Raft entry ({@link CommandBatch}),
@@ -25,7 +24,17 @@ import java.util.function.UnaryOperator;
  */
 final class WriteBatcher {
 
-    private final UnaryOperator<byte[]> send;
+    /** Proposes one entry to the group. */
+    interface Sender {
+        /**
+         * @param deadline {@link System#nanoTime()} past which no new attempt starts (there is always one)
+         * @return the reply's bytes once the entry is applied; throws otherwise ({@link ClusterUnavailableException}
+         *         when its outcome is unknown)
+         */
+        byte[] send(byte[] entry, long deadline);
+    }
+
+    private final Sender send;
     private final int maxEntryBytes;
     private final int maxInFlight;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -33,6 +42,8 @@ final class WriteBatcher {
 
     private static final class Pending {
         final byte[] command;
+        /** When this write's operation timeout ends, in {@link System#nanoTime()}. */
+        final long deadline;
         /**
          * Completed at most once: with this write's result or failure, or, when an entry was taken with this write
          * first, with that entry (a {@code List<Pending>}) for this write's thread to send, which then has its
@@ -42,17 +53,16 @@ final class WriteBatcher {
         /** Guarded by the batcher: set once the write is in an entry. */
         boolean taken;
 
-        Pending(byte[] command) {
+        Pending(byte[] command, long deadline) {
             this.command = command;
+            this.deadline = deadline;
         }
     }
 
     /**
-     * @param send        proposes one entry and returns the reply's bytes once it is applied, or throws
-     *                    ({@link ClusterUnavailableException} when its outcome is unknown)
      * @param maxInFlight entries proposed at the same time, at most
      */
-    WriteBatcher(UnaryOperator<byte[]> send, int maxEntryBytes, int maxInFlight) {
+    WriteBatcher(Sender send, int maxEntryBytes, int maxInFlight) {
         this.send = send;
         this.maxEntryBytes = maxEntryBytes;
         this.maxInFlight = maxInFlight;
@@ -61,11 +71,13 @@ final class WriteBatcher {
     /**
      * Proposes {@code command} (with whatever else is queued) and returns its result.
      *
-     * @param deadline {@link System#nanoTime()} by which the command must have been taken into an entry; past it, it
-     *                 is dropped unproposed and this throws {@link ClusterUnavailableException}
+     * @param deadline {@link System#nanoTime()} when the write's operation timeout ends: past it, a write not yet
+     *                 taken into an entry is dropped unproposed and this throws {@link ClusterUnavailableException};
+     *                 an entry is proposed until its oldest write's deadline (plus at most one attempt), not for a
+     *                 whole operation timeout from when it was taken
      */
     byte[] write(byte[] command, long deadline) {
-        final Pending own = new Pending(command);
+        final Pending own = new Pending(command, deadline);
         List<Pending> entry = null;
         synchronized (this) {
             queue.add(own);
@@ -142,8 +154,12 @@ final class WriteBatcher {
     private byte[] propose(List<Pending> entry, Pending own) {
         try {
             final List<byte[]> commands = new ArrayList<>(entry.size());
-            entry.forEach(p -> commands.add(p.command));
-            final List<byte[]> results = CommandBatch.decode(send.apply(CommandBatch.encode(commands)));
+            long deadline = Long.MAX_VALUE;
+            for (Pending p : entry) {
+                commands.add(p.command);
+                deadline = Math.min(deadline, p.deadline);
+            }
+            final List<byte[]> results = CommandBatch.decode(send.send(CommandBatch.encode(commands), deadline));
             if (results.size() != entry.size()) {
                 throw new IllegalStateException("the replicas answered " + results.size() + " results to a batch of "
                         + entry.size() + " commands: they could not decode the entry this node encoded");

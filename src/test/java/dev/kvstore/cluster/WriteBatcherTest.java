@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +27,7 @@ class WriteBatcherTest {
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final List<List<byte[]>> entries = Collections.synchronizedList(new ArrayList<>());
     private final List<Thread> senders = Collections.synchronizedList(new ArrayList<>());
+    private final List<Long> deadlines = Collections.synchronizedList(new ArrayList<>());
     /** The thread of each write, by its command's first byte. */
     private final Map<Byte, Thread> writers = new ConcurrentHashMap<>();
 
@@ -36,11 +36,12 @@ class WriteBatcherTest {
         threads.shutdownNow();
     }
 
-    private UnaryOperator<byte[]> group(CountDownLatch firstEntryMayFinish) {
+    private WriteBatcher.Sender group(CountDownLatch firstEntryMayFinish) {
         final AtomicBoolean first = new AtomicBoolean(true);
-        return entry -> {
+        return (entry, deadline) -> {
             final List<byte[]> commands = CommandBatch.decode(entry);
             senders.add(Thread.currentThread());
+            deadlines.add(deadline);
             entries.add(commands);
             if (first.getAndSet(false)) {
                 await(firstEntryMayFinish);
@@ -94,6 +95,27 @@ class WriteBatcherTest {
     }
 
     @Test
+    void anEntryIsProposedUntilItsOldestWritesDeadlineNotForAFreshTimeout() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        final WriteBatcher batcher = new WriteBatcher(group(release), 1 << 20, 1);
+        final long now = System.nanoTime();
+        final long second = TimeUnit.SECONDS.toNanos(1);
+        final CompletableFuture<byte[]> first = write(batcher, new byte[] {0}, now + 30 * second);
+        awaitEntries(1);
+        // Queued while the first entry is in flight: the older one's timeout is the shorter one left.
+        final CompletableFuture<byte[]> older = write(batcher, new byte[] {1}, now + 20 * second);
+        awaitBlocked(1);
+        final CompletableFuture<byte[]> younger = write(batcher, new byte[] {2}, now + 25 * second);
+        awaitBlocked(2);
+        release.countDown();
+        for (CompletableFuture<byte[]> f : List.of(first, older, younger)) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(entries).hasSize(2);
+        assertThat(deadlines).containsExactly(now + 30 * second, now + 20 * second);
+    }
+
+    @Test
     void anEntryHoldsNoMoreThanTheLimitButAlwaysOneCommand() throws Exception {
         final CountDownLatch release = new CountDownLatch(1);
         // room for two commands of 10 bytes per entry
@@ -119,7 +141,7 @@ class WriteBatcherTest {
     @Test
     void aFailedEntryFailsEveryWriteInItWithTheSameException() throws Exception {
         final CountDownLatch release = new CountDownLatch(1);
-        final UnaryOperator<byte[]> failing = entry -> {
+        final WriteBatcher.Sender failing = (entry, deadline) -> {
             entries.add(CommandBatch.decode(entry));
             await(release);
             throw new ClusterUnavailableException("no majority", null);
@@ -155,15 +177,20 @@ class WriteBatcherTest {
 
     @Test
     void answersThatDoNotMatchTheEntryFailItsWrites() {
-        final WriteBatcher batcher = new WriteBatcher(entry -> CommandBatch.encode(List.of()), 1 << 20, 4);
+        final WriteBatcher batcher = new WriteBatcher((entry, deadline) -> CommandBatch.encode(List.of()),
+                1 << 20, 4);
         assertThatThrownBy(() -> batcher.write(new byte[] {1}, System.nanoTime() + TimeUnit.SECONDS.toNanos(10)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("0 results to a batch of 1");
     }
 
     private CompletableFuture<byte[]> write(WriteBatcher batcher, byte[] command) {
+        return write(batcher, command, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+    }
+
+    private CompletableFuture<byte[]> write(WriteBatcher batcher, byte[] command, long deadline) {
         return CompletableFuture.supplyAsync(() -> {
             writers.put(command[0], Thread.currentThread());
-            return batcher.write(command, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            return batcher.write(command, deadline);
         }, threads);
     }
 
