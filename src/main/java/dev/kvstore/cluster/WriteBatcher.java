@@ -130,14 +130,19 @@ final class WriteBatcher {
             Thread.currentThread().interrupt();
             dropIfNotTaken(own, "write interrupted before it was proposed", e);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            throw failure(e.getCause());
         }
         // Taken: it is in an entry on its way, whose outcome this caller must have.
         try {
             return own.event.join();
         } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+            throw failure(e.getCause());
         }
+    }
+
+    /** What a write's caller gets when its entry failed: the entry's exception, an {@link Error} wrapped. */
+    private static RuntimeException failure(Throwable cause) {
+        return cause instanceof RuntimeException r ? r : new CompletionException(cause);
     }
 
     private synchronized void dropIfNotTaken(Pending own, String message, Exception cause) {
